@@ -1,0 +1,71 @@
+// A tensor is a shape over a pooled GPU buffer. Memory is returned by release() or by the
+// engine scope that created it (see Engine.tidy); parameters outlive scopes.
+import type { Engine } from './runtime.ts';
+
+export type DType = 'f32' | 'i32' | 'u32';
+export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`invalid shape [${shape.join(', ')}]`);
+    n *= d;
+  }
+  return n;
+}
+
+export class Tensor {
+  readonly size: number;
+  /** Accumulated gradient (parameters only; intermediate gradients live inside backward). */
+  grad: Tensor | null = null;
+  /** Gradients flow to this tensor. */
+  requiresGrad: boolean;
+  /** Persistent leaf (a model weight): not released by scopes, its gradient accumulates in .grad. */
+  readonly isParam: boolean;
+  name?: string;
+  private released = false;
+
+  constructor(
+    readonly engine: Engine,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    readonly buffer: GPUBuffer,
+    opts: { requiresGrad?: boolean; isParam?: boolean; name?: string } = {},
+  ) {
+    this.size = sizeOf(shape);
+    this.requiresGrad = opts.requiresGrad ?? false;
+    this.isParam = opts.isParam ?? false;
+    this.name = opts.name;
+  }
+
+  get byteLength(): number {
+    return this.size * 4;
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /** Returns the buffer to the pool. Safe to call twice. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.engine.pool.release(this.buffer);
+    this.grad?.release();
+    this.grad = null;
+  }
+
+  /** Keeps this tensor alive past the scope that created it (the caller now owns it). */
+  keep(): this {
+    this.engine.untrack(this);
+    return this;
+  }
+
+  async read(): Promise<TypedArrayFor<this['dtype']>> {
+    return (await this.engine.read(this)) as TypedArrayFor<this['dtype']>;
+  }
+
+  toString(): string {
+    return `Tensor(${this.name ? this.name + ', ' : ''}[${this.shape.join('×')}], ${this.dtype})`;
+  }
+}
