@@ -3,8 +3,9 @@
 import type { Engine } from '../runtime.ts';
 import { checkOp, type CheckResult, type OpCheck } from './check.ts';
 import { elementwiseChecks } from './checks-elementwise.ts';
+import { sequenceChecks } from './checks-sequence.ts';
 
-export const OP_CHECKS: OpCheck[] = [...elementwiseChecks];
+export const OP_CHECKS: OpCheck[] = [...elementwiseChecks, ...sequenceChecks];
 
 export async function runOpChecks(engine: Engine, filter?: (name: string) => boolean): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
