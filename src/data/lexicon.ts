@@ -592,12 +592,12 @@ const NUMBER_WORDS: Record<string, number> = {
 
 /**
  * The years of experience a text asks for: "5+ years", "at least three years", "3-5 years",
- * "minimum of 2 yrs". A range counts by its lower end; with several mentions the largest counts.
+ * "minimum of 2 yrs", "three or more years". A range counts by its lower end; with several mentions the largest counts.
  * Null when none is stated.
  */
 export function findYearsRequired(text: string): number | null {
   const num = '(\\d{1,2}(?:\\.\\d)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen)';
-  const re = new RegExp(`${BEFORE}${num}\\s*(?:\\+|plus)?\\s*(?:(?:-|–|to)\\s*${num}\\s*)?\\+?\\s*(?:years?|yrs?)\\b`, 'giu');
+  const re = new RegExp(`${BEFORE}${num}\\s*(?:\\+|plus|or more)?\\s*(?:(?:-|–|to)\\s*${num}\\s*)?\\+?\\s*(?:years?|yrs?)\\b`, 'giu');
   let best: number | null = null;
   for (const m of prepare(text).matchAll(re)) {
     const raw = m[1]!.toLowerCase();
