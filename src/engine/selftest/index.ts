@@ -4,8 +4,9 @@ import type { Engine } from '../runtime.ts';
 import { checkOp, type CheckResult, type OpCheck } from './check.ts';
 import { elementwiseChecks } from './checks-elementwise.ts';
 import { sequenceChecks } from './checks-sequence.ts';
+import { linalgChecks } from './checks-linalg.ts';
 
-export const OP_CHECKS: OpCheck[] = [...elementwiseChecks, ...sequenceChecks];
+export const OP_CHECKS: OpCheck[] = [...elementwiseChecks, ...sequenceChecks, ...linalgChecks];
 
 export async function runOpChecks(engine: Engine, filter?: (name: string) => boolean): Promise<CheckResult[]> {
   const results: CheckResult[] = [];

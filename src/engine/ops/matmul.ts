@@ -1,0 +1,269 @@
+// Matrix products: a register-tiled WGSL kernel (64×64 output tile per workgroup of 16×16
+// threads, 4×4 outputs per thread, K in tiles of 16 through workgroup memory, vec4 loads where the
+// contiguous dimension allows), with transposed operands, batching over workgroup z and a fused bias.
+// Backward reuses the same kernel through the transpose flags: no explicit transposes.
+import type { Engine, Kernel } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { EngineError, ShapeError } from '../errors.ts';
+import { sumRows } from './elementwise.ts';
+
+export interface MatmulOptions {
+  /** a is stored [..., K, M] and used transposed. */
+  transA?: boolean;
+  /** b is stored [..., N, K] and used transposed (the Hugging Face linear weight layout). */
+  transB?: boolean;
+}
+
+/** One product C[z] = op(A[z])·op(B[z]) for z < batch; an operand that is not batched is shared. */
+interface Geometry {
+  M: number;
+  N: number;
+  K: number;
+  batch: number;
+  transA: boolean;
+  transB: boolean;
+  batchedA: boolean;
+  batchedB: boolean;
+}
+
+const TILE = 64;
+const TILE_K = 16;
+
+/**
+ * a [..., M, K] (or [..., K, M] with transA) times b [K, N] (or [N, K] with transB), or a batched b
+ * with the same leading dimensions as a (or a 2-D a shared across a batched b) → [..., M, N].
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const transA = opts.transA ?? false;
+  const transB = opts.transB ?? false;
+  const what = `matmul([${a.shape.join(', ')}]${transA ? 'ᵀ' : ''}, [${b.shape.join(', ')}]${transB ? 'ᵀ' : ''})`;
+  if (a.shape.length < 2 || b.shape.length < 2) throw new ShapeError(`${what}: both operands need at least 2 dimensions`);
+  if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new ShapeError(`${what}: operands must be f32`);
+  const M = a.shape.at(transA ? -1 : -2)!;
+  const K = a.shape.at(transA ? -2 : -1)!;
+  const Kb = b.shape.at(transB ? -1 : -2)!;
+  const N = b.shape.at(transB ? -2 : -1)!;
+  if (K !== Kb) throw new ShapeError(`${what}: inner dimensions differ (${K} vs ${Kb})`);
+  const leadA = a.shape.slice(0, -2);
+  const leadB = b.shape.slice(0, -2);
+  if (leadA.length && leadB.length && (leadA.length !== leadB.length || leadA.some((d, i) => d !== leadB[i]))) {
+    throw new ShapeError(`${what}: batch dimensions [${leadA.join(', ')}] and [${leadB.join(', ')}] differ (a 2-D operand is shared across the batch)`);
+  }
+  const lead = leadA.length ? leadA : leadB;
+  const batch = lead.reduce((p, d) => p * d, 1);
+  const outShape = [...lead, M, N];
+  // A batched, untransposed a times a shared b: the batch folds into M (one big product).
+  if (leadA.length && !leadB.length && !transA) {
+    return product(a, b, null, { M: M * batch, N, K, batch: 1, transA, transB, batchedA: false, batchedB: false }, outShape);
+  }
+  return product(a, b, null, { M, N, K, batch, transA, transB, batchedA: leadA.length > 0, batchedB: leadB.length > 0 }, outShape);
+}
+
+/** x [..., in] · weightᵀ (+ bias): weight is [out, in] as in Hugging Face checkpoints. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const what = `linear(x [${x.shape.join(', ')}], weight [${weight.shape.join(', ')}]${bias ? `, bias [${bias.shape.join(', ')}]` : ''})`;
+  if (weight.shape.length !== 2) throw new ShapeError(`${what}: weight must be [out, in]`);
+  const [N, K] = weight.shape as [number, number];
+  if (x.shape.length < 1 || x.shape.at(-1) !== K) throw new ShapeError(`${what}: the last dimension of x must be ${K}`);
+  if (bias && bias.size !== N) throw new ShapeError(`${what}: bias must have ${N} values`);
+  const M = x.size / K;
+  return product(x, weight, bias ?? null, { M, N, K, batch: 1, transA: false, transB: true, batchedA: false, batchedB: false }, [...x.shape.slice(0, -1), N]);
+}
+
+/** Forward product with autograd. */
+function product(a: Tensor, b: Tensor, bias: Tensor | null, g: Geometry, outShape: number[]): Tensor {
+  const engine = a.engine;
+  const out = gemm(engine, a, b, g, outShape, bias);
+  const inputs = bias ? [a, b, bias] : [a, b];
+  if (engine.autograd.needsGrad(inputs)) {
+    engine.autograd.record(inputs, [out], ([dC]) => {
+      const dc = dC!;
+      const { M, N, K, batch, transA, transB, batchedA, batchedB } = g;
+      let dA: Tensor | null = null;
+      let dB: Tensor | null = null;
+      if (a.requiresGrad) {
+        // dop(A) = dC·op(B)ᵀ; with transA the stored gradient is its transpose, op(B)·dCᵀ.
+        const geo = transA
+          ? { M: K, N: M, K: N, batch, transA: transB, transB: true, batchedA: batchedB, batchedB: true }
+          : { M, N: K, K: N, batch, transA: false, transB: !transB, batchedA: true, batchedB };
+        const x = transA ? b : dc;
+        const y = transA ? dc : b;
+        dA = batchedA || batch === 1 ? gemm(engine, x, y, geo, a.shape) : sumOverBatch(engine, gemm(engine, x, y, geo, [batch, a.size]), a.shape);
+      }
+      if (b.requiresGrad) {
+        // dop(B) = op(A)ᵀ·dC; with transB the stored gradient is dCᵀ·op(A).
+        const geo = transB
+          ? { M: N, N: K, K: M, batch, transA: true, transB: transA, batchedA: true, batchedB: batchedA }
+          : { M: K, N, K: M, batch, transA: !transA, transB: false, batchedA, batchedB: true };
+        const x = transB ? dc : a;
+        const y = transB ? a : dc;
+        dB = batchedB || batch === 1 ? gemm(engine, x, y, geo, b.shape) : sumOverBatch(engine, gemm(engine, x, y, geo, [batch, b.size]), b.shape);
+      }
+      const grads: (Tensor | null)[] = [dA, dB];
+      if (bias) grads.push(bias.requiresGrad ? sumRows(dc, N) : null);
+      return grads;
+    });
+  }
+  return out;
+}
+
+/** Sums [batch, n] over the batch into a new tensor of the given shape. */
+function sumOverBatch(engine: Engine, batched: Tensor, shape: readonly number[]): Tensor {
+  const n = batched.shape[1]!;
+  const summed = sumRows(batched, n);
+  batched.release();
+  const out = engine.empty(shape);
+  engine.copy(summed, out, out.byteLength);
+  summed.release();
+  return out;
+}
+
+/** Records one tiled product into a new tensor (no autograd). */
+function gemm(engine: Engine, a: Tensor, b: Tensor, g: Geometry, outShape: readonly number[], bias: Tensor | null = null): Tensor {
+  const out = engine.empty(outShape);
+  if (out.size === 0) return out;
+  if (g.K === 0) {
+    engine.fill(out, 0);
+    return out;
+  }
+  const groups = [Math.ceil(g.N / TILE), Math.ceil(g.M / TILE), g.batch];
+  const maxGroups = Number(engine.device.limits.maxComputeWorkgroupsPerDimension);
+  if (groups.some((n) => n > maxGroups)) {
+    out.release();
+    throw new EngineError(`matmul: ${g.batch} products of ${g.M}×${g.N} exceed this GPU's ${maxGroups} workgroups per dimension`);
+  }
+  const spec: KernelSpec = {
+    transA: g.transA,
+    transB: g.transB,
+    vecA: (g.transA ? g.M : g.K) % 4 === 0,
+    vecB: (g.transB ? g.K : g.N) % 4 === 0,
+    vecC: g.N % 4 === 0,
+    bias: bias !== null,
+  };
+  const uniforms = new Uint32Array([g.M, g.N, g.K, g.batchedA ? g.M * g.K : 0, g.batchedB ? g.K * g.N : 0, g.M * g.N, 0, 0]);
+  engine.dispatch(matmulKernel(engine, spec), bias ? [a, b, bias, out] : [a, b, out], groups, uniforms);
+  return out;
+}
+
+/** What a compiled kernel is specialised for (instead of branching per element). */
+export interface KernelSpec {
+  transA: boolean;
+  transB: boolean;
+  /** The contiguous dimension of the stored A (K, or M with transA) is a multiple of 4. */
+  vecA: boolean;
+  /** The contiguous dimension of the stored B (N, or K with transB) is a multiple of 4. */
+  vecB: boolean;
+  /** N is a multiple of 4. */
+  vecC: boolean;
+  bias: boolean;
+}
+
+export function matmulKernel(engine: Engine, s: KernelSpec): Kernel {
+  const key = `matmul:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.vecA ? 4 : 1}${s.vecB ? 4 : 1}${s.vecC ? 4 : 1}${s.bias ? ':bias' : ''}`;
+  return engine.kernel(key, matmulWgsl(s));
+}
+
+/**
+ * Tile loads. Each of the 256 threads loads 4 values of the 64×16 A tile and of the 16×64 B tile.
+ * Workgroup memory holds both tiles as [k][m/4] and [k][n/4] vec4s, so the inner loop reads one
+ * vec4 of A and one of B per k and does 16 multiply-adds.
+ */
+function loadTile(name: 'a' | 'b', stored: 'kMajor' | 'kMinor', vec: boolean): string {
+  const tileVar = name === 'a' ? 'As' : 'Bs';
+  const base = name === 'a' ? 'aBase' : 'bBase';
+  // kMajor: stored [K, X] (X contiguous: A with transA, B without transB); kMinor: stored [X, K].
+  const X = name === 'a' ? 'u.M' : 'u.N';
+  const x0 = name === 'a' ? 'row0' : 'col0';
+  if (stored === 'kMajor') {
+    // thread → (k = tid / 16, x = (tid % 16)·4): one vec4 along x, written whole.
+    const head = `{
+    let kk = tid / 16u; let xq = tid % 16u;
+    let gk = k0 + kk; let gx = ${x0} + xq * 4u;
+    let off = ${base} + gk * ${X} + gx;
+    var v = vec4f(0.0);`;
+    const load = vec
+      ? `    if (gk < u.K && gx < ${X}) { v = ${name}[off / 4u]; }`
+      : `    if (gk < u.K) {
+      if (gx < ${X}) { v.x = ${name}[off]; }
+      if (gx + 1u < ${X}) { v.y = ${name}[off + 1u]; }
+      if (gx + 2u < ${X}) { v.z = ${name}[off + 2u]; }
+      if (gx + 3u < ${X}) { v.w = ${name}[off + 3u]; }
+    }`;
+    return `${head}\n${load}\n    ${tileVar}[kk * 16u + xq] = v;\n  }`;
+  }
+  // kMinor: thread → (x = tid / 4, k = (tid % 4)·4): one vec4 along k, scattered over 4 k rows.
+  const head = `{
+    let xx = tid / 4u; let kq = (tid % 4u) * 4u;
+    let gk = k0 + kq; let gx = ${x0} + xx;
+    let off = ${base} + gx * u.K + gk;
+    var v = vec4f(0.0);`;
+  const load = vec
+    ? `    if (gx < ${X} && gk < u.K) { v = ${name}[off / 4u]; }`
+    : `    if (gx < ${X}) {
+      if (gk < u.K) { v.x = ${name}[off]; }
+      if (gk + 1u < u.K) { v.y = ${name}[off + 1u]; }
+      if (gk + 2u < u.K) { v.z = ${name}[off + 2u]; }
+      if (gk + 3u < u.K) { v.w = ${name}[off + 3u]; }
+    }`;
+  const scatter = [0, 1, 2, 3].map((i) => `${tileVar}[(kq + ${i}u) * 16u + xx / 4u][xx % 4u] = v[${i}];`).join(' ');
+  return `${head}\n${load}\n    ${scatter}\n  }`;
+}
+
+function matmulWgsl(s: KernelSpec): string {
+  const arr = (vec: boolean) => (vec ? 'array<vec4f>' : 'array<f32>');
+  const outBinding = s.bias ? 3 : 2;
+  const biasAt = (j: string) => (s.bias ? ` + bias[${j}]` : '');
+  const biasVec = s.bias ? ' + vec4f(bias[gn], bias[gn + 1u], bias[gn + 2u], bias[gn + 3u])' : '';
+  const store = [0, 1, 2, 3]
+    .map((i) => {
+      const row = `let gm${i} = row0 + ty * 4u + ${i}u;`;
+      if (s.vecC) return `${row}\n  if (gm${i} < u.M && gn < u.N) { out[(cBase + gm${i} * u.N + gn) / 4u] = acc${i}${biasVec}; }`;
+      const comps = ['x', 'y', 'z', 'w']
+        .map((c, j) => `if (gn + ${j}u < u.N) { out[cBase + gm${i} * u.N + gn + ${j}u] = acc${i}.${c}${biasAt(`gn + ${j}u`)}; }`)
+        .join('\n    ');
+      return `${row}\n  if (gm${i} < u.M) {\n    ${comps}\n  }`;
+    })
+    .join('\n  ');
+  return /* wgsl */ `
+struct U { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, _p0: u32, _p1: u32 }
+@group(0) @binding(0) var<storage, read> a: ${arr(s.vecA)};
+@group(0) @binding(1) var<storage, read> b: ${arr(s.vecB)};
+${s.bias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : ''}
+@group(0) @binding(${outBinding}) var<storage, read_write> out: ${arr(s.vecC)};
+@group(0) @binding(${outBinding + 1}) var<uniform> u: U;
+
+var<workgroup> As: array<vec4f, ${TILE_K * 16}>;
+var<workgroup> Bs: array<vec4f, ${TILE_K * 16}>;
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let tx = lid.x;
+  let ty = lid.y;
+  let tid = ty * 16u + tx;
+  let row0 = wg.y * ${TILE}u;
+  let col0 = wg.x * ${TILE}u;
+  let aBase = wg.z * u.strideA;
+  let bBase = wg.z * u.strideB;
+  let cBase = wg.z * u.strideC;
+  var acc0 = vec4f(0.0);
+  var acc1 = vec4f(0.0);
+  var acc2 = vec4f(0.0);
+  var acc3 = vec4f(0.0);
+  for (var k0 = 0u; k0 < u.K; k0 += ${TILE_K}u) {
+    ${loadTile('a', s.transA ? 'kMajor' : 'kMinor', s.vecA)}
+    ${loadTile('b', s.transB ? 'kMinor' : 'kMajor', s.vecB)}
+    workgroupBarrier();
+    for (var k = 0u; k < ${TILE_K}u; k++) {
+      let av = As[k * 16u + ty];
+      let bv = Bs[k * 16u + tx];
+      acc0 += av.x * bv;
+      acc1 += av.y * bv;
+      acc2 += av.z * bv;
+      acc3 += av.w * bv;
+    }
+    workgroupBarrier();
+  }
+  let gn = col0 + tx * 4u;
+  ${store}
+}`;
+}
