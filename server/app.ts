@@ -1,12 +1,16 @@
 // The one server process: the built studio and the /api routes, from one origin.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
 import type { ServerConfig } from './config.ts';
+import { teacherOptionsFromEnv, type TeacherOptions } from './teacher/config.ts';
+import { teacherRoutes } from './teacher/routes.ts';
 
 export interface BuildOptions extends Partial<ServerConfig> {
-  /** Log requests (off in tests). */
-  logger?: boolean;
+  /** Log requests (off in tests); pino options (e.g. a stream) are passed through. */
+  logger?: FastifyServerOptions['logger'];
+  /** Teacher proxy settings; default: from the environment (the offline teacher unless configured). */
+  teacher?: TeacherOptions;
 }
 
 export async function buildServer(opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -20,6 +24,8 @@ export async function buildServer(opts: BuildOptions = {}): Promise<FastifyInsta
       }
     });
   }
+
+  await app.register(teacherRoutes, { teacher: opts.teacher ?? teacherOptionsFromEnv() });
 
   app.get('/api/health', async () => ({ ok: true, name: 'lantern-studio', version: process.env.npm_package_version ?? '0.1.0' }));
 
