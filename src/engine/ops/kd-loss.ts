@@ -1,0 +1,363 @@
+// The fused KD loss (DESIGN.md §4): w_ce·CE + w_kd·s·D(p‖q), averaged over the rows' mask
+// weights, for every divergence, dense or sparse (top-k + tail) teachers. One workgroup per row
+// streams the vocabulary three times inside one dispatch (log-sum-exp of both distributions at T;
+// D and H = Σ q·∂D/∂q; the gradient), writing the gradient w.r.t. the student logits directly,
+// already scaled by its weights. A second, one-workgroup dispatch sums the rows into the scalar.
+// Backward only multiplies that gradient by the incoming scalar gradient.
+// The algebra is the CPU reference's (cpu/kd-loss.ts); read that first.
+import type { Engine } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { resolveKdParam, KdSpecError, type Divergence, type KdLossSpec } from '../kd-spec.ts';
+import { checkKdCall, checkSparseTeacher, MAX_TOP_K } from '../cpu/kd-loss.ts';
+
+export interface KdLossOptions {
+  spec: KdLossSpec;
+  /** Dense teacher logits [N, V]. */
+  teacherLogits?: Tensor;
+  /** Sparse teacher at T = 1: top-k ids [N, K] (i32) and their log-probs [N, K]; the rest is a tail bucket. */
+  sparseTeacher?: { ids: Tensor; logprobs: Tensor };
+  /** Class / next-token ids [N] (i32) for the CE part. */
+  targets?: Tensor;
+  /** Row weights [N]: 1 = counted, 0 = ignored (padding, prompt tokens). */
+  mask?: Tensor;
+}
+
+const WG = 256;
+
+/** WGSL of one divergence term: vec2(contribution to D, h = q·∂D/∂q) from p, q and their logs. */
+const TERMS: Record<Divergence, string> = {
+  fkl: 'return vec2f(xd(p, lp, lq), -p);',
+  rkl: 'return vec2f(xd(q, lq, lp), q * (lq - lp + 1.0));',
+  jsd: `let lm = logAddExp(u.logA + lp, u.log1mA + lq);
+  let hq = xd(q, lq, lm);
+  return vec2f(u.a * xd(p, lp, lm) + (1.0 - u.a) * hq, (1.0 - u.a) * hq);`,
+  tvd: 'return vec2f(0.5 * abs(p - q), 0.5 * q * sign(q - p));',
+  sfkl: `let lm = logAddExp(u.logA + lp, u.log1mA + lq);
+  return vec2f(xd(p, lp, lm), -(1.0 - u.a) * exp(lp + lq - lm));`,
+  srkl: `let lm = logAddExp(u.logA + lq, u.log1mA + lp);
+  return vec2f(xd(q, lq, lm), q * (lq - lm + 1.0 - u.a * exp(lq - lm)));`,
+};
+
+interface Variant {
+  divergence: Divergence;
+  teacher: 'none' | 'dense' | 'sparse';
+  ce: boolean;
+  mask: boolean;
+  grad: boolean;
+}
+
+function rowsKernelSource(vt: Variant): string {
+  const kd = vt.teacher !== 'none';
+  const dense = vt.teacher === 'dense';
+  const sparse = vt.teacher === 'sparse';
+  const sepCe = kd && vt.ce; // CE needs the student's log-sum-exp at T = 1 as well
+  const bindings: string[] = ['var<storage, read> zs: array<f32>;'];
+  if (dense) bindings.push('var<storage, read> zt: array<f32>;');
+  if (sparse) bindings.push('var<storage, read> ids: array<i32>;', 'var<storage, read> lps: array<f32>;');
+  if (vt.ce) bindings.push('var<storage, read> targets: array<i32>;');
+  if (vt.mask) bindings.push('var<storage, read> mask: array<f32>;');
+  bindings.push('var<storage, read_write> rowLoss: array<f32>;');
+  if (vt.grad) bindings.push('var<storage, read_write> grad: array<f32>;');
+  bindings.push('var<uniform> u: U;');
+  const decl = bindings.map((b, i) => `@group(0) @binding(${i}) ${b}`).join('\n');
+  return /* wgsl */ `
+struct U { n: u32, v: u32, k: u32, _pad: u32, invT: f32, a: f32, logA: f32, log1mA: f32, wCe: f32, sKd: f32 }
+${decl}
+const WG = ${WG}u;
+const NEG = -3.0e38;
+const TINY = 1.0e-30;
+var<workgroup> red: array<vec2f, WG>;
+var<workgroup> shared1: f32;
+var<workgroup> bad: u32;
+${sparse ? `var<workgroup> catId: array<u32, ${MAX_TOP_K}>;\nvar<workgroup> catLogq: array<f32, ${MAX_TOP_K}>;\nvar<workgroup> catH: array<f32, ${MAX_TOP_K}>;` : ''}
+
+fn logAddExp(x: f32, y: f32) -> f32 {
+  let m = max(x, y);
+  return m + log(exp(x - m) + exp(y - m));
+}
+// x·(a − b) with 0·log 0 = 0.
+fn xd(x: f32, a: f32, b: f32) -> f32 { return select(x * (a - b), 0.0, x == 0.0); }
+fn term(p: f32, q: f32, lp: f32, lq: f32) -> vec2f {
+  ${TERMS[vt.divergence]}
+}
+
+fn reduceSum(lid: u32, x: vec2f) -> vec2f {
+  red[lid] = x;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] += red[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+// Log-sum-exp from per-thread online (max, sum) pairs.
+fn reduceLse(lid: u32, ms: vec2f) -> f32 {
+  red[lid] = ms;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      let x = red[lid];
+      let y = red[lid + s];
+      let m = max(x.x, y.x);
+      red[lid] = vec2f(m, x.y * exp(x.x - m) + y.y * exp(y.x - m));
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r.x + log(r.y);
+}
+fn online(ms: vec2f, x: f32) -> vec2f {
+  if (x > ms.x) { return vec2f(x, ms.y * exp(ms.x - x) + 1.0); }
+  return vec2f(ms.x, ms.y + exp(x - ms.x));
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= u.n) { return; }
+  let V = u.v;
+  let base = row * V;
+
+  // Row weight = mask / Σ mask (every workgroup sums the small mask itself: no extra dispatch).
+  ${vt.mask
+    ? `var cnt = 0.0;
+  for (var i = lid; i < u.n; i += WG) { cnt += mask[i]; }
+  let count = reduceSum(lid, vec2f(cnt, 0.0)).x;
+  if (lid == 0u) { shared1 = select(0.0, mask[row] / count, count != 0.0); }`
+    : `if (lid == 0u) { shared1 = 1.0 / f32(u.n); }`}
+  let wRow = workgroupUniformLoad(&shared1);
+  if (wRow == 0.0) {
+    ${vt.grad ? 'for (var j = lid; j < V; j += WG) { grad[base + j] = 0.0; }' : ''}
+    if (lid == 0u) { rowLoss[row] = 0.0; }
+    return;
+  }
+
+  // Pass 1: log-sum-exp of the student at T (and at 1 for CE), of a dense teacher at T.
+  var msS = vec2f(NEG, 0.0);
+  ${dense ? 'var msT = vec2f(NEG, 0.0);' : ''}
+  ${sepCe ? 'var ms1 = vec2f(NEG, 0.0);' : ''}
+  for (var j = lid; j < V; j += WG) {
+    let z = zs[base + j];
+    msS = online(msS, z * u.invT);
+    ${dense ? 'msT = online(msT, zt[base + j] * u.invT);' : ''}
+    ${sepCe ? 'ms1 = online(ms1, z);' : ''}
+  }
+  let lseS = reduceLse(lid, msS);
+  ${dense ? 'let lseT = reduceLse(lid, msT);' : ''}
+  ${vt.ce ? (sepCe ? 'let lse1 = reduceLse(lid, ms1);' : 'let lse1 = lseS;') : ''}
+
+  ${vt.ce
+    ? `// CE = −log q(y) at T = 1; an out-of-range target poisons the row.
+  if (lid == 0u) {
+    let y = targets[row];
+    bad = select(0u, 1u, y < 0 || u32(y) >= V);
+    shared1 = lse1 - zs[base + u32(clamp(y, 0, i32(V) - 1))];
+  }
+  let ceLoss = workgroupUniformLoad(&shared1);
+  let yRow = u32(clamp(targets[row], 0, i32(V) - 1));`
+    : ''}
+
+  ${kd ? (dense ? denseDivergence() : sparseDivergence()) : 'let dRow = 0.0;'}
+
+  if (lid == 0u) {
+    let loss = wRow * (${kd ? 'u.sKd * dRow' : '0.0'} ${vt.ce ? '+ u.wCe * ceLoss' : ''});
+    rowLoss[row] = select(loss, bitcast<f32>(0x7fc00000u + bad), bad != 0u);
+  }
+  ${vt.grad ? gradientPass(vt) : ''}
+}`;
+
+  function denseDivergence(): string {
+    return `// Pass 2: D and H = Σ h.
+  var acc = vec2f(0.0);
+  for (var j = lid; j < V; j += WG) {
+    let lq = zs[base + j] * u.invT - lseS;
+    let lp = zt[base + j] * u.invT - lseT;
+    acc += term(exp(lp), exp(lq), lp, lq);
+  }
+  let dh = reduceSum(lid, acc);
+  let dRow = dh.x;
+  let hSum = dh.y;`;
+  }
+
+  function sparseDivergence(): string {
+    return `// The K top-k categories and the tail (sparse teachers are at T = 1).
+  let K = u.k;
+  var top = vec2f(0.0);
+  if (lid < K) {
+    let id = ids[row * K + lid];
+    if (id < 0 || u32(id) >= V) { bad = 1u; }
+    let idc = u32(clamp(id, 0, i32(V) - 1));
+    catId[lid] = idc;
+    let lq = zs[base + idc] * u.invT - lseS;
+    catLogq[lid] = lq;
+    top = vec2f(exp(lps[row * K + lid]), exp(lq));
+  }
+  let mass = reduceSum(lid, top);
+  let pTail = max(1.0 - mass.x, 0.0);
+  let qTail = max(1.0 - mass.y, 0.0);
+  var dh = vec2f(0.0);
+  if (lid < K) {
+    let lp = lps[row * K + lid];
+    let lq = catLogq[lid];
+    dh = term(exp(lp), exp(lq), lp, lq);
+    catH[lid] = dh.y;
+  } else if (lid == K) {
+    dh = term(pTail, qTail, log(max(pTail, TINY)), log(max(qTail, TINY)));
+    shared1 = select(dh.y / qTail, 0.0, qTail == 0.0);
+  }
+  let sums = reduceSum(lid, dh);
+  let dRow = sums.x;
+  let hSum = sums.y;
+  let gTail = workgroupUniformLoad(&shared1);`;
+  }
+}
+
+function gradientPass(vt: Variant): string {
+  const kd = vt.teacher !== 'none';
+  const ceAt = (j: string) => (vt.ce ? ` + u.wCe * (exp(zs[base + ${j}] - lse1) - select(0.0, 1.0, ${j} == yRow))` : '');
+  if (vt.teacher === 'sparse') {
+    return `// Pass 3: every logit as if in the tail, then the K top-k logits overwrite theirs.
+  let c = u.sKd * u.invT;
+  for (var j = lid; j < V; j += WG) {
+    let q = exp(zs[base + j] * u.invT - lseS);
+    grad[base + j] = wRow * (c * q * (gTail - hSum)${ceAt('j')});
+  }
+  storageBarrier();
+  if (lid < K) {
+    let j = catId[lid];
+    grad[base + j] = wRow * (c * (catH[lid] - exp(catLogq[lid]) * hSum)${ceAt('j')});
+  }`;
+  }
+  if (kd) {
+    return `// Pass 3: the gradient, (h − q·H)/T per divergence plus the CE part.
+  let c = u.sKd * u.invT;
+  for (var j = lid; j < V; j += WG) {
+    let lq = zs[base + j] * u.invT - lseS;
+    let lp = zt[base + j] * u.invT - lseT;
+    let q = exp(lq);
+    let h = term(exp(lp), q, lp, lq).y;
+    grad[base + j] = wRow * (c * (h - q * hSum)${ceAt('j')});
+  }`;
+  }
+  return `for (var j = lid; j < V; j += WG) {
+    grad[base + j] = wRow * (0.0${ceAt('j')});
+  }`;
+}
+
+const SUM_ROWS_WGSL = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> rowLoss: array<f32>;
+@group(0) @binding(1) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(2) var<uniform> n: vec4u;
+var<workgroup> red: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) lid: u32) {
+  var acc = 0.0;
+  for (var i = lid; i < n.x; i += ${WG}u) { acc += rowLoss[i]; }
+  red[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] += red[lid + s]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { loss[0] = red[0]; }
+}`;
+
+// x *= g[0]: backward scales the gradient written in forward by the loss's incoming gradient.
+const SCALE_BY_SCALAR_WGSL = /* wgsl */ `
+@group(0) @binding(0) var<storage, read_write> x: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<uniform> n: vec4u;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * ${WG}u;
+  if (i < n.x) { x[i] = x[i] * g[0]; }
+}`;
+
+function rowGrid(n: number): [number, number] {
+  if (n <= 65535) return [n, 1];
+  const y = Math.ceil(n / 65535);
+  return [Math.ceil(n / y), y];
+}
+
+/**
+ * The KD loss as a scalar tensor. Sparse teachers should come through `uploadSparseTeacher`, which
+ * checks ids on the host; on the GPU an out-of-range id or target makes the loss NaN.
+ */
+export function kdLoss(studentLogits: Tensor, opts: KdLossOptions): Tensor {
+  const { spec } = opts;
+  const kd = spec.wKd > 0;
+  const ce = spec.wCe > 0;
+  const { n, v, k } = checkKdCall(spec, {
+    student: studentLogits.shape,
+    ...(opts.teacherLogits && kd ? { teacher: opts.teacherLogits.shape } : {}),
+    ...(opts.sparseTeacher && kd ? { sparseIds: opts.sparseTeacher.ids.shape, sparseLogprobs: opts.sparseTeacher.logprobs.shape } : {}),
+    ...(opts.targets ? { targets: opts.targets.shape } : {}),
+    ...(opts.mask ? { mask: opts.mask.shape } : {}),
+  });
+  if (opts.sparseTeacher && kd && opts.sparseTeacher.ids.dtype !== 'i32') throw new KdSpecError('kdLoss: sparse teacher ids must be an i32 tensor');
+  if (ce && opts.targets!.dtype !== 'i32') throw new KdSpecError('kdLoss: targets must be an i32 tensor');
+  const engine = studentLogits.engine;
+  const withGrad = engine.autograd.needsGrad([studentLogits]);
+  const vt: Variant = {
+    divergence: spec.divergence,
+    teacher: !kd ? 'none' : opts.teacherLogits ? 'dense' : 'sparse',
+    ce,
+    mask: !!opts.mask,
+    grad: withGrad,
+  };
+  const key = `kdLoss:${vt.divergence}:${vt.teacher}:${vt.ce ? 'ce' : ''}:${vt.mask ? 'mask' : ''}:${vt.grad ? 'grad' : ''}`;
+  const rowsKernel = engine.kernel(key, rowsKernelSource(vt));
+
+  const param = resolveKdParam(spec.divergence, spec.param) ?? 0;
+  const t = kd ? spec.temperature : 1;
+  const u = new ArrayBuffer(40);
+  new Uint32Array(u, 0, 4).set([n, v, k, 0]);
+  new Float32Array(u, 16, 6).set([1 / t, param, param > 0 ? Math.log(param) : -1e30, param < 1 ? Math.log(1 - param) : -1e30, spec.wCe, spec.wKd * (spec.scaleByT2 ? t * t : 1)]);
+
+  const rowLoss = engine.empty([n]);
+  const grad = withGrad ? engine.empty([n, v]) : null;
+  const bindings: Tensor[] = [studentLogits];
+  if (vt.teacher === 'dense') bindings.push(opts.teacherLogits!);
+  if (vt.teacher === 'sparse') bindings.push(opts.sparseTeacher!.ids, opts.sparseTeacher!.logprobs);
+  if (ce) bindings.push(opts.targets!);
+  if (opts.mask) bindings.push(opts.mask);
+  bindings.push(rowLoss);
+  if (grad) bindings.push(grad);
+  engine.dispatch(rowsKernel, bindings, rowGrid(n), u);
+
+  const loss = engine.empty([1]);
+  engine.dispatch(engine.kernel('kdLoss:sumRows', SUM_ROWS_WGSL), [rowLoss, loss], [1], new Uint32Array([n, 0, 0, 0]));
+  rowLoss.release();
+
+  if (grad) {
+    engine.autograd.record([studentLogits], [loss], ([g]) => {
+      scaleByScalar(engine, grad, g!);
+      return [grad];
+    });
+  }
+  return loss;
+}
+
+function scaleByScalar(engine: Engine, x: Tensor, g: Tensor): void {
+  const groups = Math.ceil(x.size / WG);
+  const grid: [number, number] = groups <= 65535 ? [groups, 1] : [Math.ceil(groups / Math.ceil(groups / 65535)), Math.ceil(groups / 65535)];
+  engine.dispatch(engine.kernel('kdLoss:scaleByScalar', SCALE_BY_SCALAR_WGSL), [x, g], grid, new Uint32Array([x.size, 0, 0, 0]));
+}
+
+/**
+ * Uploads a sparse teacher (an API's top-k ids and log-probs, row-major [n, k]) after checking it
+ * on the host: ids in [0, v), no duplicates in a row, log-probs ≤ 0 summing to at most 1.
+ */
+export function uploadSparseTeacher(engine: Engine, ids: ArrayLike<number>, logprobs: ArrayLike<number>, n: number, k: number, v: number): { ids: Tensor; logprobs: Tensor } {
+  if (ids.length !== n * k || logprobs.length !== n * k) throw new KdSpecError(`kdLoss: a sparse teacher of ${n} rows × top-${k} needs ${n * k} ids and log-probs (got ${ids.length} and ${logprobs.length})`);
+  checkSparseTeacher(ids, logprobs, n, k, v);
+  return { ids: engine.upload(Int32Array.from(ids), [n, k], 'i32'), logprobs: engine.upload(Float32Array.from(logprobs), [n, k]) };
+}
+
+/** Mean cross-entropy −log softmax(logits)[target] over the unmasked rows (T = 1). */
+export function crossEntropy(logits: Tensor, targets: Tensor, mask?: Tensor): Tensor {
+  return kdLoss(logits, { spec: { divergence: 'fkl', temperature: 1, scaleByT2: false, wCe: 1, wKd: 0 }, targets, ...(mask ? { mask } : {}) });
+}
