@@ -3,9 +3,11 @@ import type { OpCheck } from './check.ts';
 import { embedding } from '../ops/embedding.ts';
 import { pool, type PoolKind } from '../ops/pooling.ts';
 import { rope } from '../ops/rope.ts';
+import { attention } from '../ops/attention.ts';
 import * as cpuEmbedding from '../cpu/embedding.ts';
 import * as cpuPooling from '../cpu/pooling.ts';
 import * as cpuRope from '../cpu/rope.ts';
+import * as cpuAttention from '../cpu/attention.ts';
 
 const f64 = (values: number[]) => Float64Array.from(values);
 
@@ -26,6 +28,23 @@ function poolCheck(kind: PoolKind): OpCheck {
     gpu: ([x, m]) => pool(x!, m!, kind),
     cpuForward: ([x, m]) => cpuPooling.pool(x!, m!, B, T, H, kind),
     cpuBackward: ([, m], g) => [cpuPooling.poolBackward(g, m!, B, T, H, kind), null],
+  };
+}
+
+function attentionCheck(
+  name: string,
+  dims: cpuAttention.AttentionDims,
+  opts: { causal: boolean; scale?: number; queryOffset?: number },
+  keyMask?: number[],
+): OpCheck {
+  const { B, T, S, nH, nKV, D } = dims;
+  const mask = keyMask ? f64(keyMask) : undefined;
+  return {
+    name,
+    inputs: [{ shape: [B, T, nH, D] }, { shape: [B, S, nKV, D] }, { shape: [B, S, nKV, D] }, ...(mask ? [{ shape: [B, S], data: mask, grad: false }] : [])],
+    gpu: ([q, k, v, m]) => attention(q!, k!, v!, { ...opts, ...(m ? { keyMask: m } : {}) }),
+    cpuForward: ([q, k, v, m]) => cpuAttention.attention(q!, k!, v!, dims, { ...opts, ...(m ? { keyMask: m } : {}) }),
+    cpuBackward: ([q, k, v, m], g) => [...cpuAttention.attentionBackward(q!, k!, v!, g, dims, { ...opts, ...(m ? { keyMask: m } : {}) }), ...(m ? [null] : [])],
   };
 }
 
@@ -54,4 +73,14 @@ export const sequenceChecks: OpCheck[] = [
     cpuForward: ([x, p]) => cpuRope.rope(x!, ROPE_DIMS, { theta: 500, positions: p! }),
     cpuBackward: ([, p], g) => [cpuRope.rope(g, ROPE_DIMS, { theta: 500, positions: p! }, -1), null],
   },
+  // Grouped-query heads (2 query heads per kv head), bidirectional, one row padded at the end.
+  attentionCheck('attention bidirectional GQA padded', { B: 2, T: 5, S: 5, nH: 4, nKV: 2, D: 8 }, { causal: false }, [1, 1, 1, 0, 0, 1, 1, 1, 1, 1]),
+  // Causal with left padding: the first two queries of row 1 see no key and must give zeros.
+  attentionCheck('attention causal left-padded', { B: 2, T: 6, S: 6, nH: 2, nKV: 2, D: 4 }, { causal: true }, [1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1]),
+  // A KV cache step: 2 new queries after 5 cached keys, one kv head for 4 query heads.
+  attentionCheck('attention causal queryOffset', { B: 1, T: 2, S: 7, nH: 4, nKV: 1, D: 16 }, { causal: true, queryOffset: 5, scale: 0.3 }),
+  // Several query workgroups and key tiles (64 per tile at D = 4).
+  attentionCheck('attention causal across tiles', { B: 1, T: 66, S: 66, nH: 2, nKV: 1, D: 4 }, { causal: true }),
+  // Head size 64 (16 keys per tile) across two tiles, masked.
+  attentionCheck('attention head size 64', { B: 1, T: 3, S: 18, nH: 2, nKV: 2, D: 64 }, { causal: false }, [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]),
 ];
