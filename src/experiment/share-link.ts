@@ -1,0 +1,172 @@
+// Share links: the whole experiment in the URL hash, never sent to a server.
+//
+//   #x=<base64url(deflate-raw(minimal JSON) ‖ CRC-32 of that JSON)>[&s=<same encoding of a results summary>]
+//
+// Minimal JSON keeps only the fields that differ from their defaults (schema.ts
+// minimalExperiment), so links stay short; decoding fills the defaults back in, ignores unknown
+// keys with warnings and rejects anything else with a ShareLinkError that leaves the caller's
+// state untouched. Datasets travel by reference (id / content hash / demo recipe), never embedded;
+// API keys are not part of the schema at all.
+//
+// Compression: fflate's synchronous deflateSync/inflateSync (raw DEFLATE, the same bytes as
+// CompressionStream('deflate-raw')) — chosen over CompressionStream because it is synchronous and
+// behaves the same in Node and every browser. Raw DEFLATE carries no checksum, so a CRC-32 of the
+// JSON follows it: an edited or truncated link is caught instead of decoding to another experiment.
+
+import { deflateSync, inflateSync } from 'fflate';
+import { z } from 'zod';
+import { ExperimentError, minimalExperiment, safeParseExperiment, type ExperimentConfig, type ExperimentIssue } from './schema.ts';
+
+export class ShareLinkError extends Error {
+  override name = 'ShareLinkError';
+  constructor(
+    message: string,
+    /** The invalid fields, when the link decoded but described an invalid experiment. */
+    readonly issues: ExperimentIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Results that may ride along with a link: row label (a stage or run) → metric name → value. */
+export const ShareSummary = z.record(
+  z.string().min(1).max(60),
+  z.record(z.string().min(1).max(40), z.number().refine(Number.isFinite, 'summary values must be finite numbers')),
+);
+export type ShareSummary = z.infer<typeof ShareSummary>;
+
+/** Generous bounds: Chrome drops URLs over 2 MiB; a normal experiment is a few hundred bytes. */
+const MAX_PART_CHARS = 32_768;
+const MAX_JSON_BYTES = 512 * 1024;
+const MAX_SUMMARY_ROWS = 32;
+const MAX_SUMMARY_METRICS = 16;
+
+// ── bytes ──────────────────────────────────────────────────────────────────────────────────────
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE 802.3, as in zip and PNG). */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) throw new ShareLinkError('the link is damaged: it contains characters a share link never has');
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function encodeJson(value: unknown): string {
+  const json = new TextEncoder().encode(JSON.stringify(value));
+  const body = deflateSync(json, { level: 9 });
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(json));
+  return toBase64Url(out);
+}
+
+function decodeJson(part: string, what: string): unknown {
+  if (part.length === 0) throw new ShareLinkError(`the link's ${what} is empty`);
+  if (part.length > MAX_PART_CHARS) throw new ShareLinkError(`the link's ${what} is too long (${part.length} characters)`);
+  const bytes = fromBase64Url(part);
+  if (bytes.length < 5) throw new ShareLinkError(`the link's ${what} is truncated`);
+  const body = bytes.subarray(0, bytes.length - 4);
+  const expectedCrc = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0);
+  let json: Uint8Array;
+  try {
+    json = inflateSync(body);
+  } catch {
+    throw new ShareLinkError(`the link's ${what} is damaged or truncated (it does not decompress)`);
+  }
+  if (json.length > MAX_JSON_BYTES) throw new ShareLinkError(`the link's ${what} is too large`);
+  if (crc32(json) !== expectedCrc) throw new ShareLinkError(`the link's ${what} is damaged or truncated (checksum mismatch)`);
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+  } catch {
+    throw new ShareLinkError(`the link's ${what} is not valid JSON`);
+  }
+}
+
+// ── links ──────────────────────────────────────────────────────────────────────────────────────
+
+function roundSummary(summary: ShareSummary): ShareSummary {
+  const rows = Object.entries(summary);
+  if (rows.length > MAX_SUMMARY_ROWS) throw new ShareLinkError(`a share summary holds at most ${MAX_SUMMARY_ROWS} rows`);
+  return Object.fromEntries(
+    rows.map(([row, metrics]) => {
+      const entries = Object.entries(metrics);
+      if (entries.length > MAX_SUMMARY_METRICS) throw new ShareLinkError(`a share summary row holds at most ${MAX_SUMMARY_METRICS} metrics ("${row}")`);
+      // Four significant digits: enough to compare runs, short in a URL.
+      return [row, Object.fromEntries(entries.map(([k, v]) => [k, Number(v.toPrecision(4))]))];
+    }),
+  );
+}
+
+/** The hash part of a share link ("#x=…", plus "&s=…" when a summary is given). */
+export function encodeShareLink(config: ExperimentConfig, options: { summary?: ShareSummary } = {}): string {
+  let hash = `#x=${encodeJson(minimalExperiment(config))}`;
+  if (options.summary !== undefined) {
+    const checked = ShareSummary.safeParse(options.summary);
+    if (!checked.success) throw new ShareLinkError(`invalid summary: ${checked.error.issues[0]!.message}`);
+    hash += `&s=${encodeJson(roundSummary(checked.data))}`;
+  }
+  return hash;
+}
+
+export interface DecodedShareLink {
+  config: ExperimentConfig;
+  /** Unknown keys that were ignored, with their paths. */
+  warnings: ExperimentIssue[];
+  summary?: ShareSummary;
+}
+
+/**
+ * Read a share link: a full URL, its hash ("#x=…") or the bare hash body ("x=…"). Throws
+ * ShareLinkError (never anything else) when the link is missing, damaged, truncated, or
+ * describes an invalid experiment.
+ */
+export function decodeShareLink(link: string): DecodedShareLink {
+  const hashAt = link.indexOf('#');
+  const hash = (hashAt >= 0 ? link.slice(hashAt + 1) : link).trim();
+  const parts = new Map<string, string>();
+  for (const piece of hash.split('&')) {
+    const eq = piece.indexOf('=');
+    if (eq > 0) parts.set(piece.slice(0, eq), piece.slice(eq + 1));
+  }
+  const x = parts.get('x');
+  if (x === undefined) throw new ShareLinkError('this link holds no experiment (its hash has no "x=" part)');
+
+  const json = decodeJson(x, 'experiment');
+  const result = safeParseExperiment(json);
+  if (!result.ok) {
+    const detail = new ExperimentError(result.errors).message;
+    throw new ShareLinkError(`the link describes an invalid experiment — ${detail}`, result.errors);
+  }
+  const decoded: DecodedShareLink = { config: result.config, warnings: result.warnings };
+  const s = parts.get('s');
+  if (s !== undefined) {
+    const summary = ShareSummary.safeParse(decodeJson(s, 'summary'));
+    if (!summary.success) throw new ShareLinkError(`the link's summary is invalid: ${summary.error.issues[0]!.message}`);
+    decoded.summary = summary.data;
+  }
+  return decoded;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { DIVERGENCES } from '../../src/engine/kd-spec.ts';
+import { expandSweep, parseExperimentJson } from '../../src/experiment/schema.ts';
+import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
+
+const load = (name: string) => parseExperimentJson(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
+const EXAMPLES = ['sweep-losses', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny'];
+
+describe('example experiments', () => {
+  it.each(EXAMPLES)('%s is valid, without warnings, and shares as a short link', (name) => {
+    const { config, warnings } = load(name);
+    expect(warnings).toEqual([]);
+    const link = encodeShareLink(config);
+    expect(link.length).toBeLessThan(2048);
+    expect(decodeShareLink(link).config).toEqual(config);
+  });
+
+  it('sweep-losses compares the six divergences on one stage', () => {
+    for (const name of ['sweep-losses', 'sweep-losses.tiny']) {
+      const { config } = load(name);
+      expect(config.stages).toHaveLength(1);
+      const runs = expandSweep(config);
+      const divergences = new Set(runs.map((r) => r.config.stages[0]!.loss.divergence));
+      expect([...divergences].sort()).toEqual([...DIVERGENCES].sort());
+    }
+  });
+
+  it('staged-vs-direct trains teacher→mid→small and teacher→small side by side', () => {
+    for (const name of ['staged-vs-direct', 'staged-vs-direct.tiny']) {
+      const { config } = load(name);
+      const byId = new Map(config.stages.map((s) => [s.id, s]));
+      expect(byId.get('small-staged')!.source).toBe('mid');
+      expect(byId.get('small-direct')!.source).toBe('teacher');
+      expect(byId.get('small-staged')!.student.preset).toBe(byId.get('small-direct')!.student.preset);
+    }
+  });
+
+  it('tiny variants use the tiny presets and a few steps, full variants real sizes', () => {
+    for (const name of ['sweep-losses.tiny', 'staged-vs-direct.tiny']) {
+      const { config } = load(name);
+      for (const stage of config.stages) {
+        expect(stage.student.preset).toBe('tiny');
+        expect(stage.steps).toBeLessThanOrEqual(10);
+      }
+      expect(config.dataset.demo!.n).toBeLessThanOrEqual(50);
+    }
+    for (const name of ['sweep-losses', 'staged-vs-direct']) {
+      const { config } = load(name);
+      expect(config.stages.every((s) => s.student.preset !== 'tiny' && s.steps >= 1000)).toBe(true);
+      expect(config.sweep!.seeds!.length).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
