@@ -452,12 +452,13 @@ class PhraseMatcher {
   private readonly byExact = new Map<string, string>();
   private readonly byExactLower = new Map<string, string>();
 
-  constructor(entries: readonly { name: string; variants?: string[]; exact?: string[] }[]) {
+  /** `matchName: false` when the canonical name is a label, not a phrase to look for (degree levels). */
+  constructor(entries: readonly { name: string; variants?: string[]; exact?: string[]; matchName?: boolean }[]) {
     const loose: string[] = [];
     const strict: string[] = [];
     for (const e of entries) {
-      const isExactName = e.exact?.includes(e.name) ?? false;
-      for (const v of isExactName ? (e.variants ?? []) : [e.name, ...(e.variants ?? [])]) {
+      const nameIsVariant = e.matchName !== false && !(e.exact?.includes(e.name) ?? false);
+      for (const v of nameIsVariant ? [e.name, ...(e.variants ?? [])] : (e.variants ?? [])) {
         const key = normalizePhrase(v);
         if (!this.byLower.has(key)) this.byLower.set(key, e.name);
         loose.push(v);
@@ -553,7 +554,7 @@ function prepare(text: string): string {
 
 const skillMatcher = new PhraseMatcher(SKILLS);
 const certificationMatcher = new PhraseMatcher(CERTIFICATIONS);
-const degreeMatcher = new PhraseMatcher(DEGREE_PATTERNS.map((d) => ({ name: d.level, variants: d.variants, exact: d.exact })));
+const degreeMatcher = new PhraseMatcher(DEGREE_PATTERNS.map((d) => ({ name: d.level, variants: d.variants, exact: d.exact, matchName: false })));
 
 /** Canonical skills mentioned in `text` (word-boundary, case-insensitive, synonym-aware), first mention first. */
 export function findSkills(text: string): string[] {

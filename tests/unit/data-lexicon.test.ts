@@ -57,6 +57,8 @@ describe('lexicon', () => {
     expect(findCertifications('Current BLS and ACLS; CPA license; Lean Six Sigma Green Belt')).toEqual(['BLS', 'ACLS', 'CPA', 'Six Sigma Green Belt']);
     expect(findDegrees("BS in Computer Science; Master’s preferred")).toEqual(['master', 'bachelor']);
     expect(findDegrees('Advanced MS Excel skills')).toEqual([]);
+    // Titles are not degrees.
+    expect(findDegrees('High School Math Teacher, Associate Product Manager, Scrum Master')).toEqual([]);
     expect(highestDegree('PhD in Physics, BSc in Mathematics')).toBe('doctorate');
     expect(highestDegree('no formal education listed')).toBe('none');
     expect(findYearsRequired('3-5 years of experience; at least five years in a hospital')).toBe(5);
