@@ -4,10 +4,12 @@ import { embedding } from '../ops/embedding.ts';
 import { pool, type PoolKind } from '../ops/pooling.ts';
 import { rope } from '../ops/rope.ts';
 import { attention } from '../ops/attention.ts';
+import { dropout } from '../ops/dropout.ts';
 import * as cpuEmbedding from '../cpu/embedding.ts';
 import * as cpuPooling from '../cpu/pooling.ts';
 import * as cpuRope from '../cpu/rope.ts';
 import * as cpuAttention from '../cpu/attention.ts';
+import * as cpuDropout from '../cpu/dropout.ts';
 
 const f64 = (values: number[]) => Float64Array.from(values);
 
@@ -83,4 +85,12 @@ export const sequenceChecks: OpCheck[] = [
   attentionCheck('attention causal across tiles', { B: 1, T: 66, S: 66, nH: 2, nKV: 1, D: 4 }, { causal: true }),
   // Head size 64 (16 keys per tile) across two tiles, masked.
   attentionCheck('attention head size 64', { B: 1, T: 3, S: 18, nH: 2, nKV: 2, D: 64 }, { causal: false }, [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]),
+  // The GPU must draw exactly the CPU's mask: one differing element fails the forward.
+  {
+    name: 'dropout',
+    inputs: [{ shape: [4, 33] }],
+    gpu: ([x]) => dropout(x!, 0.3, 1234),
+    cpuForward: ([x]) => cpuDropout.dropout(x!, 0.3, 1234),
+    cpuBackward: (_x, g) => [cpuDropout.dropout(g, 0.3, 1234)],
+  },
 ];
