@@ -169,6 +169,12 @@ export function matmulKernel(engine: Engine, s: KernelSpec): Kernel {
  * vec4 of A and one of B per k and does 16 multiply-adds.
  */
 function loadTile(name: 'a' | 'b', stored: 'kMajor' | 'kMinor', vec: boolean): string {
+  const passes: string[] = [];
+  for (let p = 0; p < TILE_K / 16; p++) passes.push(loadTilePass(name, stored, vec, p * 16));
+  return passes.join('\n    ');
+}
+
+function loadTilePass(name: 'a' | 'b', stored: 'kMajor' | 'kMinor', vec: boolean, kOffset: number): string {
   const tileVar = name === 'a' ? 'As' : 'Bs';
   const base = name === 'a' ? 'aBase' : 'bBase';
   // kMajor: stored [K, X] (X contiguous: A with transA, B without transB); kMinor: stored [X, K].
@@ -177,7 +183,7 @@ function loadTile(name: 'a' | 'b', stored: 'kMajor' | 'kMinor', vec: boolean): s
   if (stored === 'kMajor') {
     // thread → (k = tid / 16, x = (tid % 16)·4): one vec4 along x, written whole.
     const head = `{
-    let kk = tid / 16u; let xq = tid % 16u;
+    let kk = tid / 16u + ${kOffset}u; let xq = tid % 16u;
     let gk = k0 + kk; let gx = ${x0} + xq * 4u;
     let off = ${base} + gk * ${X} + gx;
     var v = vec4f(0.0);`;
@@ -193,7 +199,7 @@ function loadTile(name: 'a' | 'b', stored: 'kMajor' | 'kMinor', vec: boolean): s
   }
   // kMinor: thread → (x = tid / 4, k = (tid % 4)·4): one vec4 along k, scattered over 4 k rows.
   const head = `{
-    let xx = tid / 4u; let kq = (tid % 4u) * 4u;
+    let xx = tid / 4u; let kq = (tid % 4u) * 4u + ${kOffset}u;
     let gk = k0 + kq; let gx = ${x0} + xx;
     let off = ${base} + gx * u.K + gk;
     var v = vec4f(0.0);`;

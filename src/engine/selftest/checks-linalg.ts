@@ -4,6 +4,13 @@ import type { OpCheck } from './check.ts';
 import { linear, matmul } from '../ops/matmul.ts';
 import * as cpu from '../cpu/matmul.ts';
 import type { MatmulDims } from '../cpu/matmul.ts';
+import { layerNorm, rmsNorm } from '../ops/norm.ts';
+import * as cpuNorm from '../cpu/norm.ts';
+import { geglu, gelu, silu, swiglu } from '../ops/activation.ts';
+import * as cpuAct from '../cpu/activation.ts';
+import { softmax } from '../ops/softmax.ts';
+import * as cpuSoftmax from '../cpu/softmax.ts';
+import { randn } from '../cpu/random.ts';
 
 function matmulCheck(name: string, aShape: number[], bShape: number[], d: MatmulDims): OpCheck {
   const opts = { transA: d.transA ?? false, transB: d.transB ?? false };
@@ -49,4 +56,77 @@ export const matmulChecks: OpCheck[] = [
   },
 ];
 
-export const linalgChecks: OpCheck[] = [...matmulChecks];
+function layerNormCheck(name: string, shape: number[], offset = 0): OpCheck {
+  const cols = shape.at(-1)!;
+  const size = shape.reduce((a, b) => a * b, 1);
+  return {
+    name,
+    inputs: [{ shape, data: randn(size, 5).map((v) => v + offset) }, { shape: [cols] }, { shape: [cols] }],
+    gpu: ([x, g, b]) => layerNorm(x!, g!, b!),
+    cpuForward: ([x, g, b]) => cpuNorm.norm('layer', x!, g!, b!, 1e-5),
+    cpuBackward: ([x, g], gOut) => cpuNorm.normBackward('layer', x!, g!, gOut, 1e-5),
+  };
+}
+
+function rmsNormCheck(name: string, shape: number[]): OpCheck {
+  return {
+    name,
+    inputs: [{ shape }, { shape: [shape.at(-1)!] }],
+    gpu: ([x, g]) => rmsNorm(x!, g!),
+    cpuForward: ([x, g]) => cpuNorm.norm('rms', x!, g!, null, 1e-6),
+    cpuBackward: ([x, g], gOut) => cpuNorm.normBackward('rms', x!, g!, gOut, 1e-6).slice(0, 2),
+  };
+}
+
+export const normChecks: OpCheck[] = [
+  layerNormCheck('layerNorm [3,5,7]', [3, 5, 7]),
+  // More columns than threads per row, more rows than one gamma/beta gradient chunk, a mean far from 0.
+  layerNormCheck('layerNorm [33,70] offset 50', [33, 70], 50),
+  rmsNormCheck('rmsNorm [3,5,7]', [3, 5, 7]),
+  rmsNormCheck('rmsNorm [33,70]', [33, 70]),
+];
+
+/** Values from −12 to 12 (the saturated tails) mixed with normal ones. */
+function wideRange(n: number): Float64Array {
+  return randn(n, 11).map((v, i) => (i % 3 === 0 ? -12 + (24 * i) / n : v));
+}
+
+export const activationChecks: OpCheck[] = [
+  ...(['gelu', 'silu'] as const).map((kind): OpCheck => ({
+    name: `${kind} [5,7]`,
+    inputs: [{ shape: [5, 7], data: wideRange(35) }],
+    gpu: ([x]) => (kind === 'gelu' ? gelu(x!) : silu(x!)),
+    cpuForward: ([x]) => cpuAct.activation(kind, x!),
+    cpuBackward: ([x], g) => [cpuAct.activationBackward(kind, x!, g)],
+  })),
+  ...(['swiglu', 'geglu'] as const).map((name): OpCheck => {
+    const kind = name === 'swiglu' ? 'silu' : 'gelu';
+    return {
+      name: `${name} [3,7]`,
+      inputs: [{ shape: [3, 7], data: wideRange(21) }, { shape: [3, 7] }],
+      gpu: ([gate, up]) => (name === 'swiglu' ? swiglu(gate!, up!) : geglu(gate!, up!)),
+      cpuForward: ([gate, up]) => cpuAct.gated(kind, gate!, up!),
+      cpuBackward: ([gate, up], g) => cpuAct.gatedBackward(kind, gate!, up!, g),
+    };
+  }),
+];
+
+function softmaxCheck(name: string, shape: number[], data?: Float64Array): OpCheck {
+  const cols = shape.at(-1)!;
+  return {
+    name,
+    inputs: [{ shape, ...(data ? { data } : {}) }],
+    gpu: ([x]) => softmax(x!),
+    cpuForward: ([x]) => cpuSoftmax.softmax(x!, cols),
+    cpuBackward: ([x], g) => [cpuSoftmax.softmaxBackward(x!, g, cols)],
+  };
+}
+
+export const softmaxChecks: OpCheck[] = [
+  softmaxCheck('softmax [4,9]', [4, 9]),
+  softmaxCheck('softmax [3,130]', [3, 130]),
+  // exp(x) overflows f32 beyond 88: only a max-subtracted softmax survives these rows.
+  softmaxCheck('softmax large logits [2,5]', [2, 5], randn(10, 3).map((v, i) => v * 3 + (i < 5 ? 500 : -300))),
+];
+
+export const linalgChecks: OpCheck[] = [...matmulChecks, ...normChecks, ...activationChecks, ...softmaxChecks];

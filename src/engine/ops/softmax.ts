@@ -1,0 +1,64 @@
+// Softmax over the last dimension, stable (the row maximum is subtracted before exp); one
+// workgroup per row. Backward: dx = y·(g − Σ g·y).
+import type { Tensor } from '../tensor.ts';
+import { ShapeError } from '../errors.ts';
+import { ROW_INDEX, ROW_THREADS, rowGrid, rowReduceWgsl } from './norm.ts';
+
+const HEAD = /* wgsl */ `struct U { rows: u32, cols: u32 }`;
+
+const FORWARD_WGSL = /* wgsl */ `
+${HEAD}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> u: U;
+${rowReduceWgsl('f32', ['max', 'sum'])}
+@compute @workgroup_size(${ROW_THREADS})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = ${ROW_INDEX};
+  if (row >= u.rows) { return; }
+  let base = row * u.cols;
+  var m = -3.4e38;
+  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { m = max(m, x[base + c]); }
+  m = reduce_max(m, lid);
+  var s = 0.0;
+  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { s += exp(x[base + c] - m); }
+  let inv = 1.0 / reduce_sum(s, lid);
+  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { y[base + c] = exp(x[base + c] - m) * inv; }
+}`;
+
+const BACKWARD_WGSL = /* wgsl */ `
+${HEAD}
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(3) var<uniform> u: U;
+${rowReduceWgsl('f32')}
+@compute @workgroup_size(${ROW_THREADS})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = ${ROW_INDEX};
+  if (row >= u.rows) { return; }
+  let base = row * u.cols;
+  var s = 0.0;
+  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { s += g[base + c] * y[base + c]; }
+  let dot = reduce_sum(s, lid);
+  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { dx[base + c] = y[base + c] * (g[base + c] - dot); }
+}`;
+
+/** softmax over the last dimension. */
+export function softmax(x: Tensor): Tensor {
+  const cols = x.shape.at(-1);
+  if (cols === undefined || cols === 0) throw new ShapeError(`softmax: x [${x.shape.join(', ')}] needs a non-empty last dimension`);
+  const engine = x.engine;
+  const rows = x.size / cols;
+  const y = engine.empty(x.shape);
+  const u = new Uint32Array([rows, cols, 0, 0]);
+  engine.dispatch(engine.kernel('softmax', FORWARD_WGSL), [x, y], rowGrid(rows), u);
+  if (engine.autograd.needsGrad([x])) {
+    engine.autograd.record([x], [y], ([g]) => {
+      const dx = engine.empty(x.shape);
+      engine.dispatch(engine.kernel('softmax:backward', BACKWARD_WGSL), [g!, y, dx], rowGrid(rows), u);
+      return [dx];
+    });
+  }
+  return y;
+}
