@@ -1,5 +1,11 @@
 // Checkpoints: the safetensors codec, Hugging Face config.json, and save → load giving identical logits.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testDevice } from '../helpers/webgpu.ts';
+import { Engine } from '../../src/engine/runtime.ts';
+import { EncoderClassifier } from '../../src/engine/nn/encoder.ts';
+import { DecoderLM } from '../../src/engine/nn/decoder.ts';
+import { seededInit } from '../../src/engine/nn/module.ts';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/engine/checkpoint.ts';
 import { readSafetensors, SafetensorsError, writeSafetensors } from '../../src/engine/safetensors.ts';
 import { ConfigError, decoderConfig, encoderConfig, fromHfConfig, toHfConfig } from '../../src/engine/nn/config.ts';
 
@@ -96,5 +102,70 @@ describe('config.json', () => {
     expect(() => fromHfConfig({ ...hf, hidden_size: 'big' })).toThrow(/hidden_size/);
     expect(() => decoderConfig('tiny', { vocabSize: 50, kvHeads: 3 } as never)).toThrow(/kvHeads/);
     expect(() => encoderConfig('tiny', { vocabSize: 50, numClasses: 3, labels: ['a'] })).toThrow(/labels/);
+  });
+});
+
+describe('checkpoint round trip', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = new Engine((await testDevice()).device);
+  });
+
+  /** As a store would keep it: JSON text, and the bytes at an odd offset inside a bigger buffer. */
+  function throughStorage(c: Checkpoint): Checkpoint {
+    const big = new Uint8Array(c.weights.length + 3);
+    big.set(c.weights, 3);
+    return { weights: big.subarray(3), config: JSON.parse(JSON.stringify(c.config)) };
+  }
+
+  it('an encoder classifier loads with identical logits', async () => {
+    const config = encoderConfig('tiny', { vocabSize: 30, numClasses: 3, pooling: 'mean', labels: ['low', 'medium', 'high'] });
+    const model = new EncoderClassifier(engine, config, seededInit(11, 0.2));
+    const batch = () => ({
+      inputIds: engine.upload(Int32Array.from([1, 5, 9, 2, 7, 7, 0, 0]), [2, 4], 'i32'),
+      attentionMask: engine.upload(Float32Array.from([1, 1, 1, 1, 1, 1, 0, 0]), [2, 4]),
+    });
+    const logits = (t: EncoderClassifier) => engine.autograd.noGrad(() => engine.tidy(async () => t.forward(batch()).read()));
+    const before = await logits(model);
+    const saved = await saveCheckpoint(model);
+    const names = [...readSafetensors(saved.weights).tensors.keys()];
+    expect(names).toContain('model.layers.1.attn.Wqkv.weight');
+    expect(names).toContain('classifier.bias');
+    expect(names).not.toContain('model.layers.0.attn_norm.weight'); // identity in ModernBERT's layer 0
+    const loaded = loadCheckpoint(engine, throughStorage(saved));
+    expect(loaded).toBeInstanceOf(EncoderClassifier);
+    expect(loaded.config).toEqual(config);
+    expect(await logits(loaded as EncoderClassifier)).toEqual(before);
+    model.release();
+    loaded.release();
+  });
+
+  it('a decoder loads with identical logits and saves no separate lm_head (tied)', async () => {
+    const config = decoderConfig('tiny', { vocabSize: 40 });
+    const model = new DecoderLM(engine, config, seededInit(12, 0.2));
+    const logits = (t: DecoderLM) => engine.autograd.noGrad(() => engine.tidy(async () => t.forward({ inputIds: engine.upload(Int32Array.from([3, 1, 4, 1, 5, 9]), [1, 6], 'i32') }).read()));
+    const before = await logits(model);
+    const saved = await saveCheckpoint(model, { step: '100' });
+    const file = readSafetensors(saved.weights);
+    expect(file.metadata).toEqual({ format: 'pt', step: '100' });
+    expect([...file.tensors.keys()]).not.toContain('lm_head.weight');
+    expect(file.tensors.get('model.layers.0.self_attn.k_proj.weight')!.shape).toEqual([16, 32]); // one kv head of 16
+    const loaded = loadCheckpoint(engine, throughStorage(saved));
+    expect(loaded.config).toEqual(config);
+    expect(await logits(loaded as DecoderLM)).toEqual(before);
+    model.release();
+    loaded.release();
+  });
+
+  it('refuses a checkpoint that does not fit its config and keeps no memory', async () => {
+    const model = new DecoderLM(engine, decoderConfig('tiny', { vocabSize: 40 }), seededInit(1));
+    const saved = await saveCheckpoint(model);
+    model.release();
+    const live = engine.pool.getStats().liveBytes;
+    const wrongVocab = { ...saved, config: { ...saved.config, vocab_size: 41 } };
+    expect(() => loadCheckpoint(engine, wrongVocab)).toThrow(/model.embed_tokens.weight" has shape \[40, 32\], the model needs \[41, 32\]/);
+    const asEncoder = { weights: saved.weights, config: toHfConfig(encoderConfig('tiny', { vocabSize: 40, numClasses: 2 })) };
+    expect(() => loadCheckpoint(engine, asEncoder)).toThrow(/has no tensor "model.embeddings.tok_embeddings.weight"/);
+    expect(engine.pool.getStats().liveBytes).toBe(live);
   });
 });

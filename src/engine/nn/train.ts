@@ -1,0 +1,80 @@
+// Training steps that stay on the GPU: forward, backward, optional clipping and the optimizer
+// update are recorded into one command submission; the loss is read back only every N steps (a
+// read waits for the GPU, everything else runs ahead of it). Everything a step allocates is
+// released at its end, so live memory stays flat from one step to the next.
+import type { Engine } from '../runtime.ts';
+import type { Tensor } from '../tensor.ts';
+import { EngineError } from '../errors.ts';
+import { clipGradNorm, type AdamW } from '../optim.ts';
+
+export interface TrainerOptions {
+  /** Read the loss back every N steps (default 10); other steps return null. */
+  readLossEvery?: number;
+  /** Clip the global gradient norm to this value (on the GPU). */
+  clipNorm?: number;
+}
+
+export interface StepResult {
+  step: number;
+  /** The step's loss, when it was read back. */
+  loss: number | null;
+}
+
+export class Trainer {
+  /** Steps taken so far. */
+  steps = 0;
+  private readonly readEvery: number;
+
+  constructor(
+    readonly engine: Engine,
+    readonly params: readonly Tensor[],
+    readonly optimizer: AdamW,
+    private readonly opts: TrainerOptions = {},
+  ) {
+    this.readEvery = opts.readLossEvery ?? 10;
+    if (!Number.isInteger(this.readEvery) || this.readEvery < 1) throw new EngineError(`readLossEvery must be a positive integer (got ${opts.readLossEvery})`);
+  }
+
+  /**
+   * One step: `lossFn` builds the forward pass and returns a scalar loss. `lr` overrides the
+   * optimizer's rate (schedules). `readLoss` forces a readback on this step.
+   */
+  async step(lossFn: () => Tensor, opts: { lr?: number; readLoss?: boolean } = {}): Promise<StepResult> {
+    const engine = this.engine;
+    const step = ++this.steps;
+    const read = opts.readLoss ?? step % this.readEvery === 0;
+    const loss = engine.tidy(() => {
+      try {
+        const l = lossFn();
+        engine.autograd.backward(l);
+        if (this.opts.clipNorm !== undefined) clipGradNorm([...this.params], this.opts.clipNorm);
+        this.optimizer.step(opts.lr);
+        this.optimizer.zeroGrad();
+        return l;
+      } catch (e) {
+        engine.autograd.clear();
+        throw e;
+      }
+    });
+    try {
+      if (!read) {
+        engine.flush();
+        return { step, loss: null };
+      }
+      return { step, loss: (await loss.read())[0]! };
+    } finally {
+      loss.release();
+    }
+  }
+}
+
+/** Mean loss of `lossFn` over batches without recording gradients (evaluation); one readback per batch. */
+export async function evaluateLoss(engine: Engine, batches: Iterable<() => Tensor>): Promise<number> {
+  let sum = 0;
+  let n = 0;
+  for (const fn of batches) {
+    sum += await engine.autograd.noGrad(() => engine.tidy(async () => (await fn().read())[0]!));
+    n++;
+  }
+  return n ? sum / n : NaN;
+}
