@@ -5,8 +5,9 @@ import { checkOp, type CheckResult, type OpCheck } from './check.ts';
 import { elementwiseChecks } from './checks-elementwise.ts';
 import { sequenceChecks } from './checks-sequence.ts';
 import { linalgChecks } from './checks-linalg.ts';
+import { kdChecks } from './checks-kd.ts';
 
-export const OP_CHECKS: OpCheck[] = [...elementwiseChecks, ...sequenceChecks, ...linalgChecks];
+export const OP_CHECKS: OpCheck[] = [...elementwiseChecks, ...sequenceChecks, ...linalgChecks, ...kdChecks];
 
 export async function runOpChecks(engine: Engine, filter?: (name: string) => boolean): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
