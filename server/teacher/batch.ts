@@ -2,7 +2,7 @@
 // (a result or an error, never both) and progress events, until done, cancelled or out of budget.
 import type { Pair } from '../../src/data/schema.ts';
 import type { TeacherResult } from './steps.ts';
-import { BudgetExhaustedError, JobCancelledError, type JobBudget } from './upstream.ts';
+import { BudgetExhaustedError, JobCancelledError, UpstreamError, type JobBudget } from './upstream.ts';
 
 export interface Teacher {
   label(pair: Pair, ctx: { budget: JobBudget; signal?: AbortSignal }): Promise<TeacherResult>;
@@ -24,7 +24,7 @@ export interface BatchSummary {
   upstreamRequests: number;
   tokens: number;
   /** Why the job ended before every pair was tried, if it did. */
-  stopped: 'budget' | 'cancelled' | null;
+  stopped: 'budget' | 'upstream' | 'cancelled' | null;
 }
 
 export interface BatchOptions {
@@ -43,7 +43,8 @@ export async function runBatch(teacher: Teacher, pairs: Pair[], opts: BatchOptio
   let labelled = 0;
   let errors = 0;
   let cachedPairs = 0;
-  let budgetMessage: string | null = null;
+  /** Once set, the remaining pairs are not tried: the budget is spent or the upstream is unusable. */
+  let stop = null as { why: 'budget' | 'upstream'; message: string } | null;
 
   const progress = () =>
     onEvent({ type: 'progress', done, total: pairs.length, labelled, errors, cachedPairs, upstreamRequests: budget.requests, tokens: budget.tokens });
@@ -56,8 +57,8 @@ export async function runBatch(teacher: Teacher, pairs: Pair[], opts: BatchOptio
   async function worker(): Promise<void> {
     while (next < pairs.length && !signal?.aborted) {
       const index = next++;
-      if (budgetMessage) {
-        fail(index, 'budget', budgetMessage);
+      if (stop) {
+        fail(index, stop.why, stop.why === 'budget' ? stop.message : `not tried: ${stop.message}`);
         progress();
         continue;
       }
@@ -70,9 +71,10 @@ export async function runBatch(teacher: Teacher, pairs: Pair[], opts: BatchOptio
       } catch (e) {
         if (e instanceof JobCancelledError || signal?.aborted) return;
         if (e instanceof BudgetExhaustedError) {
-          budgetMessage ??= e.message;
+          stop ??= { why: 'budget', message: e.message };
           fail(index, 'budget', e.message);
-        } else if (e instanceof Error && e.name === 'UpstreamError') {
+        } else if (e instanceof UpstreamError) {
+          if (e.jobFatal) stop ??= { why: 'upstream', message: e.message };
           fail(index, 'upstream', e.message);
         } else {
           opts.onInternalError?.(e);
@@ -92,6 +94,6 @@ export async function runBatch(teacher: Teacher, pairs: Pair[], opts: BatchOptio
     cachedPairs,
     upstreamRequests: budget.requests,
     tokens: budget.tokens,
-    stopped: signal?.aborted ? 'cancelled' : budgetMessage ? 'budget' : null,
+    stopped: signal?.aborted ? 'cancelled' : (stop?.why ?? null),
   };
 }

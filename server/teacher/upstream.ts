@@ -45,7 +45,13 @@ export interface ChatAnswer {
 
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
-  constructor(message: string, readonly retryable: boolean, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+    /** The upstream cannot serve any pair (unreachable, key refused, no such model): stop the job. */
+    readonly jobFatal = false,
+  ) {
     super(message);
   }
 }
@@ -204,7 +210,7 @@ export class UpstreamClient {
         }
       } catch (e) {
         if (!(e instanceof UpstreamError)) throw e;
-        lastError = new UpstreamError(this.redact(e.message), e.retryable, e.status);
+        lastError = new UpstreamError(this.redact(e.message), e.retryable, e.status, e.jobFatal);
         if (!e.retryable || attempt === this.config.maxRetries) break;
         const delay = this.backoffMs(attempt, retryAfterMs);
         this.warn(`teacher upstream: ${lastError.message}; retry ${attempt + 1} of ${this.config.maxRetries} in ${Math.round(delay)} ms`);
@@ -216,6 +222,7 @@ export class UpstreamClient {
       lastError!.retryable ? `${lastError!.message} (gave up after ${tries} attempts)` : lastError!.message,
       false,
       lastError!.status,
+      lastError!.jobFatal,
     );
   }
 
@@ -247,7 +254,7 @@ export class UpstreamClient {
       const err = e as Error;
       if (err.name === 'TimeoutError') throw new UpstreamError(`the upstream did not answer within ${this.config.timeoutMs} ms`, true);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new UpstreamError(`could not reach the upstream (${cause?.code ?? cause?.message ?? err.message})`, true);
+      throw new UpstreamError(`could not reach the upstream at ${this.endpoint} (${cause?.code ?? cause?.message ?? err.message})`, true, undefined, true);
     } finally {
       this.semaphore.release();
     }
@@ -256,10 +263,11 @@ export class UpstreamClient {
       throw new UpstreamError(`the upstream answered HTTP ${status}${status === 429 ? ' (rate limited)' : ''}`, true, status);
     }
     if (status === 401 || status === 403) {
-      throw new UpstreamError(`the upstream refused the request (HTTP ${status}): check LANTERN_TEACHER_API_KEY`, false, status);
+      throw new UpstreamError(`the upstream refused the request (HTTP ${status}): check LANTERN_TEACHER_API_KEY`, false, status, true);
     }
     if (status < 200 || status >= 300) {
-      throw new UpstreamError(`the upstream answered HTTP ${status}: ${text.slice(0, 300)}`, false, status);
+      // 404: a wrong base URL or model name fails every pair alike; other 4xx may be this pair's own.
+      throw new UpstreamError(`the upstream answered HTTP ${status}: ${text.slice(0, 300)}`, false, status, status === 404);
     }
     let json: unknown;
     try {

@@ -201,6 +201,22 @@ describe('openai teacher through the proxy', () => {
     for (const e of budgetErrors) expect(e).toMatchObject({ code: 'budget', error: expect.stringMatching(/Request budget exhausted: 7 of 7/) });
   });
 
+  it('stops the job when the upstream cannot be reached, instead of retrying every pair', async () => {
+    upstream = await new FakeUpstream().start();
+    const deadUrl = upstream.url;
+    await upstream.stop();
+    const t = teacherOptions(tmp.dir, deadUrl, { pairConcurrency: 1 });
+    server = await startServer(t.options);
+    const { lines } = await postLabel(server.url, { pairs: PAIRS });
+    const errors = ofType(lines, 'error');
+    expect(errors).toHaveLength(PAIRS.length);
+    expect(errors[0]!.error).toMatch(/could not reach the upstream at .*ECONNREFUSED.*gave up after 4 attempts/);
+    for (const e of errors.slice(1)) expect(e.error).toMatch(/^not tried: could not reach the upstream/);
+    expect(summary(lines)).toMatchObject({ stopped: 'upstream', labelled: 0, errors: PAIRS.length });
+    expect(t.sleeps).toHaveLength(3); // only the first pair was retried
+    upstream = await new FakeUpstream().start(); // for afterEach
+  });
+
   it('keeps what finished when the client disconnects mid-batch, and stops calling the upstream', async () => {
     upstream = await new FakeUpstream({ delayMs: 15 }).start();
     const t = teacherOptions(tmp.dir, upstream.url, { pairConcurrency: 1 }, { concurrency: 1 });
