@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command.ts';
+import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
+import { Engine } from '../../src/engine/runtime.ts';
+import { parseKdReference, ReferenceFileError } from '../../src/engine/selftest/kd.ts';
+import { runSelfTest, selfTestPlan } from '../../src/engine/selftest/run.ts';
+
+/** The project's own copy of the independent KD reference values. */
+export const DEFAULT_KD_REFERENCE = fileURLToPath(new URL('../../models/reference/kd-losses.json', import.meta.url));
+
+export const command: CliCommand = {
+  name: 'selftest',
+  summary: 'Check every engine op and every KD reference case on this GPU against the CPU reference (JSON report)',
+  usage: [
+    'Usage: lantern selftest [--reference FILE] [--only PATTERN]',
+    '',
+    'Runs every op\'s GPU-vs-CPU forward and gradient check and every case of a KD reference file on',
+    'the WebGPU adapter Node gets here, and prints {device, checks: [{name, maxAbsErr, maxRelErr, ok}], ok}.',
+    '',
+    'Options:',
+    `  --reference FILE  KD reference file (default: ${DEFAULT_KD_REFERENCE})`,
+    '  --only PATTERN    only checks whose name matches this regular expression (case-insensitive),',
+    '                    e.g. "kdLoss|kd-reference" or "matmul"',
+    '',
+    'Exit codes: 0 all checks passed, 1 a check failed, 2 bad arguments or a bad reference file.',
+  ].join('\n'),
+  async run(args) {
+    const { values } = parseArgs({ args, options: { reference: { type: 'string' }, only: { type: 'string' } }, allowPositionals: false });
+    let only: RegExp | undefined;
+    if (values.only !== undefined) {
+      try {
+        only = new RegExp(values.only, 'i');
+      } catch (e) {
+        throw new UsageError(`--only: "${values.only}" is not a valid regular expression (${(e as Error).message})`);
+      }
+    }
+    const path = values.reference ?? DEFAULT_KD_REFERENCE;
+    let reference;
+    try {
+      reference = parseKdReference(readFileSync(path, 'utf8'), path);
+    } catch (e) {
+      const message = e instanceof ReferenceFileError ? e.message : `cannot read the reference file ${path}: ${(e as Error).message}`;
+      console.error(`lantern selftest: ${message}`);
+      return 2;
+    }
+    const plan = selfTestPlan({ reference, ...(only ? { only } : {}) });
+    if (plan.length === 0) throw new UsageError(`--only: no check matches "${values.only}"`);
+
+    const { device, report: adapter } = await acquireNodeDevice();
+    const engine = new Engine(device);
+    try {
+      const report = await runSelfTest(engine, {
+        device: adapter,
+        reference,
+        ...(only ? { only } : {}),
+        onCheck: (r, done, total) => console.error(`[${done}/${total}] ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}  maxRelErr=${r.maxRelErr.toExponential(2)}${r.detail ? `  (${r.detail})` : ''}`),
+      });
+      console.log(JSON.stringify(report, null, 2));
+      const failed = report.checks.filter((c) => !c.ok);
+      console.error(failed.length ? `${failed.length} of ${report.checks.length} checks failed: ${failed.map((c) => c.name).join('; ')}` : `all ${report.checks.length} checks passed`);
+      return report.ok ? 0 : 1;
+    } finally {
+      engine.destroy();
+      device.destroy();
+    }
+  },
+};
