@@ -46,7 +46,7 @@ export const DemoSource = z.strictObject({
 /**
  * Which data to use. A dataset is referenced, never embedded: `id` names one stored in the
  * studio (IndexedDB), `path` a JSONL/CSV file for headless runs, `demo` the recipe of generated
- * demo data (runs anywhere). `contentHash` (hex SHA-256 of the dataset's canonical content) lets a
+ * demo data (runs anywhere). `contentHash` (src/data/hash.ts contentHash: hex SHA-256 of the canonical examples) lets a
  * run check it got the same data. With none of id / path / demo, the default demo recipe is used.
  */
 export const DatasetRef = z.strictObject({
