@@ -168,8 +168,8 @@ function extractRequirements(input: TeacherInput): Facts {
   for (const [name, kind] of wanted(findCertifications)) add(name, kind, 'certification', { kind: 'certification', name });
 
   if (job.remotePolicy !== 'remote' && job.location) {
-    const where = job.remotePolicy === 'onsite' ? `on site in ${job.location}` : `hybrid, near ${job.location}`;
-    add(`work ${where}`, 'must', 'location', { kind: 'location', location: job.location, policy: job.remotePolicy });
+    const where = job.remotePolicy === 'onsite' ? `on-site work in ${job.location}` : `hybrid work near ${job.location}`;
+    add(where, 'must', 'location', { kind: 'location', location: job.location, policy: job.remotePolicy });
   }
   return { requirements, asks };
 }
@@ -366,27 +366,30 @@ const OPENERS: Record<FitLabel, ((title: string) => string)[]> = {
   ],
 };
 
-const MET: ((items: string) => string)[] = [
+/** Phrasings take the list and how many items it has (for "the gap is" / "the gaps are"). */
+type Phrase = (items: string, n: number) => string;
+
+const MET: Phrase[] = [
   (x) => `The profile shows ${x}, as the posting requires.`,
   (x) => `On the plus side, the candidate brings ${x}.`,
   (x) => `Required items that are covered: ${x}.`,
   (x) => `They have ${x}, which the role calls for.`,
 ];
 
-const MISSING: ((items: string) => string)[] = [
-  (x) => `However, the posting asks for ${x}, and the profile does not show it.`,
+const MISSING: Phrase[] = [
+  (x, n) => `However, the posting asks for ${x}, and the profile does not show ${n === 1 ? 'it' : 'them'}.`,
   (x) => `Missing from the profile: ${x}.`,
   (x) => `There is no sign of ${x} on the profile.`,
-  (x) => `The main gaps are ${x}.`,
+  (x, n) => (n === 1 ? `The main gap is ${x}.` : `The main gaps are ${x}.`),
 ];
 
-const PARTIAL: ((items: string) => string)[] = [
+const PARTIAL: Phrase[] = [
   (x) => `Only partly covered: ${x}.`,
   (x) => `Some requirements are met only in part (${x}).`,
   (x) => `The evidence is thin for ${x}.`,
 ];
 
-const NICE: ((items: string) => string)[] = [
+const NICE: Phrase[] = [
   (x) => `Among the nice-to-haves, the candidate also has ${x}.`,
   (x) => `Extras the posting would welcome: ${x}.`,
 ];
@@ -410,10 +413,11 @@ function explain(title: string, requirements: Requirement[], evaluations: Evalua
 
   const sentences = [pick(OPENERS[label])(title)];
   const body: string[] = [];
-  if (metMust.length) body.push(pick(MET)(listOf(cap(metMust, 4, rand() < 0.5))));
-  if (partialMust.length) body.push(pick(PARTIAL)(listOf(cap(partialMust, 3, true))));
-  if (missingMust.length) body.push(pick(MISSING)(listOf(cap(missingMust, 4, false))));
-  if (metNice.length && (label !== 'low' || rand() < 0.5)) body.push(pick(NICE)(listOf(cap(metNice, 3, false))));
+  const say = (phrases: Phrase[], items: string[]) => pick(phrases)(listOf(items), items.length);
+  if (metMust.length) body.push(say(MET, cap(metMust, 4, rand() < 0.5)));
+  if (partialMust.length) body.push(say(PARTIAL, cap(partialMust, 3, true)));
+  if (missingMust.length) body.push(say(MISSING, cap(missingMust, 4, false)));
+  if (metNice.length && (label !== 'low' || rand() < 0.5)) body.push(say(NICE, cap(metNice, 3, false)));
   if (!metMust.length && !missingMust.length && !partialMust.length) body.push('The posting states few explicit requirements, so the rating rests on the nice-to-haves.');
   // Gaps first for a low fit, strengths first otherwise; sometimes the other way for variety.
   if (label === 'low' ? rand() < 0.7 : rand() < 0.25) body.reverse();

@@ -103,7 +103,7 @@ describe('offline teacher', () => {
     expect(req('NetSuite')).toMatchObject({ kind: 'nice' });
     expect(req('CPA')).toMatchObject({ kind: 'nice', category: 'certification' });
     expect(req('2+ years of experience')).toMatchObject({ kind: 'must', category: 'experience' });
-    expect(req('work on site in Chicago, IL')).toMatchObject({ kind: 'must', category: 'location' });
+    expect(req('on-site work in Chicago, IL')).toMatchObject({ kind: 'must', category: 'location' });
     const benefitsOnly: Pair = { ...PAIRS[0]!, job: { ...DATA_JOB, description: `${DATA_JOB.description}\n- Free Kubernetes training` } };
     // Skills named under "Benefits" are not requirements.
     expect(teacher.labelSync(benefitsOnly).steps.requirements.map((q) => q.text)).not.toContain('Kubernetes');
