@@ -29,18 +29,6 @@ export function getPath(root: unknown, path: string | readonly PathSegment[]): u
   return node;
 }
 
-/** True when every step of `path` exists in `root` (the last value may be undefined-valued but present). */
-export function hasPath(root: unknown, path: string | readonly PathSegment[]): boolean {
-  const segments = typeof path === 'string' ? parsePath(path) : path;
-  let node: unknown = root;
-  for (const segment of segments) {
-    if (Array.isArray(node) && typeof segment === 'number' && segment < node.length) node = node[segment];
-    else if (isRecord(node) && typeof segment === 'string' && segment in node) node = node[segment];
-    else return false;
-  }
-  return true;
-}
-
 /**
  * A deep copy of `root` with `value` at `path`. Missing objects on the way are created; an index
  * past the end of an existing array is an error (sweeps never invent stages).

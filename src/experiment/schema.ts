@@ -178,7 +178,7 @@ export const KdLoss = z.strictObject({
 export const POOLINGS = ['cls', 'mean', 'last'] as const;
 
 const stageId = z
-  .string()
+  .string({ error: (issue) => (issue.input === undefined ? 'every stage needs an id (e.g. "mid"); later stages name it as their source' : 'a stage id is a string') })
   .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a stage id is 1–32 characters: a lower-case letter, then letters, digits, "-" or "_"');
 /** 'teacher' (the in-house teacher) or the id of an earlier stage. */
 const stageSource = z.string().min(1).default('teacher');

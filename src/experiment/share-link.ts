@@ -145,6 +145,15 @@ export interface DecodedShareLink {
  * describes an invalid experiment.
  */
 export function decodeShareLink(link: string): DecodedShareLink {
+  try {
+    return decode(link);
+  } catch (e) {
+    if (e instanceof ShareLinkError) throw e;
+    throw new ShareLinkError(`the link could not be read: ${(e as Error).message}`);
+  }
+}
+
+function decode(link: string): DecodedShareLink {
   const hashAt = link.indexOf('#');
   const hash = (hashAt >= 0 ? link.slice(hashAt + 1) : link).trim();
   const parts = new Map<string, string>();

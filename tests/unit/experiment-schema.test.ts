@@ -130,6 +130,7 @@ describe('experiment validation', () => {
     expect(errorsOf({ seedSet: { policy: 'vibes' } })['seedSet.policy']).toMatch(/reviewed.*review-file.*auto-accept/);
     expect(errorsOf({ version: 2 })['version']).toMatch(/newer Lantern Studio/);
     expect(errorsOf({ stages: [] })['stages']).toMatch(/at least one stage/);
+    expect(errorsOf({ stages: [{ task: 'explain' }] })['stages.0.id']).toMatch(/every stage needs an id/);
     expect(errorsOf(null)['(root)']).toBeDefined();
   });
 
