@@ -25,7 +25,7 @@ export async function buildServer(opts: BuildOptions = {}): Promise<FastifyInsta
     });
   }
 
-  await app.register(teacherRoutes, { teacher: opts.teacher ?? teacherOptionsFromEnv() });
+  await app.register(teacherRoutes, { teacher: opts.teacher ?? teacherOptionsFromEnv(), loopbackOnly: !opts.apiToken });
 
   app.get('/api/health', async () => ({ ok: true, name: 'lantern-studio', version: process.env.npm_package_version ?? '0.1.0' }));
 

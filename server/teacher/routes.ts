@@ -75,13 +75,29 @@ function describeIssues(issues: z.core.$ZodIssue[], prefix: string): string {
     .join('; ');
 }
 
-export async function teacherRoutes(app: FastifyInstance, opts: { teacher: TeacherOptions }): Promise<void> {
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export interface TeacherRouteOptions {
+  teacher: TeacherOptions;
+  /** True when the server is bound to loopback without a token: then only loopback Host names are served. */
+  loopbackOnly?: boolean;
+}
+
+export async function teacherRoutes(app: FastifyInstance, opts: TeacherRouteOptions): Promise<void> {
   const service = new TeacherService(opts.teacher, (m) => app.log.warn(m));
   const { limits } = opts.teacher;
   app.addHook('onClose', async () => service.close());
 
   // CORS only for the studio's own origin (and any configured ones); other browser origins are refused.
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    // DNS rebinding: a page on another name resolved to 127.0.0.1 is "same origin" to the browser,
+    // but its Host header still carries that name.
+    if (opts.loopbackOnly) {
+      const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (!LOOPBACK_NAMES.has(hostname)) {
+        return reply.code(403).send({ error: `This server answers the teacher API only as localhost (Host was "${hostname}"); to serve other names set LANTERN_HOST and LANTERN_API_TOKEN.` });
+      }
+    }
     const origin = req.headers.origin;
     if (!origin) return;
     if (sameOrigin(origin, req.headers.host) || opts.teacher.allowedOrigins.includes(origin)) {

@@ -102,6 +102,21 @@ describe('teacher API', () => {
     expect(foreignLabel.status).toBe(403);
   });
 
+  it('refuses other Host names when bound to loopback without a token (DNS rebinding)', async () => {
+    const rebound = await server.app.inject({ url: '/api/teacher/info', headers: { host: 'evil.example:5174', origin: 'http://evil.example:5174' } });
+    expect(rebound.statusCode).toBe(403);
+    expect(rebound.json().error).toMatch(/only as localhost.*evil\.example/);
+    expect((await server.app.inject({ url: '/api/teacher/info', headers: { host: 'localhost:5174' } })).statusCode).toBe(200);
+    // With a token (bound beyond loopback) any Host name is served to a caller that has the token.
+    const app = await buildServer({ apiToken: 'tok-123', teacher: teacherOptions(tmp.dir, undefined).options });
+    try {
+      const res = await app.inject({ url: '/api/teacher/info', headers: { host: '192.168.1.20:5174', authorization: 'Bearer tok-123' } });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('requires the bearer token on the teacher routes when the server has one', async () => {
     const app = await buildServer({ apiToken: 'tok-123', teacher: teacherOptions(tmp.dir, undefined).options });
     try {
