@@ -304,7 +304,8 @@ export type ParseResult =
   | { ok: true; config: ExperimentConfig; warnings: ExperimentIssue[] }
   | { ok: false; errors: ExperimentIssue[]; warnings: ExperimentIssue[] };
 
-const SECRET_KEY = /key|secret|token|password|credential/i;
+/** Key names that look like credentials (apiKey, api_key, authToken, password, …). */
+const SECRET_KEY = /api[-_]?key|^key$|secret|password|passwd|credential|(?:access|auth|bearer|api|refresh)[-_]?token|^token$/i;
 
 const UNKNOWN_KEY = 'unknown key, ignored';
 const SECRET_IGNORED = 'ignored: secrets never belong in an experiment (the server reads API keys from its environment)';
@@ -537,7 +538,7 @@ export function expandSweep(config: ExperimentConfig): SweepRun[] {
     const parts = params.map((_, i) => `${labels[i]}=${typeof combo[i] === 'string' ? combo[i] : JSON.stringify(combo[i])}`);
     const group = parts.join(' · ');
     for (const seed of seeds) {
-      const name = [config.name, ...parts, ...(sweep?.seeds ? [`seed=${seed}`] : [])].join(' · ');
+      const name = [config.name, ...parts, ...(sweep?.seeds ? [`seed=${seed}`] : [])].join(' · ').slice(0, 200);
       const result = parseBase({ ...(candidate as object), seed, name });
       if (!result.ok) {
         errors.push(...result.errors.map((e) => ({ path: e.path, message: `${group || 'run'}: ${e.message}` })));

@@ -74,6 +74,9 @@ describe('experiment validation', () => {
     const { config, warnings } = parseExperiment({ colour: 'blue', teacher: { apiKey: 'sk-123', provider: 'openai' }, stages: [{ id: 'a', task: 'explain', loss: { beta: 0.3 } }] });
     expect(warnings.map((w) => w.path).sort()).toEqual(['colour', 'stages.0.loss.beta', 'teacher.apiKey']);
     expect(warnings.find((w) => w.path === 'teacher.apiKey')!.message).toMatch(/secrets never belong/);
+    expect(warnings.find((w) => w.path === 'colour')!.message).toBe('unknown key, ignored');
+    // A misspelt real field is not mistaken for a secret.
+    expect(parseExperiment({ eval: { maxTokens: 5 } }).warnings).toEqual([{ path: 'eval.maxTokens', message: 'unknown key, ignored' }]);
     expect(JSON.stringify(config)).not.toContain('sk-123');
     expect(config.teacher.provider).toBe('openai');
   });
