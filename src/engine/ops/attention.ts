@@ -28,12 +28,75 @@ export interface AttentionOptions {
 const WG = 64;
 const MAX_HEAD_SIZE = 256;
 
-/** Keys (or queries) per tile: two D-wide tiles stay within 8 KiB of workgroup memory. */
+/** Keys (or queries) per tile: two tiles of D floats per row stay within 8 KiB of workgroup memory. */
 function tileFor(D: number): number {
-  return Math.max(4, Math.min(WG, Math.floor(1024 / D)));
+  return Math.max(4, Math.min(WG, Math.floor(256 / Math.ceil(D / 4))));
 }
 
 const UNIFORMS = /* wgsl */ `struct U { b: u32, t: u32, s: u32, nh: u32, nkv: u32, causal: u32, offset: u32, scale: f32 }`;
+
+// Per-thread vectors (a query, its accumulator…) live in D/4 vec4 registers with every loop over
+// the head size unrolled at generation time: constant indices keep them out of memory (dynamic
+// indexing of private arrays spills on some compilers, SwiftShader among them).
+class HeadCode {
+  readonly n: number; // vec4 chunks
+  constructor(readonly D: number) {
+    this.n = Math.ceil(D / 4);
+  }
+  private each(fn: (c: number) => string, sep = '\n  '): string {
+    return Array.from({ length: this.n }, (_, c) => fn(c)).join(sep);
+  }
+  /** var name0 = vec4f(0.0); … */
+  declare(name: string): string {
+    return this.each((c) => `var ${name}${c} = vec4f(0.0);`);
+  }
+  /** name_c = <row of buf at base, chunk c> · factor, padding past D with zeros. */
+  load(name: string, buf: string, base: string, factor = ''): string {
+    return this.each((c) => {
+      const parts = [0, 1, 2, 3].map((k) => (4 * c + k < this.D ? `${buf}[${base} + ${4 * c + k}u]` : '0.0'));
+      return `${name}${c} = vec4f(${parts.join(', ')})${factor};`;
+    });
+  }
+  /** Writes the D real components of name_c · factor to buf at base. */
+  store(name: string, buf: string, base: string, factor = ''): string {
+    const lines: string[] = [];
+    for (let c = 0; c < this.n; c++) {
+      for (let k = 0; k < 4 && 4 * c + k < this.D; k++) lines.push(`${buf}[${base} + ${4 * c + k}u] = ${name}${c}[${k}]${factor};`);
+    }
+    return lines.join('\n    ');
+  }
+  /** dot(a_c, tile[row·n + c]) summed over chunks. */
+  dot(reg: string, tile: string, row: string): string {
+    return this.each((c) => `dot(${reg}${c}, ${tile}[${row} * ${this.n}u + ${c}u])`, ' + ');
+  }
+  /** reg_c = reg_c · keep + weight · tile[row·n + c]. */
+  axpy(reg: string, keep: string | null, weight: string, tile: string, row: string): string {
+    return this.each((c) => `${reg}${c} = ${keep ? `${reg}${c} * ${keep} + ` : `${reg}${c} + `}${weight} * ${tile}[${row} * ${this.n}u + ${c}u];`);
+  }
+}
+
+/**
+ * WGSL that stages rows [first, first + TILE) of a [B, rows, heads, D] tensor into vec4 tiles.
+ * Rows past `limit` or failing `keep` are staged as zeros, so whatever sits there (padding, an
+ * unwritten cache slot) can never leak a NaN into the sums.
+ */
+function stageTiles(h: HeadCode, tile: number, dst: string[], src: string[], first: string, limit: string, headOf: string, heads: string, keep: (r: string) => string): string {
+  const n = h.n;
+  const read = (buf: string) =>
+    h.D % 4 === 0
+      ? `vec4f(${buf}[o], ${buf}[o + 1u], ${buf}[o + 2u], ${buf}[o + 3u])`
+      : `vec4f(${[0, 1, 2, 3].map((k) => `select(0.0, ${buf}[o + ${k}u], c * 4u + ${k}u < D)`).join(', ')})`;
+  return `for (var e = lid; e < ${tile * n}u; e += WG) {
+      let r = ${first} + e / ${n}u;
+      let c = e % ${n}u;
+      ${dst.map((d) => `var ${d}Value = vec4f(0.0);`).join('\n      ')}
+      if (r < ${limit} && ${keep('r')}) {
+        let o = ((b * ${limit} + r) * ${heads} + ${headOf}) * D + c * 4u;
+        ${dst.map((d, i) => `${d}Value = ${read(src[i]!)};`).join('\n        ')}
+      }
+      ${dst.map((d) => `${d}[e] = ${d}Value;`).join('\n      ')}
+    }`;
+}
 
 function maskCode(hasMask: boolean, binding: number): { decl: string; visible: (b: string, j: string) => string } {
   return hasMask
@@ -41,8 +104,17 @@ function maskCode(hasMask: boolean, binding: number): { decl: string; visible: (
     : { decl: '', visible: () => 'true' };
 }
 
+function header(D: number, tile: number): string {
+  return `const D = ${D}u;
+const TILE = ${tile}u;
+const WG = ${WG}u;
+// Finite stand-in for -inf: exp(NEG - x) is 0 and never NaN.
+const NEG = -1.0e30;`;
+}
+
 function forwardWgsl(D: number, hasMask: boolean): string {
   const T = tileFor(D);
+  const h = new HeadCode(D);
   const m = maskCode(hasMask, 3);
   const n = hasMask ? 4 : 3;
   return /* wgsl */ `
@@ -54,11 +126,9 @@ ${m.decl}
 @group(0) @binding(${n}) var<storage, read_write> out: array<f32>;
 @group(0) @binding(${n + 1}) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(${n + 2}) var<uniform> u: U;
-const D = ${D}u;
-const TILE = ${T}u;
-const WG = ${WG}u;
-var<workgroup> kt: array<f32, ${T * D}>;
-var<workgroup> vt: array<f32, ${T * D}>;
+${header(D, T)}
+var<workgroup> kt: array<vec4f, ${T * h.n}>;
+var<workgroup> vt: array<vec4f, ${T * h.n}>;
 var<workgroup> visible: array<u32, ${T}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -68,57 +138,40 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let i = wid.x * WG + lid;
   let isLive = i < u.t;
   let rowBase = ((b * u.t + i) * u.nh + h) * D;
-  var qi: array<f32, ${D}>;
-  var acc: array<f32, ${D}>;
+  ${h.declare('q')}
+  ${h.declare('acc')}
   if (isLive) {
-    for (var d = 0u; d < D; d++) { qi[d] = q[rowBase + d] * u.scale; }
+    ${h.load('q', 'q', 'rowBase', ' * u.scale')}
   }
   // Under causal, the workgroup's last query bounds the keys anyone here can see.
   var end = u.s;
   if (u.causal == 1u) { end = min(u.s, u.offset + min(u.t, wid.x * WG + WG)); }
-  var mx = 0.0;
+  var mx = NEG;
   var sum = 0.0;
   for (var j0 = 0u; j0 < end; j0 += TILE) {
-    for (var e = lid; e < TILE * D; e += WG) {
-      let j = j0 + e / D;
-      if (j < u.s) {
-        let src = ((b * u.s + j) * u.nkv + kh) * D + e % D;
-        kt[e] = k[src];
-        vt[e] = v[src];
-      }
-    }
+    ${stageTiles(h, T, ['kt', 'vt'], ['k', 'v'], 'j0', 'u.s', 'kh', 'u.nkv', (r) => `${r} < end && ${m.visible('b', r)}`)}
     if (lid < TILE) {
       let j = j0 + lid;
       visible[lid] = select(0u, 1u, j < u.s && ${m.visible('b', 'j')});
     }
     workgroupBarrier();
-    if (isLive) {
-      for (var jj = 0u; jj < TILE; jj++) {
-        let j = j0 + jj;
-        if (visible[jj] == 0u || (u.causal == 1u && j > u.offset + i)) { continue; }
-        var sc = 0.0;
-        for (var d = 0u; d < D; d++) { sc += qi[d] * kt[jj * D + d]; }
-        if (sum == 0.0) {
-          mx = sc;
-          sum = 1.0;
-          for (var d = 0u; d < D; d++) { acc[d] = vt[jj * D + d]; }
-        } else if (sc > mx) {
-          let corr = exp(mx - sc);
-          sum = sum * corr + 1.0;
-          for (var d = 0u; d < D; d++) { acc[d] = acc[d] * corr + vt[jj * D + d]; }
-          mx = sc;
-        } else {
-          let p = exp(sc - mx);
-          sum += p;
-          for (var d = 0u; d < D; d++) { acc[d] += p * vt[jj * D + d]; }
-        }
-      }
+    for (var jj = 0u; jj < TILE; jj++) {
+      let j = j0 + jj;
+      // Branch-free online softmax: invisible keys leave the running max, sum and accumulator alone.
+      let ok = isLive && visible[jj] == 1u && (u.causal == 0u || j <= u.offset + i);
+      let sc = ${h.dot('q', 'kt', 'jj')};
+      let newMx = select(mx, max(mx, sc), ok);
+      let corr = exp(mx - newMx);
+      let p = select(0.0, exp(sc - newMx), ok);
+      sum = sum * corr + p;
+      ${h.axpy('acc', 'corr', 'p', 'vt', 'jj')}
+      mx = newMx;
     }
     workgroupBarrier();
   }
   if (isLive) {
     let inv = select(0.0, 1.0 / sum, sum > 0.0);
-    for (var d = 0u; d < D; d++) { out[rowBase + d] = acc[d] * inv; }
+    ${h.store('acc', 'out', 'rowBase', ' * inv')}
     lse[(b * u.nh + h) * u.t + i] = select(0.0, mx + log(sum), sum > 0.0);
   }
 }`;
@@ -126,6 +179,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
 function backwardQueryWgsl(D: number, hasMask: boolean): string {
   const T = tileFor(D);
+  const h = new HeadCode(D);
   const m = maskCode(hasMask, 3);
   const n = hasMask ? 4 : 3;
   return /* wgsl */ `
@@ -140,11 +194,9 @@ ${m.decl}
 @group(0) @binding(${n + 3}) var<storage, read_write> delta: array<f32>;
 @group(0) @binding(${n + 4}) var<storage, read_write> gq: array<f32>;
 @group(0) @binding(${n + 5}) var<uniform> u: U;
-const D = ${D}u;
-const TILE = ${T}u;
-const WG = ${WG}u;
-var<workgroup> kt: array<f32, ${T * D}>;
-var<workgroup> vt: array<f32, ${T * D}>;
+${header(D, T)}
+var<workgroup> kt: array<vec4f, ${T * h.n}>;
+var<workgroup> vt: array<vec4f, ${T * h.n}>;
 var<workgroup> visible: array<u32, ${T}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -155,60 +207,48 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let isLive = i < u.t;
   let rowBase = ((b * u.t + i) * u.nh + h) * D;
   let stat = (b * u.nh + h) * u.t + i;
-  var qi: array<f32, ${D}>;
-  var doi: array<f32, ${D}>;
-  var dq: array<f32, ${D}>;
+  ${h.declare('q')}
+  ${h.declare('o')}
+  ${h.declare('go')}
+  ${h.declare('dq')}
   var di = 0.0;
   var li = 0.0;
   if (isLive) {
-    for (var d = 0u; d < D; d++) {
-      qi[d] = q[rowBase + d] * u.scale;
-      doi[d] = gOut[rowBase + d];
-      di += doi[d] * out[rowBase + d];
-    }
+    ${h.load('q', 'q', 'rowBase', ' * u.scale')}
+    ${h.load('o', 'out', 'rowBase')}
+    ${h.load('go', 'gOut', 'rowBase')}
+    di = ${Array.from({ length: h.n }, (_, c) => `dot(go${c}, o${c})`).join(' + ')};
     delta[stat] = di;
     li = lse[stat];
   }
   var end = u.s;
   if (u.causal == 1u) { end = min(u.s, u.offset + min(u.t, wid.x * WG + WG)); }
   for (var j0 = 0u; j0 < end; j0 += TILE) {
-    for (var e = lid; e < TILE * D; e += WG) {
-      let j = j0 + e / D;
-      if (j < u.s) {
-        let src = ((b * u.s + j) * u.nkv + kh) * D + e % D;
-        kt[e] = k[src];
-        vt[e] = v[src];
-      }
-    }
+    ${stageTiles(h, T, ['kt', 'vt'], ['k', 'v'], 'j0', 'u.s', 'kh', 'u.nkv', (r) => `${r} < end && ${m.visible('b', r)}`)}
     if (lid < TILE) {
       let j = j0 + lid;
       visible[lid] = select(0u, 1u, j < u.s && ${m.visible('b', 'j')});
     }
     workgroupBarrier();
-    if (isLive) {
-      for (var jj = 0u; jj < TILE; jj++) {
-        let j = j0 + jj;
-        if (visible[jj] == 0u || (u.causal == 1u && j > u.offset + i)) { continue; }
-        var sc = 0.0;
-        var dp = 0.0;
-        for (var d = 0u; d < D; d++) {
-          sc += qi[d] * kt[jj * D + d];
-          dp += doi[d] * vt[jj * D + d];
-        }
-        let ds = exp(sc - li) * (dp - di);
-        for (var d = 0u; d < D; d++) { dq[d] += ds * kt[jj * D + d]; }
-      }
+    for (var jj = 0u; jj < TILE; jj++) {
+      let j = j0 + jj;
+      let ok = isLive && visible[jj] == 1u && (u.causal == 0u || j <= u.offset + i);
+      let sc = ${h.dot('q', 'kt', 'jj')};
+      let dp = ${h.dot('go', 'vt', 'jj')};
+      let ds = select(0.0, exp(sc - li) * (dp - di), ok);
+      ${h.axpy('dq', null, 'ds', 'kt', 'jj')}
     }
     workgroupBarrier();
   }
   if (isLive) {
-    for (var d = 0u; d < D; d++) { gq[rowBase + d] = dq[d] * u.scale; }
+    ${h.store('dq', 'gq', 'rowBase', ' * u.scale')}
   }
 }`;
 }
 
 function backwardKeyWgsl(D: number, hasMask: boolean): string {
   const T = tileFor(D);
+  const h = new HeadCode(D);
   const m = maskCode(hasMask, 3);
   const n = hasMask ? 4 : 3;
   return /* wgsl */ `
@@ -223,11 +263,9 @@ ${m.decl}
 @group(0) @binding(${n + 3}) var<storage, read_write> gk: array<f32>;
 @group(0) @binding(${n + 4}) var<storage, read_write> gv: array<f32>;
 @group(0) @binding(${n + 5}) var<uniform> u: U;
-const D = ${D}u;
-const TILE = ${T}u;
-const WG = ${WG}u;
-var<workgroup> qt: array<f32, ${T * D}>;
-var<workgroup> gOutTile: array<f32, ${T * D}>;
+${header(D, T)}
+var<workgroup> qt: array<vec4f, ${T * h.n}>;
+var<workgroup> gOutTile: array<vec4f, ${T * h.n}>;
 var<workgroup> lt: array<f32, ${T}>;
 var<workgroup> dt: array<f32, ${T}>;
 @compute @workgroup_size(${WG})
@@ -238,61 +276,43 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let j = wid.x * WG + lid;
   let isLive = j < u.s && ${m.visible('b', 'j')};
   let keyBase = ((b * u.s + j) * u.nkv + kh) * D;
-  var kj: array<f32, ${D}>;
-  var vj: array<f32, ${D}>;
-  var dk: array<f32, ${D}>;
-  var dv: array<f32, ${D}>;
+  ${h.declare('k')}
+  ${h.declare('v')}
+  ${h.declare('dk')}
+  ${h.declare('dv')}
   if (isLive) {
-    for (var d = 0u; d < D; d++) {
-      kj[d] = k[keyBase + d] * u.scale;
-      vj[d] = v[keyBase + d];
-    }
+    ${h.load('k', 'k', 'keyBase', ' * u.scale')}
+    ${h.load('v', 'v', 'keyBase')}
   }
   // Under causal, query i sees key j when i ≥ j − offset: skip queries before the first key's.
   var start = 0u;
   if (u.causal == 1u && wid.x * WG > u.offset) { start = wid.x * WG - u.offset; }
   for (var h = kh * groupSize; h < (kh + 1u) * groupSize; h++) {
     for (var i0 = start; i0 < u.t; i0 += TILE) {
-      for (var e = lid; e < TILE * D; e += WG) {
-        let i = i0 + e / D;
-        if (i < u.t) {
-          let src = ((b * u.t + i) * u.nh + h) * D + e % D;
-          qt[e] = q[src];
-          gOutTile[e] = gOut[src];
-        }
-      }
-      if (lid < TILE && i0 + lid < u.t) {
-        let stat = (b * u.nh + h) * u.t + i0 + lid;
-        lt[lid] = lse[stat];
-        dt[lid] = delta[stat];
+      ${stageTiles(h, T, ['qt', 'gOutTile'], ['q', 'gOut'], 'i0', 'u.t', 'h', 'u.nh', () => 'true')}
+      if (lid < TILE) {
+        let i = i0 + lid;
+        let stat = (b * u.nh + h) * u.t + i;
+        lt[lid] = select(0.0, lse[stat], i < u.t);
+        dt[lid] = select(0.0, delta[stat], i < u.t);
       }
       workgroupBarrier();
-      if (isLive) {
-        for (var ii = 0u; ii < TILE; ii++) {
-          let i = i0 + ii;
-          if (i >= u.t || (u.causal == 1u && j > u.offset + i)) { continue; }
-          var sc = 0.0;
-          var dp = 0.0;
-          for (var d = 0u; d < D; d++) {
-            sc += qt[ii * D + d] * kj[d];
-            dp += gOutTile[ii * D + d] * vj[d];
-          }
-          let p = exp(sc - lt[ii]);
-          let ds = p * (dp - dt[ii]);
-          for (var d = 0u; d < D; d++) {
-            dv[d] += p * gOutTile[ii * D + d];
-            dk[d] += ds * qt[ii * D + d];
-          }
-        }
+      for (var ii = 0u; ii < TILE; ii++) {
+        let i = i0 + ii;
+        let ok = isLive && i < u.t && (u.causal == 0u || j <= u.offset + i);
+        let sc = ${h.dot('k', 'qt', 'ii')};
+        let dp = ${h.dot('v', 'gOutTile', 'ii')};
+        let p = select(0.0, exp(sc - lt[ii]), ok);
+        let ds = select(0.0, p * (dp - dt[ii]), ok);
+        ${h.axpy('dv', null, 'p', 'gOutTile', 'ii')}
+        ${h.axpy('dk', null, 'ds', 'qt', 'ii')}
       }
       workgroupBarrier();
     }
   }
   if (j < u.s) {
-    for (var d = 0u; d < D; d++) {
-      gk[keyBase + d] = dk[d] * u.scale;
-      gv[keyBase + d] = dv[d];
-    }
+    ${h.store('dk', 'gk', 'keyBase', ' * u.scale')}
+    ${h.store('dv', 'gv', 'keyBase')}
   }
 }`;
 }

@@ -83,6 +83,8 @@ export const sequenceChecks: OpCheck[] = [
   attentionCheck('attention causal queryOffset', { B: 1, T: 2, S: 7, nH: 4, nKV: 1, D: 16 }, { causal: true, queryOffset: 5, scale: 0.3 }),
   // Several query workgroups and key tiles (64 per tile at D = 4).
   attentionCheck('attention causal across tiles', { B: 1, T: 66, S: 66, nH: 2, nKV: 1, D: 4 }, { causal: true }),
+  // A head size that is not a multiple of 4 (the kernels pad it to vec4 chunks).
+  attentionCheck('attention head size 6', { B: 2, T: 3, S: 4, nH: 2, nKV: 1, D: 6 }, { causal: true, queryOffset: 1 }, [1, 1, 1, 1, 0, 1, 1, 0]),
   // Head size 64 (16 keys per tile) across two tiles, masked.
   attentionCheck('attention head size 64', { B: 1, T: 3, S: 18, nH: 2, nKV: 2, D: 64 }, { causal: false }, [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]),
   // The GPU must draw exactly the CPU's mask: one differing element fails the forward.
