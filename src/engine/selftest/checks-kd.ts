@@ -33,16 +33,19 @@ const K = 5;
 const SPARSE_IDS = new Float64Array([3, 0, 299, 41, 7, 10, 11, 12, 13, 14, 250, 100, 2, 9, 1]);
 const SPARSE_LOGPROBS = new Float64Array([-0.9, -1.6, -2.3, -3.1, -4.0, -1.2, -1.3, -2.8, -3.3, -3.9, -0.7, -2.1, -2.2, -3.0, -5.0]);
 
-/** Sparse top-k teacher with its tail bucket (T = 1 only), mask, no CE. */
-function sparseCheck(divergence: Divergence): OpCheck {
-  const spec: KdLossSpec = { divergence, param: PARAM[divergence], temperature: 1, scaleByT2: true, wCe: 0, wKd: 1 };
-  const cpu = (s: Float64Array, ids: Float64Array, lp: Float64Array, m: Float64Array) => kdLossCpu({ spec, student: s, sparse: { ids, logprobs: lp, k: K }, mask: m, n: N, v: V });
+/** Sparse top-k teacher with its tail bucket (T = 1 only) and a mask; optionally the CE mix. */
+function sparseCheck(divergence: Divergence, withCe = false): OpCheck {
+  const spec: KdLossSpec = { divergence, param: PARAM[divergence], temperature: 1, scaleByT2: true, wCe: withCe ? 0.5 : 0, wKd: 1 };
+  // Target 3 falls on a top-k id (whose gradient is written last), 17 on the tail.
+  const targets = new Float64Array([3, 17, 250]);
+  const mask = withCe ? new Float64Array([1, 1, 0]) : MASK;
+  const cpu = (s: Float64Array, ids: Float64Array, lp: Float64Array, m: Float64Array, y: Float64Array) => kdLossCpu({ spec, student: s, sparse: { ids, logprobs: lp, k: K }, mask: m, n: N, v: V, ...(withCe ? { targets: y } : {}) });
   return {
-    name: `kdLoss ${divergence} sparse top-${K}+tail`,
-    inputs: [{ shape: [N, V] }, { shape: [N, K], dtype: 'i32', data: SPARSE_IDS }, { shape: [N, K], data: SPARSE_LOGPROBS, grad: false }, { shape: [N], data: MASK, grad: false }],
-    gpu: ([s, ids, lp, m]) => kdLoss(s!, { spec, sparseTeacher: { ids: ids!, logprobs: lp! }, mask: m! }),
-    cpuForward: ([s, ids, lp, m]) => Float64Array.of(cpu(s!, ids!, lp!, m!).loss),
-    cpuBackward: ([s, ids, lp, m], g) => [cpu(s!, ids!, lp!, m!).grad.map((x) => x * g[0]!), null, null, null],
+    name: `kdLoss ${divergence} sparse top-${K}+tail${withCe ? ' +ce' : ''}`,
+    inputs: [{ shape: [N, V] }, { shape: [N, K], dtype: 'i32', data: SPARSE_IDS }, { shape: [N, K], data: SPARSE_LOGPROBS, grad: false }, { shape: [N], data: mask, grad: false }, { shape: [N], dtype: 'i32', data: targets }],
+    gpu: ([s, ids, lp, m, y]) => kdLoss(s!, { spec, sparseTeacher: { ids: ids!, logprobs: lp! }, mask: m!, ...(withCe ? { targets: y! } : {}) }),
+    cpuForward: ([s, ids, lp, m, y]) => Float64Array.of(cpu(s!, ids!, lp!, m!, y!).loss),
+    cpuBackward: ([s, ids, lp, m, y], g) => [cpu(s!, ids!, lp!, m!, y!).grad.map((x) => x * g[0]!), null, null, null, null],
   };
 }
 
@@ -120,7 +123,8 @@ const adamwCheck: OpCheck = {
 
 export const kdChecks: OpCheck[] = [
   ...DIVERGENCES.map(denseCheck),
-  ...DIVERGENCES.map(sparseCheck),
+  ...DIVERGENCES.map((d) => sparseCheck(d)),
+  sparseCheck('fkl', true),
   crossEntropyCheck,
   clipCheck('above maxNorm', 1),
   clipCheck('below maxNorm', 1000),
