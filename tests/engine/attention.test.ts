@@ -177,6 +177,22 @@ describe('attention', () => {
     expect(maxAbsDiff(shuffled, both)).toBeLessThan(1e-5);
   });
 
+  it('holds no buffer after a training step beyond what it returns', async () => {
+    const before = engine.pool.getStats().liveBuffers;
+    for (let step = 0; step < 3; step++) {
+      await engine.tidy(async () => {
+        const [q, k, v] = [param(random(2 * 4 * 2 * 8, 40), [2, 4, 2, 8]), param(random(2 * 4 * 8, 41), [2, 4, 1, 8]), param(random(2 * 4 * 8, 42), [2, 4, 1, 8])];
+        const mask = engine.upload(Float32Array.from([1, 1, 1, 0, 1, 1, 1, 1]), [2, 4]);
+        const out = attention(q, k, v, { causal: true, keyMask: mask });
+        engine.autograd.backward(out, engine.full(out.shape, 1));
+        await engine.sync();
+      });
+      for (const p of params) p.release();
+      params = [];
+    }
+    expect(engine.pool.getStats().liveBuffers).toBe(before);
+  });
+
   it('rejects heads that do not group, and masks of the wrong shape', () => {
     engine.tidy(() => {
       const q = engine.zeros([1, 2, 3, 4]);
