@@ -127,8 +127,8 @@ const trainingFields = {
   schedule: Schedule.prefault({}),
   steps: positiveInt.max(1_000_000).default(200),
   batchSize: positiveInt.max(4096).default(8),
-  /** Tokens per example (prompt + response); at most the preset's maxPosition. */
-  maxSeqLen: z.int().min(8).default(128),
+  /** Tokens per example (prompt + response); at most the preset's maxPosition, which is also the default. */
+  maxSeqLen: z.int().min(8).optional(),
   /** Evaluate on the validation split every N steps (0: only at the end). */
   evalEvery: nonNegativeInt.default(50),
 };
@@ -136,11 +136,13 @@ const trainingFields = {
 // ── in-house teacher and synthetic labels ──────────────────────────────────────────────────────────
 
 /** The largest decoder, fine-tuned (SFT) on the seed set; it writes D_synth for the stages. */
-export const InHouseTeacher = z.strictObject({
-  preset: z.enum(DECODER_PRESET_NAMES).default('base'),
-  lora: Lora.optional(),
-  ...trainingFields,
-});
+export const InHouseTeacher = z
+  .strictObject({
+    preset: z.enum(DECODER_PRESET_NAMES).default('base'),
+    lora: Lora.optional(),
+    ...trainingFields,
+  })
+  .transform((t) => ({ ...t, maxSeqLen: t.maxSeqLen ?? DECODER_PRESETS[t.preset].maxPosition }));
 
 export const Synthetic = z.strictObject({
   /**
@@ -218,6 +220,11 @@ export const Stage = z.discriminatedUnion('task', [ExplainStage, ClassifyStage],
   error: 'each stage needs task "explain" (decoder explainer) or "classify" (encoder classifier)',
 });
 
+/** The preset's context length: a stage's maxSeqLen when none is given. */
+function maxPositionOf(stage: z.output<typeof Stage>): number {
+  return stage.task === 'explain' ? DECODER_PRESETS[stage.student.preset].maxPosition : ENCODER_PRESETS[stage.student.preset].maxPosition;
+}
+
 export const DEFAULT_STAGES = [
   { id: 'explainer', task: 'explain' },
   { id: 'classifier', task: 'classify' },
@@ -268,7 +275,11 @@ export const ExperimentShape = z.strictObject({
   seedSet: SeedSetPolicy.prefault({ policy: 'auto-accept' }),
   inHouseTeacher: InHouseTeacher.prefault({}),
   synthetic: Synthetic.prefault({}),
-  stages: z.array(Stage).min(1, 'an experiment needs at least one stage').prefault(() => structuredClone(DEFAULT_STAGES) as never),
+  stages: z
+    .array(Stage)
+    .min(1, 'an experiment needs at least one stage')
+    .transform((stages) => stages.map((stage) => ({ ...stage, maxSeqLen: stage.maxSeqLen ?? maxPositionOf(stage) })))
+    .prefault(() => structuredClone(DEFAULT_STAGES) as never),
   eval: Eval.prefault({}),
   sweep: Sweep.optional(),
 });
@@ -361,6 +372,10 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
   };
   const teacher = config.inHouseTeacher;
   checkTraining('inHouseTeacher', teacher, DECODER_PRESETS[teacher.preset].maxPosition, `${teacher.preset} decoder`);
+  // A decoder's context holds the prompt and the text it writes.
+  if (config.synthetic.maxNewTokens >= teacher.maxSeqLen) {
+    errors.push({ path: 'synthetic.maxNewTokens', message: `${config.synthetic.maxNewTokens} new tokens leave no room for the prompt in the in-house teacher's ${teacher.maxSeqLen}-token context` });
+  }
 
   const seen = new Map<string, StageConfig>();
   config.stages.forEach((stage, i) => {
@@ -385,6 +400,9 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
 
     const dims = stage.task === 'explain' ? DECODER_PRESETS[stage.student.preset] : ENCODER_PRESETS[stage.student.preset];
     checkTraining(at, stage, dims.maxPosition, `${stage.student.preset} ${stage.task === 'explain' ? 'decoder' : 'encoder'}`);
+    if (stage.task === 'explain' && config.eval.maxNewTokens >= stage.maxSeqLen) {
+      errors.push({ path: `${at}.maxSeqLen`, message: `${stage.maxSeqLen} tokens leave no room for the prompt when the student writes up to eval.maxNewTokens = ${config.eval.maxNewTokens}` });
+    }
 
     const loss = stage.loss;
     if (loss.param !== undefined && !DIVERGENCE_PARAM[loss.divergence]) {

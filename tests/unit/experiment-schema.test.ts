@@ -33,6 +33,12 @@ describe('experiment defaults', () => {
     expect(stage.schedule).toEqual({ kind: 'cosine', warmupSteps: 0 });
   });
 
+  it("defaults maxSeqLen to the preset's context length", () => {
+    const { config } = parseExperiment({ inHouseTeacher: { preset: 'large' }, stages: [{ id: 'a', task: 'explain', student: { preset: 'tiny' } }, { id: 'b', task: 'classify' }] });
+    expect(config.inHouseTeacher.maxSeqLen).toBe(1024);
+    expect(config.stages.map((s) => s.maxSeqLen)).toEqual([128, 512]);
+  });
+
   it('keeps a dataset given by id without inventing demo data', () => {
     const { config } = parseExperiment({ dataset: { id: 'ds-1', contentHash: 'a'.repeat(64) } });
     expect(config.dataset.demo).toBeUndefined();
@@ -120,6 +126,11 @@ describe('experiment validation', () => {
     expect(errorsOf({ stages: [{ id: 'a', task: 'explain', student: { preset: 'huge' } }] })['stages.0.student.preset']).toMatch(/tiny.*small.*base.*large/);
     expect(errorsOf({ stages: [{ id: 'a', task: 'summarize' }] })['stages.0.task']).toMatch(/explain.*classify/);
     expect(errorsOf({ stages: [{ id: 'a', task: 'explain', steps: 10, schedule: { warmupSteps: 20 } }] })['stages.0.schedule.warmupSteps']).toMatch(/longer than the 10/);
+  });
+
+  it('leaves room for the prompt in a decoder that writes maxNewTokens', () => {
+    expect(errorsOf({ stages: [{ id: 'a', task: 'explain', maxSeqLen: 64 }], eval: { maxNewTokens: 64 } })['stages.0.maxSeqLen']).toMatch(/no room for the prompt/);
+    expect(errorsOf({ inHouseTeacher: { maxSeqLen: 100 }, synthetic: { maxNewTokens: 120 } })['synthetic.maxNewTokens']).toMatch(/no room for the prompt/);
   });
 
   it('allows only temperature 1 when stages learn from a top-k teacher', () => {
