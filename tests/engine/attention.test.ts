@@ -12,6 +12,7 @@ import { embedding } from '../../src/engine/ops/embedding.ts';
 import { pool } from '../../src/engine/ops/pooling.ts';
 import { rope } from '../../src/engine/ops/rope.ts';
 import * as cpuEmbedding from '../../src/engine/cpu/embedding.ts';
+import * as cpuAttention from '../../src/engine/cpu/attention.ts';
 
 let engine: Engine;
 let params: Tensor[] = [];
@@ -175,6 +176,25 @@ describe('attention', () => {
     const permute = (x: Float32Array) => Float32Array.from(perm.flatMap((j) => Array.from(rows(x, w, j, j + 1))));
     const shuffled = await run(q, permute(k), permute(v), shapes, { causal: false });
     expect(maxAbsDiff(shuffled, both)).toBeLessThan(1e-5);
+  });
+
+  it('matches the reference over several query and key workgroups with a query offset, padding and grouped heads', async () => {
+    const dims = { B: 2, T: 70, S: 75, nH: 4, nKV: 2, D: 8 };
+    const { B, T, S, nH, nKV, D } = dims;
+    const [q, k, v, gOut] = [random(B * T * nH * D, 50), random(B * S * nKV * D, 51), random(B * S * nKV * D, 52), random(B * T * nH * D, 53)];
+    // Row 0 has padding inside the window, row 1 at its start.
+    const mask = Float32Array.from({ length: B * S }, (_, n) => (n < S ? (n % 11 === 3 ? 0 : 1) : n - S < 4 ? 0 : 1));
+    const opts = { causal: true, queryOffset: 5 };
+    const got = await engine.tidy(async () => {
+      const [qt, kt, vt] = [param(q, [B, T, nH, D]), param(k, [B, S, nKV, D]), param(v, [B, S, nKV, D])];
+      const out = attention(qt, kt, vt, { ...opts, keyMask: engine.upload(mask, [B, S]) });
+      engine.autograd.backward(out, engine.upload(gOut, out.shape));
+      return [await out.read(), await qt.grad!.read(), await kt.grad!.read(), await vt.grad!.read()];
+    });
+    const f64 = (x: Float32Array) => Float64Array.from(x);
+    const ref = { ...opts, keyMask: mask };
+    const want = [cpuAttention.attention(f64(q), f64(k), f64(v), dims, ref), ...cpuAttention.attentionBackward(f64(q), f64(k), f64(v), f64(gOut), dims, ref)];
+    for (let n = 0; n < 4; n++) expect(maxAbsDiff(got[n]!, want[n]!)).toBeLessThan(1e-4);
   });
 
   it('holds no buffer after a training step beyond what it returns', async () => {
