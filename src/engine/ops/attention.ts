@@ -35,9 +35,9 @@ function tileFor(D: number): number {
 
 const UNIFORMS = /* wgsl */ `struct U { b: u32, t: u32, s: u32, nh: u32, nkv: u32, causal: u32, offset: u32, scale: f32 }`;
 
-// Per-thread vectors (a query, its accumulator…) live in D/4 vec4 registers with every loop over
-// the head size unrolled at generation time: constant indices keep them out of memory (dynamic
-// indexing of private arrays spills on some compilers, SwiftShader among them).
+// Per-thread vectors (a query, its accumulator…) live in D/4 vec4 variables with every loop over
+// the head size unrolled at generation time: constant indices let a compiler keep them in
+// registers, where a dynamically indexed private array may be placed in memory.
 class HeadCode {
   readonly n: number; // vec4 chunks
   constructor(readonly D: number) {
