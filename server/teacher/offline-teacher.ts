@@ -126,26 +126,24 @@ function extractRequirements(input: TeacherInput): Facts {
     requirements.push({ id, text, kind, category });
     asks.set(id, ask);
   };
-  const segments = segmentPosting(job.description);
+  // One text per section (sentences kept apart by ";" so no phrase spans two): the lexicon's
+  // matchers are the costly part, so they run a few times per posting, not once per sentence.
+  const sections: Record<'must' | 'nice', string[]> = { must: [], nice: [] };
+  for (const seg of segmentPosting(job.description)) if (seg.section !== 'ignore') sections[seg.section].push(seg.text);
+  const mustText = sections.must.join('\n;\n');
+  const niceText = sections.nice.join('\n;\n');
   const wanted = (find: (t: string) => string[]) => {
     const kindOf = new Map<string, 'must' | 'nice'>();
-    for (const name of find(job.title)) kindOf.set(name, 'must');
-    for (const seg of segments) {
-      if (seg.section === 'ignore') continue;
-      for (const name of find(seg.text)) if (kindOf.get(name) !== 'must') kindOf.set(name, seg.section);
-    }
+    for (const name of [...find(job.title), ...find(mustText)]) kindOf.set(name, 'must');
+    for (const name of find(niceText)) if (!kindOf.has(name)) kindOf.set(name, 'nice');
     return kindOf;
   };
 
   // "Project Management Professional certification" names a certification, not the skill inside it.
   for (const [skill, kind] of wanted((t) => findSkills(withoutCertifications(t)))) add(skill, kind, 'skill', { kind: 'skill', skill });
 
-  let years: { years: number; kind: 'must' | 'nice' } | null = null;
-  for (const seg of segments) {
-    if (seg.section === 'ignore') continue;
-    const y = findYearsRequired(seg.text);
-    if (y !== null && (!years || (seg.section === 'must' && (years.kind === 'nice' || y > years.years)))) years = { years: y, kind: seg.section };
-  }
+  const mustYears = findYearsRequired(mustText);
+  const years = mustYears !== null ? { years: mustYears, kind: 'must' as const } : findYearsRequired(niceText) !== null ? { years: findYearsRequired(niceText)!, kind: 'nice' as const } : null;
   if (years) add(`${years.years}+ years of experience`, years.kind, 'experience', { kind: 'years', years: years.years, source: 'stated' });
   else {
     const seniority = findSeniority(job.title);
@@ -154,15 +152,10 @@ function extractRequirements(input: TeacherInput): Facts {
     }
   }
 
-  let degree: { level: Exclude<EducationLevel, 'none'>; kind: 'must' | 'nice' } | null = null;
-  for (const seg of segments) {
-    if (seg.section === 'ignore') continue;
-    const found = findDegrees(seg.text);
-    if (!found.length) continue;
-    // "Bachelor's required, master's preferred": the lowest level in a must sentence is the bar.
-    const level = found[found.length - 1]!;
-    if (!degree || (seg.section === 'must' && degree.kind === 'nice')) degree = { level, kind: seg.section };
-  }
+  // "Bachelor's or master's": the lowest level the must-haves name is the bar.
+  const mustDegrees = findDegrees(mustText);
+  const niceDegrees = findDegrees(niceText);
+  const degree = mustDegrees.length ? { level: mustDegrees.at(-1)!, kind: 'must' as const } : niceDegrees.length ? { level: niceDegrees.at(-1)!, kind: 'nice' as const } : null;
   if (degree) add(DEGREE_WORDS[degree.level], degree.kind, 'education', { kind: 'degree', level: degree.level });
 
   for (const [name, kind] of wanted(findCertifications)) add(name, kind, 'certification', { kind: 'certification', name });
@@ -180,6 +173,18 @@ const DEGREE_NAME_LEVELS = new Map(OCCUPATIONS.flatMap((o) => o.degrees.flatMap(
 function degreeLevel(degree: string): EducationLevel {
   const found = highestDegree(degree);
   return found !== 'none' ? found : (DEGREE_NAME_LEVELS.get(degree.trim().toLowerCase()) ?? 'none');
+}
+
+// Titles repeat across a dataset and the lookup compiles patterns: remember the answers (bounded).
+const occupationByTitle = new Map<string, ReturnType<typeof occupationOfTitle>>();
+function occupationOf(title: string): ReturnType<typeof occupationOfTitle> {
+  let found = occupationByTitle.get(title);
+  if (found === undefined) {
+    if (occupationByTitle.size >= 10_000) occupationByTitle.clear();
+    found = occupationOfTitle(title);
+    occupationByTitle.set(title, found);
+  }
+  return found;
 }
 
 interface Profile {
@@ -203,7 +208,8 @@ function extractQualifications(input: TeacherInput): Profile {
     const name = canonicalSkill(s) ?? findSkills(s)[0];
     if (name && !skills.has(name)) skills.set(name, 'skills');
   }
-  for (const e of profile.experience) for (const name of findSkills(`${e.title}. ${e.description}`)) if (!skills.has(name)) skills.set(name, 'experience');
+  const history = profile.experience.map((e) => `${e.title}. ${e.description}`).join('\n;\n');
+  for (const name of findSkills(history)) if (!skills.has(name)) skills.set(name, 'experience');
   for (const name of findSkills(`${profile.headline}. ${profile.summary}`)) if (!skills.has(name)) skills.set(name, 'summary');
 
   const certifications = new Set<string>();
@@ -223,9 +229,9 @@ function extractQualifications(input: TeacherInput): Profile {
     }
   }
 
-  const jobOccupation = occupationOfTitle(job.title);
+  const jobOccupation = occupationOf(job.title);
   const totalYears = profile.experience.reduce((sum, e) => sum + e.years, 0);
-  const relevant = profile.experience.filter((e) => !jobOccupation || occupationOfTitle(e.title) === jobOccupation);
+  const relevant = profile.experience.filter((e) => !jobOccupation || occupationOf(e.title) === jobOccupation);
   const relevantYears = relevant.reduce((sum, e) => sum + e.years, 0);
 
   const qualifications: Qualification[] = [];
