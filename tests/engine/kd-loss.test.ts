@@ -50,6 +50,35 @@ describe('fused KD loss on the GPU', () => {
     });
   });
 
+  it('handles a sparse teacher with more top-k ids than threads per row, with the CE mix', async () => {
+    const n = 2;
+    const v = 300;
+    const k = 100;
+    const student = Float64Array.from(Float32Array.from(randn(n * v, 9, 1.5)));
+    const ids: number[] = [];
+    const logprobs: number[] = [];
+    for (let r = 0; r < n; r++) {
+      const raw = randn(k, 20 + r);
+      const z = raw.reduce((a, x) => a + Math.exp(x), 0);
+      for (let c = 0; c < k; c++) {
+        ids.push((c * 7 + r * 3) % v); // distinct: 7 is coprime with 300
+        logprobs.push(Math.fround(Math.log((0.9 * Math.exp(raw[c]!)) / z)));
+      }
+    }
+    const targets = [ids[5]!, 1]; // a top-k id in row 0, a tail id in row 1 (its ids never include 1)
+    const spec: KdLossSpec = { divergence: 'jsd', param: 0.5, temperature: 1, scaleByT2: true, wCe: 0.5, wKd: 1 };
+    const want = kdLossCpu({ spec, student, n, v, targets, sparse: { ids, logprobs, k } });
+    await engine.tidy(async () => {
+      const s = engine.upload(Float32Array.from(student), [n, v], 'f32', { requiresGrad: true, isParam: true });
+      const loss = kdLoss(s, { spec, sparseTeacher: uploadSparseTeacher(engine, ids, logprobs, n, k, v), targets: engine.upload(Int32Array.from(targets), [n]) });
+      engine.autograd.backward(loss);
+      expect(compare('loss', await loss.read(), [want.loss], 1e-4).ok).toBe(true);
+      const g = compare('grad', await s.grad!.read(), want.grad, 1e-4);
+      expect(g.ok, JSON.stringify(g)).toBe(true);
+      s.release();
+    });
+  });
+
   it('crossEntropy is the mean −log softmax at the targets', async () => {
     const logits = [2, 0, 0, 0, 0, 3];
     const loss = await engine.tidy(async () => (await crossEntropy(engine.upload(logits, [2, 3]), engine.upload(Int32Array.from([0, 1]), [2])).read())[0]!);
