@@ -53,6 +53,7 @@ function rowsKernelSource(vt: Variant): string {
   const dense = vt.teacher === 'dense';
   const sparse = vt.teacher === 'sparse';
   const sepCe = kd && vt.ce; // CE needs the student's log-sum-exp at T = 1 as well
+  const fusedFkl = dense && vt.divergence === 'fkl';
   const bindings: string[] = ['var<storage, read> zs: array<f32>;'];
   if (dense) bindings.push('var<storage, read> zt: array<f32>;');
   if (sparse) bindings.push('var<storage, read> ids: array<i32>;', 'var<storage, read> lps: array<f32>;');
@@ -168,10 +169,25 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let loss = wRow * (${kd ? 'u.sKd * dRow' : '0.0'} ${vt.ce ? '+ u.wCe * ceLoss' : ''});
     rowLoss[row] = select(loss, bitcast<f32>(0x7fc00000u + bad), bad != 0u);
   }
-  ${vt.grad ? gradientPass(vt) : ''}
+  ${vt.grad && !fusedFkl ? gradientPass(vt) : ''}
 }`;
 
   function denseDivergence(): string {
+    if (fusedFkl) {
+      const ce = vt.ce ? ' + u.wCe * (exp(zs[base + j] - lse1) - select(0.0, 1.0, j == yRow))' : '';
+      return `// Forward KL: H = −Σp = −1 is known, so D and the gradient (q − p)/T share one pass.
+  var acc = vec2f(0.0);
+  let c = u.sKd * u.invT;
+  for (var j = lid; j < V; j += WG) {
+    let lq = zs[base + j] * u.invT - lseS;
+    let lp = zt[base + j] * u.invT - lseT;
+    let q = exp(lq);
+    let t = term(exp(lp), q, lp, lq);
+    acc += t;
+    ${vt.grad ? `grad[base + j] = wRow * (c * (t.y + q)${ce});` : ''}
+  }
+  let dRow = reduceSum(lid, acc).x;`;
+    }
     return `// Pass 2: D and H = Σ h.
   var acc = vec2f(0.0);
   for (var j = lid; j < V; j += WG) {
