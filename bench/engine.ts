@@ -1,0 +1,179 @@
+// Engine benchmark: matmul GFLOP/s of the tiled kernel against a peer measured in the same run
+// on the same adapter, and training-step tokens/s for the small model presets when the models
+// exist. Numbers only, never a pass/fail threshold. Run with `lantern bench` (npm run bench:engine).
+import type { Engine } from '../src/engine/runtime.ts';
+import type { Tensor } from '../src/engine/tensor.ts';
+import { matmul } from '../src/engine/ops/matmul.ts';
+import { randn, rng } from '../src/engine/cpu/random.ts';
+import { reshape } from '../src/engine/ops/elementwise.ts';
+import { crossEntropy } from '../src/engine/ops/kd-loss.ts';
+import { AdamW } from '../src/engine/optim.ts';
+import { Trainer } from '../src/engine/nn/train.ts';
+import { EncoderClassifier } from '../src/engine/nn/encoder.ts';
+import { DecoderLM } from '../src/engine/nn/decoder.ts';
+import { decoderConfig, encoderConfig } from '../src/engine/nn/config.ts';
+
+export interface MatmulFigure {
+  size: number;
+  /** The engine's tiled kernel. */
+  gflops: number;
+  /** The peer: a naive one-thread-per-output WGSL kernel (TF.js and jax-js are not dependencies). */
+  peerGflops: number;
+  /** gflops / peerGflops. */
+  ratio: number;
+  /** Largest |tiled − peer| relative to the largest |peer| value: both kernels computed the same product. */
+  agreement: number;
+}
+
+export interface BenchOptions {
+  /** Matrix sizes (square); default 256, 512, 1024 (quick: 256, 512). */
+  sizes?: number[];
+  quick?: boolean;
+  /** Seconds of GPU work to aim for per measurement (more repetitions on fast devices). */
+  targetSeconds?: number;
+  /** Progress lines (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+export const PEER_NAME = 'naive WGSL (one thread per output)';
+
+/** The peer: the textbook kernel, one invocation per output element, 16×16 workgroups. */
+const NAIVE_WGSL = /* wgsl */ `
+struct U { M: u32, N: u32, K: u32, _p: u32 }
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> u: U;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let row = gid.y;
+  let col = gid.x;
+  if (row >= u.M || col >= u.N) { return; }
+  var acc = 0.0;
+  for (var k = 0u; k < u.K; k++) { acc += a[row * u.K + k] * b[k * u.N + col]; }
+  out[row * u.N + col] = acc;
+}`;
+
+function naiveMatmul(engine: Engine, a: Tensor, b: Tensor, n: number): Tensor {
+  const out = engine.empty([n, n]);
+  engine.dispatch(engine.kernel('bench:naive-matmul', NAIVE_WGSL), [a, b, out], [Math.ceil(n / 16), Math.ceil(n / 16)], new Uint32Array([n, n, n, 0]));
+  return out;
+}
+
+/** Seconds per call of `run`, after a warm-up (pipeline compilation) call. */
+async function timePerCall(engine: Engine, run: () => Tensor, targetSeconds: number): Promise<number> {
+  const once = async (reps: number) => {
+    const start = performance.now();
+    engine.tidy(() => {
+      for (let i = 0; i < reps; i++) run();
+    });
+    await engine.sync();
+    return (performance.now() - start) / 1000;
+  };
+  await once(1);
+  const first = await once(1);
+  const reps = Math.min(50, Math.floor(targetSeconds / first));
+  if (reps < 2) return first;
+  return (await once(reps)) / reps;
+}
+
+export async function benchMatmul(engine: Engine, opts: BenchOptions = {}): Promise<MatmulFigure[]> {
+  const sizes = opts.sizes ?? (opts.quick ? [256, 512] : [256, 512, 1024]);
+  const target = opts.targetSeconds ?? (opts.quick ? 0.3 : 1);
+  const figures: MatmulFigure[] = [];
+  for (const n of sizes) {
+    const figure = await engine.tidy(async () => {
+      const a = engine.upload(Float32Array.from(randn(n * n, 1)), [n, n]);
+      const b = engine.upload(Float32Array.from(randn(n * n, 2)), [n, n]);
+      const flops = 2 * n * n * n;
+      opts.log?.(`matmul ${n}×${n}: tiled…`);
+      const tiled = await timePerCall(engine, () => matmul(a, b), target);
+      opts.log?.(`matmul ${n}×${n}: peer…`);
+      const peer = await timePerCall(engine, () => naiveMatmul(engine, a, b, n), target);
+      const [x, y] = await Promise.all([matmul(a, b).read(), naiveMatmul(engine, a, b, n).read()]);
+      let diff = 0;
+      let scale = 0;
+      for (let i = 0; i < x.length; i++) {
+        diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+        scale = Math.max(scale, Math.abs(y[i]!));
+      }
+      // A fast wrong answer is no result: both kernels must agree to f32 rounding.
+      if (!(diff / Math.max(scale, 1e-30) <= 1e-4)) throw new Error(`matmul ${n}×${n}: the tiled kernel and the peer disagree (max relative difference ${diff / scale})`);
+      const gflops = flops / tiled / 1e9;
+      const peerGflops = flops / peer / 1e9;
+      return { size: n, gflops, peerGflops, ratio: gflops / peerGflops, agreement: diff / Math.max(scale, 1e-30) };
+    });
+    figures.push(figure);
+  }
+  return figures;
+}
+
+export interface TrainingFigure {
+  model: 'encoder' | 'decoder';
+  preset: string;
+  parameters: number;
+  batch: number;
+  seqLen: number;
+  /** Steps timed after one warm-up step. */
+  steps: number;
+  msPerStep: number;
+  tokensPerSecond: number;
+}
+
+/** Shapes of the training benchmark: small batches that still say something on SwiftShader. */
+export const TRAINING_SHAPES = { full: { batch: 8, seqLen: 64, steps: 3 }, quick: { batch: 4, seqLen: 32, steps: 2 } };
+const VOCAB = 1024;
+const CLASSES = 3;
+
+/**
+ * Tokens/s of full training steps (forward, cross-entropy, backward, AdamW: one submission each,
+ * the loss read back once at the end) for the `small` preset of each model.
+ */
+export async function benchTraining(engine: Engine, opts: BenchOptions = {}): Promise<TrainingFigure[]> {
+  const { batch, seqLen, steps } = opts.quick ? TRAINING_SHAPES.quick : TRAINING_SHAPES.full;
+  const random = rng(7);
+  const ids = Int32Array.from({ length: batch * seqLen }, () => 1 + Math.floor(random() * (VOCAB - 1)));
+  const figures: TrainingFigure[] = [];
+  for (const kind of ['encoder', 'decoder'] as const) {
+    opts.log?.(`training ${kind} small, batch ${batch} × ${seqLen} tokens…`);
+    const model: EncoderClassifier | DecoderLM =
+      kind === 'encoder'
+        ? new EncoderClassifier(engine, encoderConfig('small', { vocabSize: VOCAB, numClasses: CLASSES }))
+        : new DecoderLM(engine, decoderConfig('small', { vocabSize: VOCAB }));
+    const params = model.trainableParameters();
+    const optimizer = new AdamW(params, { lr: 1e-3, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.01 });
+    const trainer = new Trainer(engine, params, optimizer, { readLossEvery: 1_000_000 });
+    const inputIds = engine.upload(ids, [batch, seqLen], 'i32');
+    const attentionMask = engine.full([batch, seqLen], 1);
+    const labels = engine.upload(Int32Array.from({ length: batch }, (_, i) => i % CLASSES), [batch], 'i32');
+    // Next-token targets: the input shifted left (the last position predicts token 1).
+    const targets = engine.upload(Int32Array.from(ids, (_, i) => ((i + 1) % seqLen === 0 ? 1 : ids[i + 1]!)), [batch * seqLen], 'i32');
+    const lossFn =
+      model instanceof EncoderClassifier
+        ? () => crossEntropy(model.forward({ inputIds, attentionMask }), labels)
+        : () => crossEntropy(reshape(model.forward({ inputIds }), [batch * seqLen, VOCAB]), targets);
+    try {
+      await trainer.step(lossFn, { readLoss: true }); // warm-up: pipeline compilation
+      const start = performance.now();
+      let loss: number | null = null;
+      for (let i = 0; i < steps; i++) loss = (await trainer.step(lossFn, { readLoss: i === steps - 1 })).loss;
+      const seconds = (performance.now() - start) / 1000;
+      if (!Number.isFinite(loss)) throw new Error(`${kind} training produced a non-finite loss (${loss})`);
+      figures.push({
+        model: kind,
+        preset: 'small',
+        parameters: model.parameterCount(),
+        batch,
+        seqLen,
+        steps,
+        msPerStep: (seconds * 1000) / steps,
+        tokensPerSecond: (steps * batch * seqLen) / seconds,
+      });
+    } finally {
+      for (const t of [inputIds, attentionMask, labels, targets]) t.release();
+      optimizer.release();
+      model.release();
+    }
+  }
+  return figures;
+}

@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command.ts';
+import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
+import { Engine } from '../../src/engine/runtime.ts';
+import { PEER_NAME, benchMatmul, benchTraining, TRAINING_SHAPES } from '../../bench/engine.ts';
+
+const USAGE = `Usage: lantern bench [--quick] [--sizes 256,512,1024] [--no-models] [--json]
+
+Measures the engine on this machine's WebGPU adapter (Node, Dawn):
+  matmul GFLOP/s of the engine's tiled kernel for square sizes, against a peer measured in the
+  same run (${PEER_NAME});
+  training-step tokens/s for the small encoder and decoder presets (batch ${TRAINING_SHAPES.full.batch} × ${TRAINING_SHAPES.full.seqLen} tokens).
+
+  --quick      sizes 256 and 512, shorter measurements, batch ${TRAINING_SHAPES.quick.batch} × ${TRAINING_SHAPES.quick.seqLen} tokens
+  --sizes      comma-separated square matrix sizes
+  --no-models  skip the training-step measurement
+  --json       print one JSON object instead of a table`;
+
+export const command: CliCommand = {
+  name: 'bench',
+  summary: 'Benchmark the engine: matmul GFLOP/s against a peer, training tokens/s, on this adapter',
+  usage: USAGE,
+  async run(args) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args, options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' } }, strict: true }));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const sizes = values.sizes?.split(',').map((s) => Number(s.trim()));
+    if (sizes && (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192))) {
+      throw new UsageError(`--sizes must be whole numbers from 1 to 8192, got "${values.sizes}"`);
+    }
+    const { device, report } = await acquireNodeDevice();
+    const engine = new Engine(device);
+    const deviceName = [report.adapter.description || report.adapter.device, report.adapter.vendor && `(${report.adapter.vendor}${report.adapter.architecture ? ' ' + report.adapter.architecture : ''})`].filter(Boolean).join(' ');
+    const log = (line: string) => console.error(line);
+    try {
+      log(`device: ${deviceName}`);
+      const opts = { quick: values.quick ?? false, ...(sizes ? { sizes } : {}), log };
+      const matmulFigures = await benchMatmul(engine, opts);
+      const training = values['no-models'] ? [] : await benchTraining(engine, opts);
+      if (values.json) {
+        console.log(JSON.stringify({ device: deviceName, adapter: report.adapter, peer: PEER_NAME, matmul: matmulFigures, training }, null, 2));
+        return 0;
+      }
+      const lines = [`device: ${deviceName}`, '', `matmul (f32, square)   engine GFLOP/s   peer GFLOP/s   ratio     peer: ${PEER_NAME}`];
+      for (const f of matmulFigures) {
+        lines.push(`  ${`${f.size}×${f.size}`.padEnd(21)}${f.gflops.toFixed(2).padStart(14)}${f.peerGflops.toFixed(2).padStart(15)}${`${f.ratio.toFixed(1)}×`.padStart(8)}`);
+      }
+      if (!values['no-models']) {
+        lines.push('', 'training step (forward, cross-entropy, backward, AdamW)');
+        for (const t of training) {
+          lines.push(`  ${`${t.model} ${t.preset}`.padEnd(16)} ${(t.parameters / 1e6).toFixed(2)}M params   batch ${t.batch} × ${t.seqLen}   ${t.msPerStep.toFixed(0)} ms/step   ${t.tokensPerSecond.toFixed(0)} tokens/s`);
+        }
+      }
+      console.log(lines.join('\n'));
+      return 0;
+    } finally {
+      engine.destroy();
+      device.destroy();
+    }
+  },
+};
