@@ -150,6 +150,14 @@ const ABOUT_TEMPLATES = [
   'At {company}, we are proud of a collaborative, people-first environment. Our teams are small, our goals are ambitious, and we celebrate learning from mistakes.',
   '{company} has been recognized as a top workplace for {streak} years running. We invest in our people and in the communities where we work.',
 ];
+const ABOUT_EXTRAS = [
+  'Our products are used by teams in more than {countries} countries, from small non-profits to global enterprises.',
+  'We are backed by long-term investors and have been profitable for several years, which lets us plan for the long run.',
+  'We work in small, autonomous teams with a lot of trust, clear goals and very few meetings.',
+  'Our values: be kind, be curious, own the outcome, and leave things better than you found them.',
+  'We care deeply about sustainability and donate one percent of our revenue to local causes every year.',
+  'You will join colleagues who love to teach, to learn and to celebrate each other\'s wins.',
+];
 const BENEFIT_LINES = [
   'Competitive salary and annual bonus', 'Medical, dental and vision insurance', '401(k) with company match', 'Generous paid time off and parental leave',
   'Learning and development budget', 'Flexible working hours', 'Home office stipend', 'Wellness programs and gym membership', 'Commuter benefits', 'Tuition reimbursement',
@@ -213,7 +221,8 @@ function writeJob(rng: Rng, plan: JobPlan): JobPosting {
   if (plan.preferredCert) niceLines.push(`${renderCert(rng, plan.preferredCert)} ${rng.pick(['preferred', 'a plus', 'nice to have'])}`);
   const duties = rng.sample(o.duties, rng.int(3, 5)).map(capitalize);
 
-  const about = `${heading(rng, ABOUT_HEADINGS)}\n${fill(rng.pick(ABOUT_TEMPLATES), { company, year: rng.int(1985, 2021), clients: `${rng.int(2, 90)},000`, streak: rng.int(2, 6) })}`;
+  const aboutText = [rng.pick(ABOUT_TEMPLATES), ...rng.sample(ABOUT_EXTRAS, rng.int(0, 2))].join(' ');
+  const about = `${heading(rng, ABOUT_HEADINGS)}\n${fill(aboutText, { company, year: rng.int(1985, 2021), clients: `${rng.int(2, 90)},000`, streak: rng.int(2, 6), countries: rng.int(12, 80) })}`;
   const roleIntro = rng.pick([
     `We are looking for a ${plan.title} to join our ${rng.pick(['growing', 'friendly', 'award-winning', 'distributed'])} team.`,
     `${company} is hiring a ${plan.title}.`,

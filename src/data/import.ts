@@ -8,8 +8,8 @@
 // error) unless the user opts in to skipping invalid rows (skipInvalid), in which case the valid
 // rows are written and the skipped ones reported. A rejected or failed import writes nothing.
 import Papa from 'papaparse';
-import { Education, Example, Experience, REMOTE_POLICIES, emptySplits, type Dataset, type RemotePolicy } from './schema.ts';
-import { contentHash } from './hash.ts';
+import { Education, Example, Experience, REMOTE_POLICIES, type Dataset, type RemotePolicy } from './schema.ts';
+import { newDataset } from './datasets.ts';
 import type { LanternStore } from './store.ts';
 
 export const TARGET_FIELDS = [
@@ -441,17 +441,7 @@ export interface CommitResult {
 export async function commitImport(store: LanternStore, preview: ImportPreview, opts: CommitOptions): Promise<CommitResult> {
   if (preview.errors.length > 0 && !opts.skipInvalid) throw new ImportRejectedError(preview.errors);
   if (preview.examples.length === 0) throw new ImportRejectedError(preview.errors.length ? preview.errors : [{ line: 0, field: '(file)', reason: 'the file has no rows' }]);
-  const name = opts.name.trim();
-  if (!name) throw new MappingError('Give the dataset a name.');
-  // Hashing is async: done before the transaction opens.
-  const hash = await contentHash(preview.examples);
-  const dataset: Dataset = {
-    id: opts.datasetId ?? `ds-${crypto.randomUUID()}`,
-    name,
-    createdAt: opts.createdAt ?? new Date().toISOString(),
-    splits: { ...emptySplits(), raw: preview.examples.map((e) => e.id) },
-    contentHash: hash,
-  };
+  const dataset = await newDataset({ name: opts.name, examples: preview.examples, id: opts.datasetId, createdAt: opts.createdAt });
   await store.saveDataset(dataset, preview.examples);
   return { dataset, written: preview.examples.length, skipped: preview.errors };
 }

@@ -1,17 +1,24 @@
-// The IndexedDB store in real Chromium: src/data is bundled with Vite (IIFE, global `LanternData`)
+// The IndexedDB store (and the Qwen tokenizer) in real Chromium: src/data is bundled with Vite (IIFE, global `LanternData`)
 // and injected into pages of the studio's origin, then driven from the page and from a worker.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build, type Rollup } from 'vite';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '../helpers/chromium.ts';
 import type * as StoreModule from '../../src/data/store.ts';
 import type * as DemoModule from '../../src/data/demo.ts';
 import type * as ImportModule from '../../src/data/import.ts';
+import type * as TokenizerModule from '../../src/data/tokenizer.ts';
+import type * as VocabModule from '../../src/data/vocab.ts';
+import type * as FormatModule from '../../src/data/format.ts';
+import { loadQwenTokenizer, qwenTokenizerPaths } from '../../src/data/tokenizer-node.ts';
+import { StudentTokenizer, buildStudentVocab } from '../../src/data/vocab.ts';
+import { generateDemoExamples } from '../../src/data/demo.ts';
+import { exampleText } from '../../src/data/format.ts';
 
-type LanternData = typeof StoreModule & typeof DemoModule & typeof ImportModule;
+type LanternData = typeof StoreModule & typeof DemoModule & typeof ImportModule & typeof TokenizerModule & typeof VocabModule & typeof FormatModule;
 declare global {
   // Set by the injected bundle inside the page.
   var LanternData: LanternData;
@@ -23,7 +30,7 @@ async function bundleDataLayer(): Promise<string> {
   // A throwaway entry that re-exports the modules the tests drive.
   const dir = mkdtempSync(join(tmpdir(), 'lantern-data-bundle-'));
   const entry = join(dir, 'entry.ts');
-  writeFileSync(entry, ['store', 'demo', 'import'].map((m) => `export * from ${JSON.stringify(`${ROOT}src/data/${m}.ts`)};`).join('\n'));
+  writeFileSync(entry, ['store', 'demo', 'import', 'tokenizer', 'vocab', 'format'].map((m) => `export * from ${JSON.stringify(`${ROOT}src/data/${m}.ts`)};`).join('\n'));
   const result = await build({
     configFile: false,
     root: ROOT,
@@ -195,6 +202,31 @@ describe('LanternStore in Chromium', () => {
       return out;
     }, bundle);
     expect(result).toEqual({ reply: { ok: true, id: 'w' }, count: 7, name: 'from worker' });
+    await page.close();
+  });
+
+  it('runs the Qwen tokenizer and the pruned vocabulary in the page, with the same ids as in Node', async () => {
+    const page = await dataPage();
+    const paths = qwenTokenizerPaths();
+    const files = { tokenizer: readFileSync(paths.tokenizer, 'utf8'), config: readFileSync(paths.config, 'utf8') };
+    const result = await page.evaluate((f) => {
+      const D = globalThis.LanternData;
+      const qwen = new D.QwenTokenizer({ tokenizer: JSON.parse(f.tokenizer), config: JSON.parse(f.config) });
+      const texts = D.generateDemoExamples({ seed: 1, n: 20 }).map((e) => D.exampleText(e));
+      const tok = new D.StudentTokenizer(D.buildStudentVocab(qwen, texts), qwen);
+      const tricky = 'e\u0301 👩‍👩‍👧‍👦 日本語 <|im_start|> \u0000 ' + 'x'.repeat(500);
+      return {
+        hello: qwen.encode('Hello World'),
+        size: tok.size,
+        roundTrips: [...texts, tricky].every((t) => tok.decode(tok.encode(t)) === t),
+        firstIds: tok.encode(texts[0]!).slice(0, 12),
+      };
+    }, files);
+    // The same computation in Node.
+    const qwen = loadQwenTokenizer();
+    const texts = generateDemoExamples({ seed: 1, n: 20 }).map((e) => exampleText(e));
+    const tok = new StudentTokenizer(buildStudentVocab(qwen, texts), qwen);
+    expect(result).toEqual({ hello: [9707, 4337], size: tok.size, roundTrips: true, firstIds: tok.encode(texts[0]!).slice(0, 12) });
     await page.close();
   });
 });
