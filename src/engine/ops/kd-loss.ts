@@ -1,11 +1,12 @@
 // The fused KD loss (DESIGN.md §4): w_ce·CE + w_kd·s·D(p‖q), averaged over the rows' mask
 // weights, for every divergence, dense or sparse (top-k + tail) teachers. One workgroup per row
-// streams the vocabulary three times inside one dispatch (log-sum-exp of both distributions at T;
-// D and H = Σ q·∂D/∂q; the gradient), writing the gradient w.r.t. the student logits directly,
-// already scaled by its weights. A second, one-workgroup dispatch sums the rows into the scalar.
-// Backward only multiplies that gradient by the incoming scalar gradient.
+// streams the vocabulary inside one dispatch: log-sum-exp of both distributions at T; D and
+// H = Σ q·∂D/∂q; the gradient (forward KL and plain CE merge the last two passes). The gradient
+// w.r.t. the student logits is written directly, already scaled by its weights; the teacher gets
+// none. A second, one-workgroup dispatch sums the rows into the scalar. Backward only multiplies
+// that gradient by the incoming scalar gradient.
 // The algebra is the CPU reference's (cpu/kd-loss.ts); read that first.
-import type { Engine } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, type Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { resolveKdParam, KdSpecError, type Divergence, type KdLossSpec } from '../kd-spec.ts';
 import { checkKdCall, checkSparseTeacher, MAX_TOP_K } from '../cpu/kd-loss.ts';
@@ -22,7 +23,7 @@ export interface KdLossOptions {
   mask?: Tensor;
 }
 
-// Threads per row. 64 keeps barrier-heavy reductions cheap (4× faster than 256 on SwiftShader)
+// Threads per row. 64 keeps barrier-heavy reductions cheap (about 2× faster than 256 on SwiftShader)
 // while each thread still streams V/64 logits; rows supply the parallelism.
 const WG = 64;
 
@@ -291,9 +292,9 @@ const SCALE_BY_SCALAR_WGSL = /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<uniform> n: vec4u;
-@compute @workgroup_size(${WG})
+@compute @workgroup_size(${WORKGROUP_1D})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * ${WG}u;
+  let i = ${FLAT_INDEX};
   if (i < n.x) { x[i] = x[i] * g[0]; }
 }`;
 
@@ -363,9 +364,7 @@ export function kdLoss(studentLogits: Tensor, opts: KdLossOptions): Tensor {
 }
 
 function scaleByScalar(engine: Engine, x: Tensor, g: Tensor): void {
-  const groups = Math.ceil(x.size / WG);
-  const grid: [number, number] = groups <= 65535 ? [groups, 1] : [Math.ceil(groups / Math.ceil(groups / 65535)), Math.ceil(groups / 65535)];
-  engine.dispatch(engine.kernel('kdLoss:scaleByScalar', SCALE_BY_SCALAR_WGSL), [x, g], grid, new Uint32Array([x.size, 0, 0, 0]));
+  engine.dispatch(engine.kernel('kdLoss:scaleByScalar', SCALE_BY_SCALAR_WGSL), [x, g], grid1d(x.size), new Uint32Array([x.size, 0, 0, 0]));
 }
 
 /**
