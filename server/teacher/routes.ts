@@ -11,7 +11,7 @@ import { AnswerCache } from './cache.ts';
 import { TEACHER_PROVIDERS, type TeacherOptions, type TeacherProvider } from './config.ts';
 import { describeOpenaiTeacher, LlmTeacher } from './llm-teacher.ts';
 import { OfflineTeacher } from './offline-teacher.ts';
-import { JobBudget, UpstreamClient } from './upstream.ts';
+import { JobBudget, redactSecret, UpstreamClient } from './upstream.ts';
 
 const LabelRequest = z.object({
   pairs: z.array(z.unknown(), { error: 'pairs must be an array of (job, profile) pairs' }),
@@ -38,10 +38,8 @@ export class TeacherService {
     return this.llm.teacher;
   }
 
-  /** Redacts the upstream key from any text (a no-op without a key). */
   redact(text: string): string {
-    const key = this.options.openai?.apiKey;
-    return key ? text.split(key).join('[redacted]') : text;
+    return redactSecret(text, this.options.openai?.apiKey);
   }
 
   info() {

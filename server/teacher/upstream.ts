@@ -57,6 +57,11 @@ export class UpstreamError extends Error {
 }
 
 /** Errors that belong to one job, not to the answer: another job waiting on the same answer retries. */
+/** Removes the API key from any text that may be shown or logged. */
+export function redactSecret(text: string, secret: string | undefined): string {
+  return secret ? text.split(secret).join('[redacted]') : text;
+}
+
 export class BudgetExhaustedError extends Error {
   override name = 'BudgetExhaustedError';
   readonly perCaller = true;
@@ -172,10 +177,8 @@ export class UpstreamClient {
     this.endpoint = `${config.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   }
 
-  /** Removes the API key from any text that may be shown or logged. */
   redact(text: string): string {
-    const key = this.config.apiKey;
-    return key ? text.split(key).join('[redacted]') : text;
+    return redactSecret(text, this.config.apiKey);
   }
 
   /** Delay before retry number `retry` (0-based): exponential with "equal jitter", or Retry-After. */
