@@ -64,6 +64,13 @@ describe('LanternStore (fake-indexeddb)', () => {
     expect((await store.getRun('r1'))?.metrics['train/loss']).toEqual([[0, 2.3], [10, 1.9]]);
     expect((await store.getSweep('sw1'))?.runIds).toEqual(['r1']);
 
+    // The pruned vocabulary is saved with the dataset; examples are untouched.
+    await store.updateDataset({ ...a.dataset, vocab: { maxVocab: 300 }, splits: { ...a.dataset.splits, eval: [a.examples[5]!.id] } });
+    expect((await store.getDataset('a'))?.vocab).toEqual({ maxVocab: 300 });
+    expect((await store.getDataset('a'))?.splits.eval).toEqual([a.examples[5]!.id]);
+    expect(await store.countExamples('a')).toBe(6);
+    await expect(store.updateDataset({ ...a.dataset, id: 'nope' })).rejects.toThrow(/No dataset with id "nope"/);
+
     await store.deleteDataset('a');
     expect(await store.getDataset('a')).toBeUndefined();
     expect(await store.countExamples('a')).toBe(0);
