@@ -1,6 +1,6 @@
 // A labelling job: pairs through a teacher with bounded concurrency, one event per finished pair
 // (a result or an error, never both) and progress events, until done, cancelled or out of budget.
-import type { Pair } from '../../src/data/schema.ts';
+import type { Pair, TeacherRef } from '../../src/data/schema.ts';
 import type { TeacherResult } from './steps.ts';
 import { BudgetExhaustedError, JobCancelledError, UpstreamError, type JobBudget } from './upstream.ts';
 
@@ -26,6 +26,13 @@ export interface BatchSummary {
   /** Why the job ended before every pair was tried, if it did. */
   stopped: 'budget' | 'upstream' | 'cancelled' | null;
 }
+
+/** Every line of the POST /api/teacher/label NDJSON stream (for clients: `import type`). */
+export type LabelStreamLine =
+  | { type: 'start'; total: number; teacher: TeacherRef }
+  | BatchEvent
+  | BatchSummary
+  | { type: 'fatal'; error: string };
 
 export interface BatchOptions {
   budget: JobBudget;
