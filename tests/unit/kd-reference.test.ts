@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { caseName, checkCaseCpu, parseKdReference, ReferenceFileError } from '../../src/engine/selftest/kd.ts';
 import { checkSparseTeacher, kdLossCpu } from '../../src/engine/cpu/kd-loss.ts';
-import { KdSpecError, type KdLossSpec } from '../../src/engine/kd-spec.ts';
+import { DIVERGENCES, KdSpecError, type KdLossSpec } from '../../src/engine/kd-spec.ts';
+import { randn } from '../../src/engine/cpu/random.ts';
 
 const REFERENCE = new URL('../../models/reference/kd-losses.json', import.meta.url);
 const reference = parseKdReference(readFileSync(REFERENCE, 'utf8'));
@@ -24,6 +25,24 @@ describe('KD reference file, CPU', () => {
       expect(r.ok).toBe(true);
     });
   });
+});
+
+describe('KD divergences, CPU', () => {
+  const n = 4;
+  const v = 9;
+  const student = randn(n * v, 1, 2);
+  const teacher = randn(n * v, 2, 2);
+  for (const divergence of DIVERGENCES) {
+    const spec: KdLossSpec = { divergence, temperature: 1.5, scaleByT2: true, wCe: 0, wKd: 1 };
+    it(`${divergence} is ≥ 0, and 0 with a zero gradient when the student equals the teacher`, () => {
+      const { rowDivergence, loss } = kdLossCpu({ spec, student, teacher, n, v });
+      for (const d of rowDivergence) expect(d).toBeGreaterThan(0);
+      expect(loss).toBeCloseTo((1.5 ** 2 * rowDivergence.reduce((a, b) => a + b, 0)) / n, 12);
+      const same = kdLossCpu({ spec, student: teacher, teacher, n, v });
+      expect(Math.abs(same.loss)).toBeLessThan(1e-12);
+      for (const g of same.grad) expect(Math.abs(g)).toBeLessThan(1e-12);
+    });
+  }
 });
 
 describe('KD loss errors', () => {
