@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Pair } from '../../src/data/schema.ts';
-import { runBatch, type Teacher } from './batch.ts';
+import { runBatch, type LabelStreamLine, type Teacher } from './batch.ts';
 import { AnswerCache } from './cache.ts';
 import { TEACHER_PROVIDERS, type TeacherOptions, type TeacherProvider } from './config.ts';
 import { describeOpenaiTeacher, LlmTeacher } from './llm-teacher.ts';
@@ -156,7 +156,7 @@ export async function teacherRoutes(app: FastifyInstance, opts: TeacherRouteOpti
     res.on('close', () => {
       if (!res.writableEnded) controller.abort();
     });
-    const write = (line: unknown) => {
+    const write = (line: LabelStreamLine) => {
       if (!res.destroyed && !res.writableEnded) res.write(`${JSON.stringify(line)}\n`);
     };
 
