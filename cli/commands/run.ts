@@ -1,0 +1,134 @@
+// `lantern run`: an experiment (or its sweep) end to end on Node WebGPU, with results.json and
+// checkpoints under --out, progress on stderr. Running again with the same --out resumes.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command.ts';
+import { ExperimentError, parseExperimentJson } from '../../src/experiment/schema.ts';
+import { createNodeHost, fileStore } from '../../src/experiment/run/node-host.ts';
+import { runExperiment } from '../../src/experiment/run/pipeline.ts';
+import { runSweep } from '../../src/experiment/run/sweep.ts';
+import type { RunEvent } from '../../src/experiment/run/host.ts';
+
+const USAGE = `Usage: lantern run EXPERIMENT.json --out DIR [--server URL] [--token TOKEN] [--checkpoint-every N]
+
+Runs the experiment end to end on this machine's GPU (WebGPU through Dawn; SwiftShader without a
+GPU): teacher labels through the teacher API (offline rule-based teacher by default), the seed set,
+the in-house teacher, its synthetic answers, then every stage, each checkpointed and evaluated on
+the test split. An experiment with a sweep runs every combination (and seed) and adds the mean and
+95% confidence interval per group.
+
+Writes DIR/results.json, DIR/checkpoints/<stage>/{model.safetensors,config.json} (sweeps: one
+folder per run under DIR/runs/) and DIR/state.json. Running again with the same --out skips what is
+finished and continues a model in training from its last resume point.
+
+  --out DIR             output folder (created if needed)
+  --server URL          a running Lantern server for teacher labels (default: an in-process one)
+  --token TOKEN         bearer token for that server (default: $LANTERN_API_TOKEN)
+  --checkpoint-every N  save a resume point every N training steps (default: each model's evalEvery, else 50)`;
+
+function formatEta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '';
+  const s = Math.round(seconds);
+  return s >= 60 ? ` eta ${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : ` eta ${s}s`;
+}
+
+/** Progress on stderr: one line per phase; training lines at most every 2 s (and the last step). */
+function stderrProgress(): (event: RunEvent, run?: string) => void {
+  let lastTrainLine = 0;
+  return (event, run) => {
+    const prefix = run ? `[${run}] ` : '';
+    const write = (line: string) => process.stderr.write(`${prefix}${line}\n`);
+    switch (event.type) {
+      case 'phase':
+        if (event.status === 'start') write(`${event.phase} …`);
+        else if (event.status === 'skip') write(`${event.phase}: already done, skipped`);
+        else write(`${event.phase}: done in ${event.seconds?.toFixed(1)} s`);
+        break;
+      case 'train': {
+        const now = Date.now();
+        if (now - lastTrainLine < 2000 && event.step !== event.steps) return;
+        lastTrainLine = now;
+        write(`  ${event.model} step ${event.step}/${event.steps}${event.loss !== null ? ` loss ${event.loss.toFixed(4)}` : ''} lr ${event.lr.toExponential(2)}${formatEta(event.etaSeconds)}`);
+        break;
+      }
+      case 'val':
+        write(`  ${event.model} step ${event.step} validation loss ${event.loss.toFixed(4)}`);
+        break;
+      case 'resume':
+        write(`  ${event.model}: resuming from step ${event.step}`);
+        break;
+      case 'progress':
+        if (event.done === event.total || event.done % 25 === 0) write(`  ${event.phase} ${event.done}/${event.total}`);
+        break;
+      case 'warning':
+        write(`warning: ${event.message}`);
+        break;
+    }
+  };
+}
+
+export const command: CliCommand = {
+  name: 'run',
+  summary: 'Run an experiment (or its sweep) end to end: results.json, checkpoints, resumable',
+  usage: USAGE,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { out: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' }, 'checkpoint-every': { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one experiment file');
+    if (!values.out) throw new UsageError('--out is required');
+    let checkpointEvery: number | undefined;
+    if (values['checkpoint-every'] !== undefined) {
+      checkpointEvery = Number(values['checkpoint-every']);
+      if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError('--checkpoint-every must be a positive integer');
+    }
+    const file = resolve(positionals[0]!);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${positionals[0]}: ${(e as Error).message}`);
+    }
+    let parsed: ReturnType<typeof parseExperimentJson>;
+    try {
+      parsed = parseExperimentJson(text);
+    } catch (e) {
+      if (e instanceof ExperimentError) {
+        for (const w of e.warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+        process.stderr.write(`lantern run: ${positionals[0]} is not a valid experiment:\n${e.errors.map((x) => `  ${x.path}: ${x.message}`).join('\n')}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    for (const w of parsed.warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+    const { config } = parsed;
+    const progress = stderrProgress();
+    const host = await createNodeHost({
+      ...(values.server ? { serverUrl: values.server } : {}),
+      ...((values.token ?? process.env.LANTERN_API_TOKEN) ? { token: values.token ?? process.env.LANTERN_API_TOKEN } : {}),
+      baseDir: dirname(file),
+      emit: (event) => progress(event),
+    });
+    const store = fileStore(values.out);
+    const t0 = Date.now();
+    try {
+      process.stderr.write(`device: ${host.device?.adapter.description || host.device?.adapter.vendor || 'unknown'}${host.device?.adapter.isFallbackAdapter ? ' (software fallback)' : ''}\n`);
+      if (config.sweep) {
+        const sweep = await runSweep(config, host, store, { ...(checkpointEvery ? { checkpointEvery } : {}), onRunEvent: (run, event) => progress(event, run) });
+        const failed = sweep.rows.filter((r) => r.status === 'failed').length;
+        process.stderr.write(`sweep of ${sweep.rows.length} runs${failed ? ` (${failed} failed)` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s; results in ${resolve(values.out, 'results.json')}\n`);
+        if (failed) return 1;
+      } else {
+        const results = await runExperiment(config, host, store, checkpointEvery ? { checkpointEvery } : {});
+        process.stderr.write(`${results.stages.length} stage(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s; results in ${resolve(values.out, 'results.json')}\n`);
+      }
+    } finally {
+      await host.close();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,112 @@
+// How a decoder answers: the label is the most probable of the three label tokens at the prompt's
+// last position (so even a barely trained model answers with a label), then the explanation is
+// generated greedily after it. The in-house teacher writes D_synth this way and explain students
+// are evaluated this way.
+import type { Engine } from '../../engine/runtime.ts';
+import type { DecoderLM } from '../../engine/nn/decoder.ts';
+import { generate } from '../../engine/nn/generate.ts';
+import { logitRows } from '../../engine/nn/train.ts';
+import { FIT_LABELS, type Example, type FitLabel } from '../../data/schema.ts';
+import { SPECIAL_IDS } from '../../data/vocab.ts';
+import type { TaskCodec } from '../task.ts';
+import { RunError } from './host.ts';
+
+export interface DecodedAnswer {
+  exampleId: string;
+  label: FitLabel;
+  /** Logits of " low", " medium", " high" at the label position. */
+  labelLogits: number[];
+  /** Response ids: label token, explanation, end-of-text when generation stopped. */
+  response: number[];
+  explanation: string;
+  /** New tokens written (explanation, without the label). */
+  newTokens: number;
+}
+
+/** The prompt budget that leaves room for the label and `maxNewTokens`. */
+export function promptBudget(model: DecoderLM, maxSeqLen: number, maxNewTokens: number): number {
+  const budget = Math.min(maxSeqLen, model.config.maxPosition) - maxNewTokens - 1;
+  if (budget < 16) throw new RunError(`maxSeqLen ${maxSeqLen} leaves ${budget} prompt tokens after ${maxNewTokens} new tokens; raise maxSeqLen or lower maxNewTokens`);
+  return budget;
+}
+
+/** Label-token logits at the end of each prompt (no gradients). */
+export async function labelLogits(engine: Engine, model: DecoderLM, codec: TaskCodec, prompts: readonly (readonly number[])[]): Promise<number[][]> {
+  const out: number[][] = [];
+  for (const prompt of prompts) {
+    const row = await engine.autograd.noGrad(() =>
+      engine.tidy(async () => {
+        const logits = model.forward({ inputIds: engine.upload(Int32Array.from(prompt), [1, prompt.length], 'i32') }, { lastOnly: true });
+        return (await logits.read()) as Float32Array;
+      }),
+    );
+    out.push(codec.labelTokenIds.map((id) => row[id]!));
+  }
+  return out;
+}
+
+const argmax = (xs: readonly number[]) => xs.reduce((best, x, i) => (x > xs[best]! ? i : best), 0);
+
+/**
+ * Answers for `examples`, `batch` at a time. `onAnswered(ms, n)` gets each batch's wall time
+ * (latency measurements use batch 1).
+ */
+export async function answer(
+  engine: Engine,
+  model: DecoderLM,
+  codec: TaskCodec,
+  examples: readonly Example[],
+  opts: { maxSeqLen: number; maxNewTokens: number; batch: number; now?: () => number; onAnswered?: (ms: number, n: number) => void; onProgress?: (done: number) => void },
+): Promise<DecodedAnswer[]> {
+  const budget = promptBudget(model, opts.maxSeqLen, opts.maxNewTokens);
+  const out: DecodedAnswer[] = [];
+  for (let start = 0; start < examples.length; start += opts.batch) {
+    const chunk = examples.slice(start, start + opts.batch);
+    const t0 = opts.now?.() ?? 0;
+    const prompts = chunk.map((e) => codec.prompt(e, budget));
+    const logits = await labelLogits(engine, model, codec, prompts);
+    const labels = logits.map(argmax);
+    const generations = await generate(
+      model,
+      prompts.map((p, i) => [...p, codec.labelTokenIds[labels[i]!]!]),
+      { maxNewTokens: opts.maxNewTokens, stopTokens: [SPECIAL_IDS.eos], padTokenId: SPECIAL_IDS.pad },
+    );
+    opts.onAnswered?.((opts.now?.() ?? 0) - t0, chunk.length);
+    chunk.forEach((e, i) => {
+      const g = generations[i]!;
+      const response = [codec.labelTokenIds[labels[i]!]!, ...g.tokens, ...(g.finishReason === 'stop' ? [SPECIAL_IDS.eos] : [])];
+      out.push({
+        exampleId: e.id,
+        label: FIT_LABELS[labels[i]!]!,
+        labelLogits: logits[i]!,
+        response,
+        explanation: codec.parseResponse(response).explanation,
+        newTokens: g.tokens.length,
+      });
+    });
+    opts.onProgress?.(out.length);
+  }
+  return out;
+}
+
+/** Teacher-forced top-k log-probs (T = 1) at each response position of one sequence. */
+export async function responseTopK(engine: Engine, model: DecoderLM, ids: readonly number[], responseStart: number, k: number): Promise<{ ids: number[][]; logprobs: number[][] }> {
+  const rows = await engine.autograd.noGrad(() =>
+    engine.tidy(async () => (await logitRows(model.forward({ inputIds: engine.upload(Int32Array.from(ids), [1, ids.length], 'i32') })).read()) as Float32Array),
+  );
+  const V = model.config.vocabSize;
+  const K = Math.min(k, V);
+  const out = { ids: [] as number[][], logprobs: [] as number[][] };
+  for (let t = responseStart - 1; t < ids.length - 1; t++) {
+    const row = rows.subarray(t * V, (t + 1) * V);
+    let max = -Infinity;
+    for (const z of row) max = Math.max(max, z);
+    let sum = 0;
+    for (const z of row) sum += Math.exp(z - max);
+    const lse = max + Math.log(sum);
+    const top = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b).slice(0, K);
+    out.ids.push(top);
+    out.logprobs.push(top.map((id) => Math.min(0, row[id]! - lse)));
+  }
+  return out;
+}

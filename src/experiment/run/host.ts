@@ -1,0 +1,52 @@
+// What the orchestrator needs from where it runs. The same pipeline runs in Node (`lantern run`,
+// node-host.ts: files under --out, an in-process or remote teacher server) and in the studio's
+// trainer worker (IndexedDB, the page's own origin); only these pieces differ.
+import type { Engine } from '../../engine/runtime.ts';
+import type { AdapterReport } from '../../engine/gpu.ts';
+import type { Example, Review, TeacherLabel } from '../../data/schema.ts';
+import type { QwenTokenizer } from '../../data/tokenizer.ts';
+import type { ExperimentConfig } from '../schema.ts';
+
+/** Named blobs (checkpoints, labels, state). Keys are "/"-separated paths; writes are atomic. */
+export interface ArtifactStore {
+  read(key: string): Promise<Uint8Array | null>;
+  write(key: string, data: Uint8Array | string): Promise<void>;
+  /** Removes a key and everything under it (no error when absent). */
+  remove(key: string): Promise<void>;
+  /** The same store with every key under `prefix/`. */
+  scoped(prefix: string): ArtifactStore;
+}
+
+/** The black-box teacher behind the proxy API (POST /api/teacher/label). */
+export interface TeacherClient {
+  /** Labels in the order of `pairs`; a pair the teacher could not label is an error naming it. */
+  label(pairs: readonly Example[], opts: { provider: ExperimentConfig['teacher']['provider']; onProgress?: (done: number, total: number) => void }): Promise<TeacherLabel[]>;
+}
+
+export type RunEvent =
+  | { type: 'phase'; phase: string; status: 'start' | 'skip' | 'done'; seconds?: number; detail?: string }
+  | { type: 'train'; model: string; step: number; steps: number; loss: number | null; lr: number; etaSeconds: number | null }
+  | { type: 'val'; model: string; step: number; loss: number }
+  | { type: 'resume'; model: string; step: number }
+  | { type: 'progress'; phase: string; done: number; total: number }
+  | { type: 'warning'; message: string };
+
+export interface RunHost {
+  engine: Engine;
+  /** The adapter the engine runs on (results.json reports it). */
+  device: AdapterReport | null;
+  teacher: TeacherClient;
+  /** The Qwen tokenizer the student vocabulary is pruned from. */
+  qwenTokenizer(): Promise<QwenTokenizer>;
+  /** Examples of a dataset referenced by id (the studio's store) or path (a file, headless). */
+  loadDataset(ref: { id?: string; path?: string }): Promise<Example[]>;
+  /** Review decisions: the studio's Review page ('reviewed') or a decisions file ('review-file'). */
+  loadReviews(policy: Exclude<ExperimentConfig['seedSet'], { policy: 'auto-accept' }>): Promise<Review[]>;
+  /** Milliseconds from a monotonic clock (latency, timings). */
+  now(): number;
+  emit(event: RunEvent): void;
+}
+
+export class RunError extends Error {
+  override name = 'RunError';
+}

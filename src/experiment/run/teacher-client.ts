@@ -1,0 +1,82 @@
+// The teacher proxy over HTTP, as both the CLI and the studio call it: POST /api/teacher/label with
+// the pairs, read the NDJSON stream ("result" / "error" lines by pair index, then a "summary").
+// The browser passes baseUrl '' (same origin); Node an in-process server's or --server's URL.
+import { TeacherLabel, type Example } from '../../data/schema.ts';
+import { RunError, type TeacherClient } from './host.ts';
+
+interface Line {
+  type: string;
+  [key: string]: unknown;
+}
+
+async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += decoder.decode(value, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim()) yield JSON.parse(line) as Line;
+    }
+  }
+  if (buffered.trim()) yield JSON.parse(buffered) as Line;
+}
+
+export function httpTeacher(baseUrl: string, opts: { token?: string; fetch?: typeof fetch; chunkSize?: number } = {}): TeacherClient {
+  const doFetch = opts.fetch ?? fetch;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const root = baseUrl.replace(/\/+$/, '');
+  return {
+    async label(pairs, { provider, onProgress }) {
+      const chunkSize = opts.chunkSize ?? 1000;
+      const labels: TeacherLabel[] = [];
+      const failures: string[] = [];
+      for (let start = 0; start < pairs.length; start += chunkSize) {
+        const chunk: readonly Example[] = pairs.slice(start, start + chunkSize);
+        let res: Response;
+        try {
+          res = await doFetch(`${root}/api/teacher/label`, { method: 'POST', headers, body: JSON.stringify({ pairs: chunk, provider }) });
+        } catch (e) {
+          throw new RunError(`cannot reach the teacher API at ${root || 'this origin'}: ${(e as Error).message}`);
+        }
+        if (!res.ok || !res.body) {
+          const text = await res.text();
+          let message = text;
+          try {
+            message = (JSON.parse(text) as { error?: string }).error ?? text;
+          } catch {
+            /* not JSON: show it as it is */
+          }
+          throw new RunError(`the teacher API answered HTTP ${res.status}: ${message}`);
+        }
+        const got = new Array<TeacherLabel | undefined>(chunk.length);
+        let summary = false;
+        for await (const line of ndjson(res.body)) {
+          if (line.type === 'result') {
+            const parsed = TeacherLabel.safeParse(line.result);
+            if (!parsed.success) failures.push(`pair ${chunk[line.index as number]?.id}: malformed label (${parsed.error.issues[0]?.message})`);
+            else got[line.index as number] = parsed.data;
+          } else if (line.type === 'error') failures.push(`pair ${String(line.exampleId)}: ${String(line.error)}`);
+          else if (line.type === 'progress') onProgress?.(start + Number(line.done), pairs.length);
+          else if (line.type === 'summary') summary = true;
+          else if (line.type === 'fatal') throw new RunError(`the teacher failed: ${String(line.error)}`);
+        }
+        if (!summary) throw new RunError('the teacher API closed the stream early; run again (answers already paid for are cached)');
+        got.forEach((l, i) => {
+          if (l) labels.push(l);
+          else if (!failures.some((f) => f.startsWith(`pair ${chunk[i]!.id}:`))) failures.push(`pair ${chunk[i]!.id}: no answer`);
+        });
+      }
+      if (failures.length) {
+        throw new RunError(`the teacher could not label ${failures.length} of ${pairs.length} pairs:\n  ${failures.slice(0, 10).join('\n  ')}${failures.length > 10 ? '\n  …' : ''}`);
+      }
+      return labels;
+    },
+  };
+}

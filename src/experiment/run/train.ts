@@ -1,0 +1,227 @@
+// One model's training run inside the pipeline: seeded batch order, learning-rate schedule,
+// clipping, the loss read back often enough for a curve, periodic resume points (weights,
+// optimizer moments, step — the batch order is a pure function of (seed, step), so the step is the
+// whole RNG position) and the final Hugging Face checkpoint. Used by the in-house teacher and by
+// every stage; what differs between them is only `loss`.
+import type { Engine } from '../../engine/runtime.ts';
+import type { Tensor } from '../../engine/tensor.ts';
+import { AdamW } from '../../engine/optim.ts';
+import { learningRate } from '../../engine/schedule.ts';
+import { Trainer, evaluateLoss } from '../../engine/nn/train.ts';
+import { DecoderLM } from '../../engine/nn/decoder.ts';
+import { EncoderClassifier } from '../../engine/nn/encoder.ts';
+import { decoderConfig, encoderConfig } from '../../engine/nn/config.ts';
+import { seededInit } from '../../engine/nn/module.ts';
+import { applyLora } from '../../engine/nn/lora.ts';
+import { loadCheckpoint, saveCheckpoint, type AnyModel } from '../../engine/checkpoint.ts';
+import { readSafetensors, writeSafetensors, type NamedTensorData } from '../../engine/safetensors.ts';
+import type { DecoderPreset, EncoderPreset, Pooling } from '../../engine/presets.ts';
+import { FIT_LABELS } from '../../data/schema.ts';
+import { SPECIAL_IDS } from '../../data/vocab.ts';
+import { createRng, deriveSeed } from '../../data/rng.ts';
+import type { ExperimentConfig } from '../schema.ts';
+import { RunError, type ArtifactStore, type RunHost } from './host.ts';
+
+type Training = Pick<ExperimentConfig['inHouseTeacher'], 'optimizer' | 'schedule' | 'steps' | 'batchSize' | 'evalEvery'>;
+type LoraConfig = ExperimentConfig['inHouseTeacher']['lora'];
+
+/** Schema LoRA targets → module names of each architecture. */
+const LORA_MODULES = {
+  decoder: { q: 'q_proj', k: 'k_proj', v: 'v_proj', o: 'o_proj', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' },
+  encoder: { q: 'attn.Wqkv', k: 'attn.Wqkv', v: 'attn.Wqkv', o: 'attn.Wo', gate: 'mlp.Wi', up: 'mlp.Wi', down: 'mlp.Wo' },
+} as const;
+
+function withLora(model: AnyModel, lora: LoraConfig, seed: number): AnyModel {
+  if (!lora) return model;
+  const names = LORA_MODULES[model.config.kind];
+  applyLora(model, {
+    rank: lora.rank,
+    alpha: lora.alpha,
+    targets: [...new Set(lora.targets.map((t) => names[t]))],
+    trainable: model.config.kind === 'encoder' ? ['head', 'classifier'] : [],
+    seed,
+  });
+  return model;
+}
+
+export function newDecoder(engine: Engine, preset: DecoderPreset, vocabSize: number, seed: number, lora?: LoraConfig): DecoderLM {
+  const config = decoderConfig(preset, { vocabSize, bosTokenId: SPECIAL_IDS.imStart, eosTokenId: SPECIAL_IDS.eos, padTokenId: SPECIAL_IDS.pad });
+  return withLora(new DecoderLM(engine, config, seededInit(seed)), lora, seed) as DecoderLM;
+}
+
+export function newEncoder(engine: Engine, preset: EncoderPreset, pooling: Pooling, vocabSize: number, seed: number, lora?: LoraConfig): EncoderClassifier {
+  const config = encoderConfig(preset, { vocabSize, numClasses: FIT_LABELS.length, pooling, labels: [...FIT_LABELS], padTokenId: SPECIAL_IDS.pad });
+  return withLora(new EncoderClassifier(engine, config, seededInit(seed)), lora, seed) as EncoderClassifier;
+}
+
+/** Writes a finished model as DIR/model.safetensors + DIR/config.json. */
+export async function storeCheckpoint(store: ArtifactStore, dir: string, model: AnyModel, metadata: Record<string, string>): Promise<void> {
+  const { weights, config } = await saveCheckpoint(model, metadata);
+  await store.write(`${dir}/model.safetensors`, weights);
+  await store.write(`${dir}/config.json`, JSON.stringify(config, null, 2));
+}
+
+export async function restoreCheckpoint(engine: Engine, store: ArtifactStore, dir: string): Promise<AnyModel> {
+  const weights = await store.read(`${dir}/model.safetensors`);
+  const config = await store.read(`${dir}/config.json`);
+  if (!weights || !config) throw new RunError(`checkpoint ${dir} is missing (model.safetensors / config.json)`);
+  return loadCheckpoint(engine, { weights, config: JSON.parse(new TextDecoder().decode(config)) as Record<string, unknown> });
+}
+
+/** Example indices of step `step` (0-based): consecutive slices of per-epoch seeded permutations. */
+export function batchOrder(poolSize: number, batchSize: number, seed: number): (step: number) => number[] {
+  const epochs = new Map<number, number[]>();
+  const epoch = (e: number) => {
+    let order = epochs.get(e);
+    if (!order) {
+      order = createRng(deriveSeed(seed, e)).shuffle(Array.from({ length: poolSize }, (_, i) => i));
+      epochs.set(e, order);
+      if (epochs.size > 4) epochs.delete(Math.min(...epochs.keys()));
+    }
+    return order;
+  };
+  return (step) => Array.from({ length: batchSize }, (_, j) => {
+    const at = step * batchSize + j;
+    return epoch(Math.floor(at / poolSize))[at % poolSize]!;
+  });
+}
+
+export interface CurvePoint {
+  step: number;
+  loss: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  train: CurvePoint[];
+  val: CurvePoint[];
+  /** The step a resumed run continued from (0 for a fresh run). */
+  resumedFrom: number;
+  seconds: number;
+}
+
+export interface TrainJob {
+  /** 'teacher' or a stage id: names the checkpoint folder and progress events. */
+  name: string;
+  model: AnyModel;
+  training: Training;
+  clipNorm: number;
+  poolSize: number;
+  seed: number;
+  /** Builds the step's scalar loss for these pool indices (inside the step's scope). */
+  loss: (indices: number[]) => Tensor;
+  /** Validation batches (loss builders), evaluated every evalEvery steps and at the end. */
+  valBatches?: () => Iterable<() => Tensor>;
+  /** Where resume points go (deleted once the model is final). */
+  store: ArtifactStore;
+  checkpointEvery: number;
+  /** Tests only: throw after this many steps, as a crash would. */
+  failAfterStep?: number;
+}
+
+const RESUME = 'resume';
+
+/** Trains `job.model` in place, resuming from the job's last resume point when there is one. */
+export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> {
+  const { engine } = host;
+  const { model, training, store } = job;
+  const params = model.trainableParameters();
+  const named = model.parameters().filter((p) => p.tensor.requiresGrad);
+  const optimizer = new AdamW(params, { lr: training.optimizer.lr, betas: training.optimizer.betas, eps: training.optimizer.eps, weightDecay: training.optimizer.weightDecay });
+  const trainer = new Trainer(engine, params, optimizer, { readLossEvery: training.steps <= 200 ? 1 : 10, ...(job.clipNorm > 0 ? { clipNorm: job.clipNorm } : {}) });
+  const schedule = { kind: training.schedule.kind, baseLr: training.optimizer.lr, warmupSteps: training.schedule.warmupSteps, totalSteps: training.steps };
+  const batchAt = batchOrder(job.poolSize, training.batchSize, job.seed);
+  let curve: CurvePoint[] = [];
+  let val: CurvePoint[] = [];
+  let elapsed = 0;
+  let resumedFrom = 0;
+
+  try {
+    const saved = await store.read(`${RESUME}/state.json`);
+    if (saved) {
+      const state = JSON.parse(new TextDecoder().decode(saved)) as { step: number; train: CurvePoint[]; val: CurvePoint[]; seconds: number };
+      const weights = readSafetensors((await store.read(`${RESUME}/params.safetensors`))!).tensors;
+      const moments = readSafetensors((await store.read(`${RESUME}/optimizer.safetensors`))!).tensors;
+      engine.flush();
+      for (const { name, tensor } of model.parameters()) {
+        const t = weights.get(name);
+        if (!t || t.data.length !== tensor.size) throw new RunError(`the resume point of ${job.name} does not fit its model (parameter ${name}); delete ${RESUME} to start over`);
+        engine.device.queue.writeBuffer(tensor.buffer, 0, Float32Array.from(t.data));
+      }
+      optimizer.setState({ step: state.step, m: named.map((p) => moments.get(`${p.name}.m`)!.data), v: named.map((p) => moments.get(`${p.name}.v`)!.data) });
+      trainer.steps = state.step;
+      curve = state.train;
+      val = state.val;
+      elapsed = state.seconds;
+      resumedFrom = state.step;
+      host.emit({ type: 'resume', model: job.name, step: state.step });
+    }
+
+    const saveResumePoint = async () => {
+      const weights = new Map<string, NamedTensorData>();
+      for (const { name, tensor } of model.parameters()) weights.set(name, { shape: [...tensor.shape], data: (await tensor.read()) as Float32Array });
+      const { m, v } = optimizer.getState();
+      const moments = new Map<string, NamedTensorData>();
+      for (let i = 0; i < named.length; i++) {
+        moments.set(`${named[i]!.name}.m`, { shape: [...m[i]!.shape], data: (await m[i]!.read()) as Float32Array });
+        moments.set(`${named[i]!.name}.v`, { shape: [...v[i]!.shape], data: (await v[i]!.read()) as Float32Array });
+      }
+      await store.write(`${RESUME}/params.safetensors`, writeSafetensors(weights));
+      await store.write(`${RESUME}/optimizer.safetensors`, writeSafetensors(moments));
+      // Written last: a resume point counts only once its tensors are on disk.
+      await store.write(`${RESUME}/state.json`, JSON.stringify({ step: trainer.steps, train: curve, val, seconds: elapsed }));
+    };
+
+    const validate = async () => {
+      if (!job.valBatches) return;
+      const loss = await evaluateLoss(engine, job.valBatches());
+      if (Number.isFinite(loss)) {
+        val.push({ step: trainer.steps, loss });
+        host.emit({ type: 'val', model: job.name, step: trainer.steps, loss });
+      }
+    };
+
+    const started = host.now();
+    const startSeconds = elapsed;
+    while (trainer.steps < training.steps) {
+      const index = trainer.steps;
+      const lr = learningRate(index, schedule);
+      const last = index + 1 === training.steps;
+      const checkpointDue = (index + 1) % job.checkpointEvery === 0 && !last;
+      const { loss } = await trainer.step(() => job.loss(batchAt(index)), { lr, readLoss: last || checkpointDue || undefined });
+      if (loss !== null) {
+        if (!Number.isFinite(loss)) throw new RunError(`${job.name}: the loss became ${loss} at step ${trainer.steps} (lower the learning rate or enable clipping)`);
+        curve.push({ step: trainer.steps, loss });
+      }
+      elapsed = startSeconds + (host.now() - started) / 1000;
+      const done = trainer.steps - resumedFrom;
+      const eta = done > 0 ? ((elapsed - startSeconds) / done) * (training.steps - trainer.steps) : null;
+      host.emit({ type: 'train', model: job.name, step: trainer.steps, steps: training.steps, loss, lr, etaSeconds: eta });
+      if (training.evalEvery > 0 && trainer.steps % training.evalEvery === 0 && !last) await validate();
+      if (checkpointDue) await saveResumePoint();
+      if (job.failAfterStep !== undefined && trainer.steps >= job.failAfterStep) throw new RunError(`injected failure after step ${trainer.steps} of ${job.name}`);
+    }
+    await validate();
+    return { steps: trainer.steps, train: curve, val, resumedFrom, seconds: elapsed };
+  } finally {
+    optimizer.release();
+  }
+}
+
+/** Removes a finished model's resume point. */
+export async function dropResumePoint(store: ArtifactStore): Promise<void> {
+  await store.remove(RESUME);
+}
+
+/** At most `max` points: bucket means of the curve (the last point kept as it is). */
+export function downsample(curve: readonly CurvePoint[], max = 200): CurvePoint[] {
+  if (curve.length <= max) return [...curve];
+  const out: CurvePoint[] = [];
+  const size = curve.length / max;
+  for (let b = 0; b < max; b++) {
+    const bucket = curve.slice(Math.floor(b * size), Math.floor((b + 1) * size));
+    if (bucket.length === 0) continue;
+    out.push({ step: bucket.at(-1)!.step, loss: bucket.reduce((a, p) => a + p.loss, 0) / bucket.length });
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+// The task as tokens: how a (job, profile) pair becomes the decoder's prompt, its "label +
+// explanation" response and the encoder's input — one place, used to build the vocabulary, to
+// train every model and to evaluate them. The text of each side comes from src/data/format.ts
+// (the one rendering), with the posting compressed to its requirement sections (DESIGN §1: the
+// paper cut input length by 80% that way).
+//
+//   decoder:  <|im_start|> job "\n\n" profile "\nFit:" │ " high" "\n" explanation <|endoftext|>
+//             └────────────── prompt ────────────────┘ └────────── response ───────────────┘
+//   encoder:  <|cls|> job <|sep|> profile
+//
+// The response's first token is the label: " low", " medium" and " high" are single Qwen tokens,
+// kept in every student vocabulary, so "the distribution over the three label tokens at the label
+// position" is three logits of the prompt's last position.
+import { FIT_LABELS, type Example, type FitLabel } from '../data/schema.ts';
+import { jobText, profileText } from '../data/format.ts';
+import { SPECIAL_IDS, type StudentTokenizer } from '../data/vocab.ts';
+
+const FORMAT = { compress: true } as const;
+const PROMPT_END = '\nFit:';
+const JOB_PROFILE_GAP = '\n\n';
+
+/** What the label is written as at the start of a response. */
+export const labelText = (label: FitLabel) => ` ${label}`;
+
+/** The response text a decoder learns: label, newline, explanation. */
+export function responseText(label: FitLabel, explanation: string): string {
+  return `${labelText(label)}\n${explanation}`;
+}
+
+/** Texts a dataset's student vocabulary is built from: every input, the teacher's answers and the label words. */
+export function vocabularyTexts(examples: readonly Example[], answers: readonly { label: FitLabel; explanation: string }[]): string[] {
+  return [
+    ...examples.flatMap((e) => [jobText(e.job, FORMAT), profileText(e.profile)]),
+    ...answers.map((a) => responseText(a.label, a.explanation)),
+    PROMPT_END,
+    JOB_PROFILE_GAP,
+    ...FIT_LABELS.map(labelText),
+  ];
+}
+
+export class TaskCodec {
+  /** Student ids of " low", " medium", " high" (FIT_LABELS order). */
+  readonly labelTokenIds: readonly number[];
+  private readonly promptEnd: number[];
+  private readonly gap: number[];
+  private readonly inputs = new Map<string, { job: number[]; profile: number[] }>();
+
+  constructor(readonly tokenizer: StudentTokenizer) {
+    this.labelTokenIds = FIT_LABELS.map((label) => {
+      const ids = tokenizer.encode(labelText(label));
+      if (ids.length !== 1) throw new Error(`the student vocabulary writes "${labelText(label)}" as ${ids.length} tokens; it must be one (build it with vocabularyTexts)`);
+      return ids[0]!;
+    });
+    this.promptEnd = tokenizer.encode(PROMPT_END);
+    this.gap = tokenizer.encode(JOB_PROFILE_GAP);
+  }
+
+  get vocabSize(): number {
+    return this.tokenizer.size;
+  }
+
+  private encoded(example: Example): { job: number[]; profile: number[] } {
+    let ids = this.inputs.get(example.id);
+    if (!ids) {
+      ids = { job: this.tokenizer.encode(jobText(example.job, FORMAT)), profile: this.tokenizer.encode(profileText(example.profile)) };
+      this.inputs.set(example.id, ids);
+    }
+    return ids;
+  }
+
+  /** Job and profile ids cut to `budget` tokens together: each keeps its head, neither is squeezed below half when both are long. */
+  private fitInput(example: Example, budget: number): { job: number[]; profile: number[] } {
+    const { job, profile } = this.encoded(example);
+    if (budget < 2) throw new Error(`no room for the input: ${budget} tokens left (raise maxSeqLen)`);
+    if (job.length + profile.length <= budget) return { job, profile };
+    const half = Math.floor(budget / 2);
+    const jobLen = Math.min(job.length, Math.max(half, budget - profile.length));
+    return { job: job.slice(0, jobLen), profile: profile.slice(0, budget - jobLen) };
+  }
+
+  /** The decoder prompt, at most `maxLen` tokens. */
+  prompt(example: Example, maxLen: number): number[] {
+    const fixed = 1 + this.gap.length + this.promptEnd.length;
+    const { job, profile } = this.fitInput(example, maxLen - fixed);
+    return [SPECIAL_IDS.imStart, ...job, ...this.gap, ...profile, ...this.promptEnd];
+  }
+
+  /** Response ids: label token, then the explanation, then end-of-text. */
+  response(label: FitLabel, explanation: string): number[] {
+    return [...this.tokenizer.encode(responseText(label, explanation)), SPECIAL_IDS.eos];
+  }
+
+  /**
+   * A whole training sequence within `maxLen`: the response keeps at most half the budget (its
+   * head, label first), the prompt gets the rest. Returns where the response starts.
+   */
+  sequence(example: Example, response: readonly number[], maxLen: number): { ids: number[]; responseStart: number } {
+    const kept = response.slice(0, Math.max(1, Math.min(response.length, Math.floor(maxLen / 2))));
+    const prompt = this.prompt(example, maxLen - kept.length);
+    return { ids: [...prompt, ...kept], responseStart: prompt.length };
+  }
+
+  /** The encoder input, at most `maxLen` tokens. */
+  encoderInput(example: Example, maxLen: number): number[] {
+    const { job, profile } = this.fitInput(example, maxLen - 2);
+    return [SPECIAL_IDS.cls, ...job, SPECIAL_IDS.sep, ...profile];
+  }
+
+  /** The label a response starts with and the explanation after it (null label when it starts with anything else). */
+  parseResponse(ids: readonly number[]): { label: FitLabel | null; explanation: string } {
+    const index = ids.length ? this.labelTokenIds.indexOf(ids[0]!) : -1;
+    const body = index >= 0 ? ids.slice(1) : ids;
+    const text = this.tokenizer.decode(body.filter((id) => id !== SPECIAL_IDS.eos && id !== SPECIAL_IDS.pad), { skipSpecial: true });
+    return { label: index >= 0 ? FIT_LABELS[index]! : null, explanation: text.replace(/^\n/, '').trim() };
+  }
+}
+
+/** Softmax of a few logits (label-token distributions), in f64. */
+export function softmax(logits: readonly number[], temperature = 1): number[] {
+  const scaled = logits.map((z) => z / temperature);
+  const max = Math.max(...scaled);
+  const exps = scaled.map((z) => Math.exp(z - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}

@@ -1,0 +1,109 @@
+// The orchestrator's pure parts: how pairs become tokens, the seeded split and batch order, the
+// seed-set policies and the test references.
+import { describe, expect, it } from 'vitest';
+import { generateDemoExamples } from '../../src/data/demo.ts';
+import { loadQwenTokenizer } from '../../src/data/tokenizer-node.ts';
+import { buildStudentVocab, SPECIAL_IDS, StudentTokenizer } from '../../src/data/vocab.ts';
+import type { Review, TeacherLabel } from '../../src/data/schema.ts';
+import { TaskCodec, vocabularyTexts } from '../../src/experiment/task.ts';
+import { selectSeedSet, splitExamples, testReferences } from '../../src/experiment/run/data.ts';
+import { batchOrder } from '../../src/experiment/run/train.ts';
+import type { RunHost } from '../../src/experiment/run/host.ts';
+
+const examples = generateDemoExamples({ seed: 4, n: 30 });
+const teacherLabel = (exampleId: string, label: TeacherLabel['label'], confidence: number | null): TeacherLabel => ({
+  exampleId,
+  teacher: { provider: 'offline', model: 'm', templateVersion: 't' },
+  label,
+  labelProbs: confidence === null ? null : { low: label === 'low' ? confidence : (1 - confidence) / 2, medium: label === 'medium' ? confidence : (1 - confidence) / 2, high: label === 'high' ? confidence : (1 - confidence) / 2 },
+  explanation: `The candidate is a ${label} fit.`,
+  createdAt: '2026-01-01T00:00:00Z',
+});
+
+describe('TaskCodec', () => {
+  const answers = examples.map((e) => ({ label: 'high' as const, explanation: `Strong match for ${e.job.title}.` }));
+  const codec = new TaskCodec(new StudentTokenizer(buildStudentVocab(loadQwenTokenizer(), vocabularyTexts(examples, answers)), loadQwenTokenizer()));
+
+  it('gives each fit label one token of its own', () => {
+    expect(new Set(codec.labelTokenIds).size).toBe(3);
+    expect(codec.labelTokenIds.map((id) => codec.tokenizer.decode([id]))).toEqual([' low', ' medium', ' high']);
+  });
+
+  it('keeps prompts, sequences and encoder inputs within their budgets, the label first in the response', () => {
+    for (const maxLen of [40, 96, 400]) {
+      const prompt = codec.prompt(examples[0]!, maxLen);
+      expect(prompt.length).toBeLessThanOrEqual(maxLen);
+      expect(prompt[0]).toBe(SPECIAL_IDS.imStart);
+      expect(codec.tokenizer.decode(prompt.slice(-3))).toMatch(/Fit:$/);
+      const response = codec.response('medium', 'Some skills match, others are missing.');
+      const { ids, responseStart } = codec.sequence(examples[0]!, response, maxLen);
+      expect(ids.length).toBeLessThanOrEqual(maxLen);
+      expect(ids[responseStart]).toBe(codec.labelTokenIds[1]);
+      const enc = codec.encoderInput(examples[0]!, maxLen);
+      expect(enc.length).toBeLessThanOrEqual(maxLen);
+      expect(enc[0]).toBe(SPECIAL_IDS.cls);
+      expect(enc).toContain(SPECIAL_IDS.sep);
+    }
+    // Both sides survive truncation: the profile is not cut away by a long posting.
+    const text = codec.tokenizer.decode(codec.prompt(examples[0]!, 60));
+    expect(text).toContain('Job:');
+    expect(text).toContain('Candidate:');
+  });
+
+  it('reads back the label and explanation of a response', () => {
+    const response = codec.response('low', 'The main gaps are SQL and Python.');
+    expect(response.at(-1)).toBe(SPECIAL_IDS.eos);
+    expect(codec.parseResponse(response)).toEqual({ label: 'low', explanation: 'The main gaps are SQL and Python.' });
+    expect(codec.parseResponse(codec.tokenizer.encode('no label here')).label).toBeNull();
+  });
+});
+
+describe('split and batch order', () => {
+  it('splits deterministically per seed into disjoint parts covering every example', () => {
+    const a = splitExamples(examples, { train: 0.7, val: 0.1, test: 0.2 }, 1);
+    const b = splitExamples(examples, { train: 0.7, val: 0.1, test: 0.2 }, 1);
+    const c = splitExamples(examples, { train: 0.7, val: 0.1, test: 0.2 }, 2);
+    expect(a).toEqual(b);
+    expect(c.test.map((e) => e.id)).not.toEqual(a.test.map((e) => e.id));
+    expect([a.test.length, a.val.length, a.train.length]).toEqual([6, 3, 21]);
+    const ids = [...a.train, ...a.val, ...a.test].map((e) => e.id);
+    expect(new Set(ids).size).toBe(30);
+  });
+
+  it('visits every example once per epoch, and a step\'s batch depends only on the step (resumable)', () => {
+    const order = batchOrder(10, 4, 9);
+    const firstEpoch = [0, 1].flatMap((s) => order(s)).concat(order(2).slice(0, 2));
+    expect([...firstEpoch].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(batchOrder(10, 4, 9)(7)).toEqual(order(7));
+    expect(batchOrder(10, 4, 10)(0)).not.toEqual(order(0));
+  });
+});
+
+describe('seed set and references', () => {
+  const train = examples.slice(0, 6);
+  const labels = new Map(train.map((e, i) => [e.id, teacherLabel(e.id, (['low', 'medium', 'high'] as const)[i % 3]!, [0.9, 0.4, 0.8, 0.95, 0.3, null][i]!)]));
+  const host = (reviews: Review[]) => ({ loadReviews: async () => reviews }) as unknown as RunHost;
+
+  it('auto-accepts labels at or above the confidence, most confident first, up to the cap', async () => {
+    const all = await selectSeedSet(host([]), { policy: 'auto-accept', minConfidence: 0.8, maxExamples: 0 }, train, labels);
+    expect(all.answers.map((a) => a.exampleId)).toEqual([train[3]!.id, train[0]!.id, train[2]!.id]);
+    const capped = await selectSeedSet(host([]), { policy: 'auto-accept', minConfidence: 0.8, maxExamples: 2 }, train, labels);
+    expect(capped.answers).toHaveLength(2);
+    await expect(selectSeedSet(host([]), { policy: 'auto-accept', minConfidence: 0.99, maxExamples: 0 }, train, labels)).rejects.toThrow(/minConfidence 0.99/);
+  });
+
+  it('takes accepted and fixed reviews, never rejected ones', async () => {
+    const reviews: Review[] = [
+      { exampleId: train[0]!.id, decision: 'accepted', reviewedAt: 'x' },
+      { exampleId: train[1]!.id, decision: 'fixed', fixedLabel: 'high', reviewedAt: 'x' },
+      { exampleId: train[2]!.id, decision: 'rejected', reviewedAt: 'x' },
+    ];
+    const seed = await selectSeedSet(host(reviews), { policy: 'review-file', path: 'r.jsonl' }, train, labels);
+    expect(seed.answers.map((a) => [a.exampleId, a.label])).toEqual([
+      [train[0]!.id, 'low'],
+      [train[1]!.id, 'high'],
+    ]);
+    const refs = testReferences(train.slice(0, 3), labels, new Map(reviews.map((r) => [r.exampleId, r])));
+    expect(refs.map((r) => r.label)).toEqual(['low', 'high']);
+  });
+});
