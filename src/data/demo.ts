@@ -174,7 +174,7 @@ const MUST_SKILL_TEMPLATES = [
 ];
 const NICE_SKILL_TEMPLATES = ['Experience with {skill}', 'Familiarity with {skill}', 'Exposure to {skill}', '{skill} is a plus', 'Some background in {skill}'];
 const YEARS_TEMPLATES = [
-  '{years}+ years of experience as a {role} or similar role', 'At least {years} years of professional experience', 'Minimum of {years} years in a {role} position',
+  '{years}+ years of experience as {aRole} or similar role', 'At least {years} years of professional experience', 'Minimum of {years} years in {aRole} position',
   '{years}+ years of relevant work experience', '{yearsWord} or more years of experience in {field}',
 ];
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
@@ -209,10 +209,10 @@ function degreeRequirement(rng: Rng, d: OccupationDegree): string {
 function writeJob(rng: Rng, plan: JobPlan): JobPosting {
   const company = rng.pick(COMPANIES);
   const o = plan.occupation;
-  const role = plan.title.replace(/^(Junior|Senior|Lead) /, '').toLowerCase();
+  const role = roleNoun(plan.title);
   const requirementLines: string[] = [];
   requirementLines.push(
-    fill(rng.pick(YEARS_TEMPLATES), { years: plan.yearsRequired, yearsWord: capitalize(NUMBER_WORDS[plan.yearsRequired] ?? String(plan.yearsRequired)), role, field: o.name.toLowerCase() }),
+    fill(rng.pick(YEARS_TEMPLATES), { years: plan.yearsRequired, yearsWord: capitalize(NUMBER_WORDS[plan.yearsRequired] ?? String(plan.yearsRequired)), aRole: withArticle(role), field: o.name.toLowerCase() }),
   );
   for (const s of plan.mustHave) requirementLines.push(fill(rng.pick(MUST_SKILL_TEMPLATES), { skill: renderSkill(rng, s) }));
   if (plan.degree) requirementLines.push(degreeRequirement(rng, plan.degree));
@@ -303,13 +303,14 @@ function planProfile(rng: Rng, job: JobPlan, fit: FitLabel, ambiguous: boolean):
   return { occupation: other, years: rng.int(1, 12), skills, degree: { level: otherDegree.level, d: otherDegree }, certifications: rng.chance(0.4) ? [rng.pick(other.certifications)] : [] };
 }
 
-const HEADLINE_TEMPLATES = ['{title} at {company}', '{title} | {s1}, {s2}', '{title} with {years} years of experience', 'Experienced {title}', '{title} · {s1} · {s2} · {s3}'];
+const HEADLINE_TEMPLATES = ['{title} at {company}', '{title} | {s1}, {s2}', '{title} with {yearsText} of experience', '{title} · {s1} · {s2} · {s3}'];
+const SENIOR_HEADLINE_TEMPLATES = [...HEADLINE_TEMPLATES, 'Experienced {title}'];
 const SUMMARY_TEMPLATES = [
   '{title} with {yearsText} of experience. I specialize in {s1} and {s2}, and I like to {duty}.',
-  'Over the past {yearsText} I have worked as a {role}, focusing on {s1}, {s2} and {s3}.',
+  'Over the past {yearsText} I have worked as {aRole}, focusing on {s1}, {s2} and {s3}.',
   'Detail-oriented {role} who likes to {duty}. Core strengths: {s1}, {s2}.',
-  'I am a {role} passionate about {s1}. Previously I helped teams {duty}, mostly with {s2}.',
-  'Motivated professional ({yearsText} as a {role}). Skills include {s1}, {s2} and {s3}.',
+  'I am {aRole} passionate about {s1}. Previously I helped teams {duty}, mostly with {s2}.',
+  'Motivated professional ({yearsText} as {aRole}). Skills include {s1}, {s2} and {s3}.',
 ];
 const EXPERIENCE_DESCRIPTIONS = ['{Duty} using {s1} and {s2}.', '{Duty}; day-to-day work with {s1}.', 'Responsible for helping {duty}. Tools: {s1}, {s2}.', '{Duty}. Introduced {s1} to the team.', '{Duty}.'];
 
@@ -321,7 +322,7 @@ function writeProfile(rng: Rng, job: JobPlan, posting: JobPosting, fit: FitLabel
   const s = (i: number) => renderSkill(rng, skillPool[i] ?? fallbackSkills[i % fallbackSkills.length]!);
   const seniorityPrefix = plan.years >= 7 ? rng.pick(['Senior ', 'Lead ', 'Senior ']) : plan.years >= 4 ? rng.pick(['', 'Senior ']) : plan.years <= 1 ? rng.pick(['Junior ', '', 'Associate ']) : '';
   const title = seniorityPrefix + rng.pick(o.titles);
-  const role = title.replace(/^(Junior|Senior|Lead|Associate) /, '').toLowerCase();
+  const role = roleNoun(title);
   const yearsText = plan.years === 1 ? 'one year' : plan.years === 0 ? 'a few months' : `${plan.years} years`;
 
   // Experience: the total years split over one to three roles, most recent first.
@@ -360,8 +361,8 @@ function writeProfile(rng: Rng, job: JobPlan, posting: JobPosting, fit: FitLabel
     education.push({ degree: rng.pick(['High school diploma', 'GED']), field: '', school: rng.pick(['Lincoln High School', 'Central High School', 'Roosevelt High School']) });
   }
 
-  const headline = fill(rng.pick(HEADLINE_TEMPLATES), { title, company: experience[0]!.company, s1: s(0), s2: s(1), s3: s(2), years: plan.years });
-  const summary = addNoise(rng, fill(rng.pick(SUMMARY_TEMPLATES), { title, role, yearsText, s1: s(0), s2: s(1), s3: s(2), duty: rng.pick(o.duties) }));
+  const headline = fill(rng.pick(plan.years >= 5 ? SENIOR_HEADLINE_TEMPLATES : HEADLINE_TEMPLATES), { title, company: experience[0]!.company, s1: s(0), s2: s(1), s3: s(2), yearsText });
+  const summary = addNoise(rng, fill(rng.pick(SUMMARY_TEMPLATES), { title, role, aRole: withArticle(role), yearsText, s1: s(0), s2: s(1), s3: s(2), duty: rng.pick(o.duties) }));
   const sameCity = rng.chance(fit === 'low' ? 0.3 : 0.6);
   return {
     headline,
@@ -393,6 +394,23 @@ function addNoise(rng: Rng, text: string): string {
 function swapLetters(rng: Rng, word: string): string {
   const i = rng.int(1, word.length - 3);
   return word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2);
+}
+
+/** "Senior ER Nurse" → "ER nurse": the title as a noun, seniority dropped, acronyms and languages kept. */
+function roleNoun(title: string): string {
+  return title
+    .replace(/^(Junior|Senior|Lead|Associate) /, '')
+    .split(' ')
+    .map((w) => (w.length > 1 && w === w.toUpperCase()) || w === 'English' ? w : w.toLowerCase())
+    .join(' ');
+}
+
+/** "an ER nurse", "a UX designer", "an accountant": acronyms go by how their first letter sounds. */
+function withArticle(noun: string): string {
+  const first = noun.split(' ')[0]!;
+  const isAcronym = first.length > 1 && first === first.toUpperCase();
+  const an = isAcronym ? /^[AEFHILMNORSX]/.test(first) : /^[aeiou]/i.test(first);
+  return `${an ? 'an' : 'a'} ${noun}`;
 }
 
 function capitalize(s: string): string {
