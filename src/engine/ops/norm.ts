@@ -1,17 +1,21 @@
-// LayerNorm and RMSNorm over the last dimension: one workgroup per row with a workgroup-memory
-// reduction. Forward saves each row's mean and 1/σ for backward; the gamma/beta gradients are
+// LayerNorm and RMSNorm over the last dimension: 16 threads per row (4 rows per workgroup) with a
+// workgroup-memory reduction. Forward saves each row's mean and 1/σ for backward; the gamma/beta gradients are
 // column sums over row chunks (deterministic, no atomics) finished by sumRows.
 import { grid1d, type Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { sumRows } from './elementwise.ts';
 
-/** Threads per row: enough for hidden sizes up to a few thousand without idle lanes on small ones. */
-export const ROW_THREADS = 64;
+/** Threads per row, and rows per workgroup (see rowReduceWgsl for why rows are shared). */
+export const ROW_THREADS = 16;
+export const ROWS_PER_GROUP = 4;
 
 /**
- * WGSL: `reduce_sum(v, lid)` (and `reduce_max`) combine a value (f32 or vec2f) over the workgroup
- * and return the result to every thread. Call them from uniform control flow.
+ * WGSL: `reduce_sum(v)` (and `reduce_max`) combine a value (f32 or vec2f) over the threads of one
+ * row and return the result to each of them. Call them from uniform control flow. Every thread
+ * reads its row's partials in the same order (broadcast reads, identical results): two barriers
+ * instead of a tree's log2(threads)+1. Few threads per row, several rows per workgroup: SwiftShader
+ * slowed 4–8× going from 16 to 64 threads per row; GPUs still get 64-thread workgroups.
  */
 export function rowReduceWgsl(type: 'f32' | 'vec2f', ops: readonly ('sum' | 'max')[] = ['sum']): string {
   const fns = ops.map(
@@ -19,24 +23,32 @@ export function rowReduceWgsl(type: 'f32' | 'vec2f', ops: readonly ('sum' | 'max
 fn reduce_${op}(v: ${type}, lid: u32) -> ${type} {
   red[lid] = v;
   workgroupBarrier();
-  for (var s = ${ROW_THREADS / 2}u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] = ${op === 'sum' ? 'red[lid] + red[lid + s]' : 'max(red[lid], red[lid + s])'}; }
-    workgroupBarrier();
-  }
-  let total = red[0];
+  let first = lid - lid % ${ROW_THREADS}u;
+  var total = red[first];
+  for (var i = 1u; i < ${ROW_THREADS}u; i++) { total = ${op === 'sum' ? 'total + red[first + i]' : 'max(total, red[first + i])'}; }
   workgroupBarrier();
   return total;
 }`,
   );
-  return `var<workgroup> red: array<${type}, ${ROW_THREADS}>;${fns.join('')}`;
+  return `var<workgroup> red: array<${type}, ${ROW_THREADS * ROWS_PER_GROUP}>;${fns.join('')}`;
 }
 
-/** Workgroups for one workgroup per row (spilling into y past 65535 rows). */
+/** WGSL entry point header of a row kernel: defines lid, lane, row, live, base, cols. */
+export const ROW_MAIN = /* wgsl */ `@compute @workgroup_size(${ROW_THREADS * ROWS_PER_GROUP})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let lane = lid % ${ROW_THREADS}u;
+  let row = (wg.x + wg.y * nwg.x) * ${ROWS_PER_GROUP}u + lid / ${ROW_THREADS}u;
+  let live = row < u.rows;
+  let base = row * u.cols;
+  let cols = select(0u, u.cols, live); // rows past the end loop zero times but still meet the barriers`;
+
+/** WGSL: loop header over this thread's columns of its row. */
+export const FOR_COLS = `for (var c = lane; c < cols; c += ${ROW_THREADS}u)`;
+
+/** Workgroups for `rows` rows. */
 export function rowGrid(rows: number): [number, number] {
-  return grid1d(rows, 1);
+  return grid1d(Math.ceil(rows / ROWS_PER_GROUP), 1);
 }
-
-export const ROW_INDEX = 'wg.x + wg.y * nwg.x';
 
 type NormKind = 'layer' | 'rms';
 
@@ -71,28 +83,24 @@ ${layer ? '@group(0) @binding(2) var<storage, read> beta: array<f32>;' : ''}
 @group(0) @binding(${layer ? 4 : 3}) var<storage, read_write> stats: array<vec2f>; // (mean, 1/σ) per row
 @group(0) @binding(${layer ? 5 : 4}) var<uniform> u: U;
 ${rowReduceWgsl('f32')}
-@compute @workgroup_size(${ROW_THREADS})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = ${ROW_INDEX};
-  if (row >= u.rows) { return; }
-  let base = row * u.cols;
+${ROW_MAIN}
   let n = f32(u.cols);
   var mean = 0.0;
   ${
     layer
       ? `var s = 0.0;
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { s += x[base + c]; }
+  ${FOR_COLS} { s += x[base + c]; }
   mean = reduce_sum(s, lid) / n;`
       : ''
   }
   // Second pass over centred values: no cancellation when |mean| ≫ σ.
   var q = 0.0;
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { let d = x[base + c] - mean; q += d * d; }
+  ${FOR_COLS} { let d = x[base + c] - mean; q += d * d; }
   let rstd = inverseSqrt(reduce_sum(q, lid) / n + u.eps);
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) {
+  ${FOR_COLS} {
     y[base + c] = (x[base + c] - mean) * rstd * gamma[c]${layer ? ' + beta[c]' : ''};
   }
-  if (lid == 0u) { stats[row] = vec2f(mean, rstd); }
+  if (live && lane == 0u) { stats[row] = vec2f(mean, rstd); }
 }`,
   );
 }
@@ -111,19 +119,15 @@ ${HEAD}
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<uniform> u: U;
 ${rowReduceWgsl('vec2f')}
-@compute @workgroup_size(${ROW_THREADS})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = ${ROW_INDEX};
-  if (row >= u.rows) { return; }
-  let base = row * u.cols;
-  let st = stats[row];
+${ROW_MAIN}
+  let st = select(vec2f(0.0), stats[min(row, u.rows - 1u)], live);
   var s = vec2f(0.0);
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) {
+  ${FOR_COLS} {
     let gy = g[base + c] * gamma[c];
     s += vec2f(gy, gy * (x[base + c] - st.x) * st.y);
   }
   let m = reduce_sum(s, lid) / f32(u.cols);
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) {
+  ${FOR_COLS} {
     let xhat = (x[base + c] - st.x) * st.y;
     dx[base + c] = st.y * (g[base + c] * gamma[c]${layer ? ' - m.x' : ''} - xhat * m.y);
   }

@@ -1,8 +1,8 @@
-// Softmax over the last dimension, stable (the row maximum is subtracted before exp); one
-// workgroup per row. Backward: dx = y·(g − Σ g·y).
+// Softmax over the last dimension, stable (the row maximum is subtracted before exp), with the
+// row layout and reduction of norm.ts (16 threads per row). Backward: dx = y·(g − Σ g·y).
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
-import { ROW_INDEX, ROW_THREADS, rowGrid, rowReduceWgsl } from './norm.ts';
+import { FOR_COLS, ROW_MAIN, rowGrid, rowReduceWgsl } from './norm.ts';
 
 const HEAD = /* wgsl */ `struct U { rows: u32, cols: u32 }`;
 
@@ -12,18 +12,14 @@ ${HEAD}
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> u: U;
 ${rowReduceWgsl('f32', ['max', 'sum'])}
-@compute @workgroup_size(${ROW_THREADS})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = ${ROW_INDEX};
-  if (row >= u.rows) { return; }
-  let base = row * u.cols;
+${ROW_MAIN}
   var m = -3.4e38;
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { m = max(m, x[base + c]); }
+  ${FOR_COLS} { m = max(m, x[base + c]); }
   m = reduce_max(m, lid);
   var s = 0.0;
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { s += exp(x[base + c] - m); }
+  ${FOR_COLS} { s += exp(x[base + c] - m); }
   let inv = 1.0 / reduce_sum(s, lid);
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { y[base + c] = exp(x[base + c] - m) * inv; }
+  ${FOR_COLS} { y[base + c] = exp(x[base + c] - m) * inv; }
 }`;
 
 const BACKWARD_WGSL = /* wgsl */ `
@@ -33,15 +29,11 @@ ${HEAD}
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<uniform> u: U;
 ${rowReduceWgsl('f32')}
-@compute @workgroup_size(${ROW_THREADS})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = ${ROW_INDEX};
-  if (row >= u.rows) { return; }
-  let base = row * u.cols;
+${ROW_MAIN}
   var s = 0.0;
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { s += g[base + c] * y[base + c]; }
+  ${FOR_COLS} { s += g[base + c] * y[base + c]; }
   let dot = reduce_sum(s, lid);
-  for (var c = lid; c < u.cols; c += ${ROW_THREADS}u) { dx[base + c] = y[base + c] * (g[base + c] - dot); }
+  ${FOR_COLS} { dx[base + c] = y[base + c] * (g[base + c] - dot); }
 }`;
 
 /** softmax over the last dimension. */
