@@ -1,0 +1,153 @@
+// The whole pipeline, end to end on WebGPU (SwiftShader here): demo data → offline teacher labels
+// → seed set → in-house teacher → synthetic answers → an explainer and a classifier, each
+// checkpointed and evaluated; then the same run crashed mid-stage and resumed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testDevice } from '../helpers/webgpu.ts';
+import { Engine } from '../../src/engine/runtime.ts';
+import { readSafetensors } from '../../src/engine/safetensors.ts';
+import { parseExperiment, type ExperimentInput } from '../../src/experiment/schema.ts';
+import { createNodeHost, fileStore, type NodeHost } from '../../src/experiment/run/node-host.ts';
+import { runExperiment, type RunResults } from '../../src/experiment/run/pipeline.ts';
+import type { RunEvent } from '../../src/experiment/run/host.ts';
+
+const training = { steps: 6, batchSize: 2, maxSeqLen: 96, evalEvery: 0, optimizer: { lr: 0.01 }, schedule: { kind: 'constant' } } as const;
+
+const EXPERIMENT: ExperimentInput = {
+  version: 1,
+  name: 'pipeline test',
+  seed: 5,
+  dataset: { demo: { seed: 3, n: 24 }, split: { train: 0.75, val: 0.083, test: 0.167 } },
+  seedSet: { policy: 'auto-accept', minConfidence: 0.5 },
+  inHouseTeacher: { preset: 'tiny', ...training },
+  synthetic: { logits: 'full', maxNewTokens: 8 },
+  stages: [
+    { id: 'explainer', task: 'explain', student: { preset: 'tiny' }, source: 'teacher', loss: { divergence: 'tvd', wCe: 0.5, wKd: 1 }, ...training },
+    { id: 'classifier', task: 'classify', student: { preset: 'tiny', pooling: 'mean' }, source: 'teacher', loss: { divergence: 'fkl', temperature: 2, wCe: 0.5, wKd: 1 }, ...training, batchSize: 4 },
+  ],
+  eval: { maxNewTokens: 8, eceBins: 5 },
+};
+
+const config = parseExperiment(EXPERIMENT).config;
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'lantern-pipeline-'));
+  dirs.push(d);
+  return d;
+};
+
+let engine: Engine;
+let events: RunEvent[] = [];
+let host: NodeHost;
+let baseline: RunResults;
+
+beforeAll(async () => {
+  const device = await testDevice();
+  engine = new Engine(device.device);
+  host = await createNodeHost({ device, engine, emit: (e) => events.push(e) });
+});
+afterAll(async () => {
+  await host?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const inUnit = (x: number) => Number.isFinite(x) && x >= 0 && x <= 1;
+
+describe('lantern run pipeline', () => {
+  it('runs demo data to results.json with real losses, checkpoints and metrics', async () => {
+    const out = tempDir();
+    events = [];
+    baseline = await runExperiment(config, host, fileStore(out));
+    const onDisk = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify(baseline)));
+    expect(onDisk.experiment).toEqual(config);
+    expect(onDisk.device?.adapter).toBeDefined();
+
+    // Data: the split covers every example; the offline teacher labelled all of them.
+    const { data } = onDisk;
+    expect(data.train + data.val + data.test).toBe(24);
+    expect(Object.values(data.teacherLabels).reduce((a, b) => a + b, 0)).toBe(24);
+    expect(data.seedSet.accepted).toBeGreaterThan(0);
+    expect(data.seedSet.accepted).toBeLessThanOrEqual(data.train);
+    expect(data.vocabSize).toBeGreaterThan(262);
+
+    // Every model trained every step; losses are finite and went down over the run.
+    const curves = [onDisk.teacher.curves.train, ...onDisk.stages.map((s) => s.curves.train)];
+    for (const curve of curves) {
+      expect(curve.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      for (const p of curve) expect(Number.isFinite(p.loss)).toBe(true);
+      expect(curve.at(-1)!.loss).toBeLessThan(curve[0]!.loss);
+    }
+    expect(onDisk.teacher.synthetic.examples).toBe(data.train);
+
+    // Checkpoints in Hugging Face form.
+    for (const id of ['teacher', 'explainer', 'classifier']) {
+      const cfg = JSON.parse(readFileSync(join(out, 'checkpoints', id, 'config.json'), 'utf8')) as { architectures: string[]; vocab_size: number };
+      expect(cfg.vocab_size).toBe(data.vocabSize);
+      const { tensors } = readSafetensors(new Uint8Array(readFileSync(join(out, 'checkpoints', id, 'model.safetensors'))));
+      expect(tensors.size).toBeGreaterThan(5);
+      expect(existsSync(join(out, 'checkpoints', id, 'resume'))).toBe(false);
+    }
+    expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'classifier', 'config.json'), 'utf8')).architectures).toEqual(['ModernBertForSequenceClassification']);
+
+    const [explainer, classifier] = onDisk.stages as [RunResults['stages'][0], RunResults['stages'][0]];
+    // Classifier: metrics in range; the confusion matrix counts every test example once.
+    const cm = classifier.metrics as { n: number; accuracy: number; macroF1: number; ece: number; confusion: { matrix: number[][] }; perClass: { precision: number; recall: number; f1: number }[]; latency: { p50Ms: number; p95Ms: number; count: number } };
+    expect(cm.n).toBe(data.test);
+    expect(cm.confusion.matrix.flat().reduce((a, b) => a + b, 0)).toBe(data.test);
+    for (const x of [cm.accuracy, cm.macroF1, cm.ece, ...cm.perClass.flatMap((c) => [c.precision, c.recall, c.f1])]) expect(inUnit(x)).toBe(true);
+    expect(cm.latency.count).toBe(data.test);
+    expect(cm.latency.p95Ms).toBeGreaterThanOrEqual(cm.latency.p50Ms);
+    // Explainer: ROUGE, consistency and hallucination rates are proportions; latency measured per example.
+    const em = explainer.metrics as { n: number; labelAccuracy: number; rouge: Record<string, { precision: number; recall: number; fmeasure: number }>; consistency: { rate: number }; hallucination: { mentionRate: number; exampleRate: number }; latency: { count: number; p50Ms: number }; samples: { explanation: string }[] };
+    expect(em.n).toBe(data.test);
+    expect(Object.keys(em.rouge).sort()).toEqual(['rouge1', 'rouge2', 'rougeL', 'rougeLsum']);
+    for (const s of Object.values(em.rouge)) for (const x of Object.values(s)) expect(inUnit(x)).toBe(true);
+    for (const x of [em.labelAccuracy, em.consistency.rate, em.hallucination.mentionRate, em.hallucination.exampleRate]) expect(inUnit(x)).toBe(true);
+    expect(em.latency.count).toBe(data.test);
+    expect(em.latency.p50Ms).toBeGreaterThan(0);
+    expect(em.samples.length).toBeGreaterThan(0);
+
+    // Progress reached the caller: every phase started and finished, training steps reported.
+    const done = events.filter((e) => e.type === 'phase' && e.status === 'done').map((e) => (e as { phase: string }).phase);
+    expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'stage:explainer', 'stage:classifier']);
+    expect(events.filter((e) => e.type === 'train' && e.model === 'explainer')).toHaveLength(6);
+  });
+
+  it('resumes after a crash mid-stage: finished phases are skipped, the stage continues from its last resume point', async () => {
+    const out = tempDir();
+    events = [];
+    await expect(runExperiment(config, host, fileStore(out), { checkpointEvery: 2, failAfter: { model: 'explainer', step: 3 } })).rejects.toThrow(/injected failure after step 3 of explainer/);
+    expect(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).status).toBe('failed');
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'explainer', 'resume', 'state.json'), 'utf8')).step).toBe(2);
+
+    events = [];
+    const resumed = await runExperiment(config, host, fileStore(out), { checkpointEvery: 2 });
+    const skipped = events.filter((e) => e.type === 'phase' && e.status === 'skip').map((e) => (e as { phase: string }).phase);
+    expect(skipped).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic']);
+    expect(events.filter((e) => e.type === 'train' && e.model === 'teacher')).toHaveLength(0);
+    expect(events.find((e) => e.type === 'resume')).toEqual({ type: 'resume', model: 'explainer', step: 2 });
+    expect(events.filter((e) => e.type === 'train' && e.model === 'explainer').map((e) => (e as { step: number }).step)).toEqual([3, 4, 5, 6]);
+
+    const explainer = resumed.stages[0]!;
+    expect(explainer.resumedFrom).toBe(2);
+    expect(explainer.steps).toBe(6);
+    expect(explainer.curves.train.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Weights, optimizer moments and batch order were restored: the run is the uninterrupted one.
+    const reference = baseline.stages[0]!.curves.train;
+    explainer.curves.train.forEach((p, i) => expect(p.loss).toBeCloseTo(reference[i]!.loss, 4));
+    expect(resumed.stages[1]!.curves.train.at(-1)!.loss).toBeCloseTo(baseline.stages[1]!.curves.train.at(-1)!.loss, 4);
+    expect(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).status).toBe('done');
+    expect(existsSync(join(out, 'results.json'))).toBe(true);
+  });
+
+  it('refuses to mix two experiments in one output folder', async () => {
+    const out = tempDir();
+    const store = fileStore(out);
+    await store.write('state.json', JSON.stringify({ configHash: 'another', status: 'done', phases: {} }));
+    await expect(runExperiment(config, host, store)).rejects.toThrow(/different experiment/);
+  });
+});
