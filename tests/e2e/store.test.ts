@@ -60,8 +60,8 @@ describe('LanternStore in Chromium', () => {
     await browser?.close();
   });
 
-  async function dataPage(): Promise<Page> {
-    const page = await context.newPage();
+  async function dataPage(inContext: BrowserContext = context): Promise<Page> {
+    const page = await inContext.newPage();
     await page.goto(baseURL + '/system');
     await page.addScriptTag({ content: bundle });
     return page;
@@ -96,7 +96,8 @@ describe('LanternStore in Chromium', () => {
         persisted: typeof store.persisted,
       };
       await store.deleteDataset('d1');
-      const afterDelete = { datasets: (await store.listDatasets()).length, examples: await store.countExamples('d1'), labels: (await store.getLabels('d1')).length };
+      await store.deleteCheckpoint('ck');
+      const afterDelete = { datasets: (await store.listDatasets()).length, examples: await store.countExamples('d1'), labels: (await store.getLabels('d1')).length, checkpoints: (await store.listCheckpoints()).length };
       store.close();
       return { ...out, afterDelete };
     });
@@ -110,7 +111,7 @@ describe('LanternStore in Chromium', () => {
       same: true,
       // Chromium answers the persistence request (granted or not) after the first save.
       persisted: 'boolean',
-      afterDelete: { datasets: 0, examples: 0, labels: 0 },
+      afterDelete: { datasets: 0, examples: 0, labels: 0, checkpoints: 0 },
     });
     await page.close();
   });
@@ -150,7 +151,7 @@ describe('LanternStore in Chromium', () => {
       const estimate = await store.estimate();
       const tooBig = estimate ? Math.ceil((estimate.quota - estimate.usage) * 1.2) : 0;
       const error = await store.ensureSpace(tooBig, 'a huge checkpoint').then(() => null, (e: Error) => ({ name: e.name, message: e.message }));
-      // A QuotaExceededError from IndexedDB itself (simulated: Chromium's real quota is disk-sized).
+      // A QuotaExceededError thrown by put itself (simulated; the next test lowers the real quota).
       const realPut = IDBObjectStore.prototype.put;
       let puts = 0;
       IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
@@ -172,6 +173,41 @@ describe('LanternStore in Chromium', () => {
     expect(result.writeError).toBe('StorageQuotaError');
     expect(result.left).toEqual({ datasets: 0, examples: 0 });
     await page.close();
+  });
+
+  it('hits a real QuotaExceededError (quota lowered through DevTools) and keeps the earlier data', async () => {
+    // A context of its own: empty storage, so a 3 MB quota holds the small write and not the big one.
+    const own = await browser.newContext();
+    const page = await dataPage(own);
+    const cdp = await own.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL).origin, quotaSize: 3 * 1024 * 1024 });
+    try {
+      const result = await page.evaluate(async () => {
+        const D = globalThis.LanternData;
+        // navigator.storage.estimate() does not see the DevTools override (it reports the disk-sized
+        // quota), so the store's own check passes and the browser refuses the write at commit.
+        const store = await D.LanternStore.open({ name: 'e2e-real-quota', chunkBytes: 1024 * 1024 });
+        const small = new Uint8Array(100_000).fill(1);
+        await store.putCheckpoint({ id: 'small', runId: 'r', step: 1, createdAt: 'now', format: 'x' }, small);
+        const big = new Uint8Array(6 * 1024 * 1024);
+        for (let i = 0; i < big.length; i++) big[i] = Math.imul(i, 2654435761) >>> 24; // incompressible
+        const failed = await store
+          .putCheckpoint({ id: 'big', runId: 'r', step: 2, createdAt: 'now', format: 'x' }, big)
+          .then(() => null, (e: Error) => `${e.name}: ${e.message}`);
+        const out = {
+          failed,
+          checkpoints: (await store.listCheckpoints()).map((c) => c.id),
+          smallIntact: (await store.getCheckpointBytes('small')).every((b) => b === 1),
+        };
+        store.close();
+        return out;
+      });
+      expect(result.failed).toMatch(/^StorageQuotaError: The browser ran out of storage while saving checkpoint big; nothing was saved/);
+      expect(result.checkpoints).toEqual(['small']);
+      expect(result.smallIntact).toBe(true);
+    } finally {
+      await own.close();
+    }
   });
 
   it('works from a worker: what a worker saves, the page reads', async () => {
