@@ -16,7 +16,8 @@ export type OccupationId =
 
 /**
  * A skill with its canonical name. `variants` match case-insensitively; `exact` variants match
- * only with the given casing (for names that are also ordinary words: "React", "Excel", "Lean").
+ * only with the given casing (for names that are also ordinary words: "React", "Excel", "Lean"),
+ * or in any casing when they stand alone as a list item ("Skills: react, excel").
  */
 export interface SkillEntry {
   name: string;
@@ -448,6 +449,7 @@ export const SENIORITY: readonly { word: string; minYears: number }[] = [
 class PhraseMatcher {
   private readonly insensitive: RegExp;
   private readonly sensitive: RegExp | null;
+  private readonly listItems: RegExp | null;
   private readonly byLower = new Map<string, string>();
   private readonly byExact = new Map<string, string>();
   private readonly byExactLower = new Map<string, string>();
@@ -471,6 +473,7 @@ class PhraseMatcher {
     }
     this.insensitive = buildAlternation(loose, 'giu');
     this.sensitive = strict.length ? buildAlternation(strict, 'gu') : null;
+    this.listItems = strict.length ? new RegExp(`${LIST_ITEM_BEFORE}(?:${alternatives(strict)})${LIST_ITEM_AFTER}`, 'gimu') : null;
   }
 
   /** Canonical names in order of first mention, each once. */
@@ -483,6 +486,12 @@ class PhraseMatcher {
     if (this.sensitive) {
       for (const m of text.matchAll(this.sensitive)) {
         const name = this.byExact.get(m[0]);
+        if (name) hits.push({ at: m.index, end: m.index + m[0].length, name });
+      }
+    }
+    if (this.listItems) {
+      for (const m of text.matchAll(this.listItems)) {
+        const name = this.byExactLower.get(normalizePhrase(m[0]));
         if (name) hits.push({ at: m.index, end: m.index + m[0].length, name });
       }
     }
@@ -539,6 +548,18 @@ function variantPattern(v: string): string {
 // (a longer alternative is tried first at the same position and the scan moves past it).
 const BEFORE = '(?<![\\p{L}\\p{N}_+#])';
 const AFTER = '(?![\\p{L}\\p{N}_+#])';
+
+// A whole list item: after the start of a line, a separator (, ; : | • · ( /) or a bullet, and
+// before the end of the line, a separator or a final period.
+const LIST_ITEM_BEFORE = '(?<=(?:^|[,;:|•·(/])[ \\t]*(?:[-–*•][ \\t]+)?)';
+const LIST_ITEM_AFTER = '(?=[ \\t]*(?:$|[,;|)/·•]|\\.[ \\t]*$))';
+
+function alternatives(variants: string[]): string {
+  return [...new Set(variants)]
+    .sort((a, b) => b.length - a.length)
+    .map(variantPattern)
+    .join('|');
+}
 
 function buildAlternation(variants: string[], flags: string): RegExp {
   const unique = [...new Set(variants)].sort((a, b) => b.length - a.length);

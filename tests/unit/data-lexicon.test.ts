@@ -44,6 +44,10 @@ describe('lexicon', () => {
     // Words that are also skills count only in the skill's casing.
     expect(findSkills('the rest of the team will react and excel')).toEqual([]);
     expect(findSkills('REST, React and Excel')).toEqual(['REST APIs', 'React', 'Excel']);
+    // ...but in any casing when they stand alone in a list, as people type skills.
+    expect(findSkills('Skills: react, excel; lean | rest')).toEqual(['React', 'Excel', 'Lean', 'REST APIs']);
+    expect(findSkills('- react\n- spark.')).toEqual(['React', 'Spark']);
+    expect(findSkills('I will react fast. We excel at it.')).toEqual([]);
     expect(findSkills('MS Excel and SAP ERP')).toEqual(['Excel', 'SAP']);
     // Hyphens and spaces are interchangeable; case does not matter for ordinary skill names.
     expect(findSkills('MONTH END CLOSE and machine-learning')).toEqual(['month-end close', 'machine learning']);
