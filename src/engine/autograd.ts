@@ -87,24 +87,34 @@ export class Autograd {
           grads.delete(o);
         }
         const handedOut = new Set<Tensor>();
+        // Gradients nobody keeps are released only after every input was served: one tensor may
+        // go to several inputs (pass-through), and a later one copies it.
+        const consumed = new Set<Tensor>();
+        const stored = new Set<Tensor>();
         entry.inputs.forEach((input, j) => {
           let g = inGrads[j];
           if (!g) return;
-          if (handedOut.has(g) || g === rootGrad) g = copyOf(engine, g);
-          handedOut.add(g);
           if (!input.requiresGrad) {
-            g.release();
+            consumed.add(g);
             return;
           }
-          if (input.isParam) accumulateInto(engine, input, g);
-          else {
+          if (handedOut.has(g) || g === rootGrad) g = copyOf(engine, g);
+          handedOut.add(g);
+          if (input.isParam) {
+            if (accumulateInto(engine, input, g)) consumed.add(g);
+            else stored.add(g);
+          } else {
             const prev = grads.get(input);
             if (prev) {
               addInPlace(engine, prev, g);
-              g.release();
-            } else grads.set(input, g);
+              consumed.add(g);
+            } else {
+              grads.set(input, g);
+              stored.add(g);
+            }
           }
         });
+        for (const g of consumed) if (g !== rootGrad && !stored.has(g)) g.release();
       }
     } finally {
       this.gradDepth--;
@@ -113,12 +123,13 @@ export class Autograd {
   }
 }
 
-function accumulateInto(engine: Engine, param: Tensor, g: Tensor): void {
+/** Adds g into param.grad (true: g was consumed) or makes g the gradient (false: g is kept). */
+function accumulateInto(engine: Engine, param: Tensor, g: Tensor): boolean {
   if (param.grad) {
     addInPlace(engine, param.grad, g);
-    g.release();
-  } else {
-    engine.untrack(g);
-    param.grad = g;
+    return true;
   }
+  engine.untrack(g);
+  param.grad = g;
+  return false;
 }
