@@ -12,6 +12,12 @@ import { parseExperiment, type ExperimentInput } from '../../src/experiment/sche
 import { createNodeHost, fileStore, type NodeHost } from '../../src/experiment/run/node-host.ts';
 import { runExperiment, type RunResults } from '../../src/experiment/run/pipeline.ts';
 import type { RunEvent } from '../../src/experiment/run/host.ts';
+import { labelLogits } from '../../src/experiment/run/decode.ts';
+import { newDecoder } from '../../src/experiment/run/train.ts';
+import { TaskCodec, vocabularyTexts } from '../../src/experiment/task.ts';
+import { buildStudentVocab, StudentTokenizer } from '../../src/data/vocab.ts';
+import { loadQwenTokenizer } from '../../src/data/tokenizer-node.ts';
+import { generateDemoExamples } from '../../src/data/demo.ts';
 
 const training = { steps: 6, batchSize: 2, maxSeqLen: 96, evalEvery: 0, optimizer: { lr: 0.01 }, schedule: { kind: 'constant' } } as const;
 
@@ -149,5 +155,24 @@ describe('lantern run pipeline', () => {
     const store = fileStore(out);
     await store.write('state.json', JSON.stringify({ configHash: 'another', status: 'done', phases: {} }));
     await expect(runExperiment(config, host, store)).rejects.toThrow(/different experiment/);
+  });
+});
+
+describe('label position', () => {
+  it('gives each prompt the same label logits in a left-padded batch as alone', async () => {
+    const examples = generateDemoExamples({ seed: 2, n: 3 });
+    const codec = new TaskCodec(new StudentTokenizer(buildStudentVocab(loadQwenTokenizer(), vocabularyTexts(examples, [])), loadQwenTokenizer()));
+    const model = newDecoder(engine, 'tiny', codec.vocabSize, 11);
+    try {
+      const prompts = [codec.prompt(examples[0]!, 40), codec.prompt(examples[1]!, 64), codec.prompt(examples[2]!, 52)];
+      expect(new Set(prompts.map((p) => p.length)).size).toBe(3);
+      const batched = await labelLogits(engine, model, codec, prompts, 3);
+      const alone = await labelLogits(engine, model, codec, prompts, 1);
+      batched.flat().forEach((x, i) => expect(x).toBeCloseTo(alone.flat()[i]!, 4));
+      // Different prompts give different logits (the test would prove little otherwise).
+      expect(batched[0]).not.toEqual(batched[1]);
+    } finally {
+      model.release();
+    }
   });
 });

@@ -30,17 +30,37 @@ export function promptBudget(model: DecoderLM, maxSeqLen: number, maxNewTokens: 
   return budget;
 }
 
-/** Label-token logits at the end of each prompt (no gradients). */
-export async function labelLogits(engine: Engine, model: DecoderLM, codec: TaskCodec, prompts: readonly (readonly number[])[]): Promise<number[][]> {
+/**
+ * Label-token logits at the end of each prompt (no gradients), `batch` prompts per forward pass:
+ * left-padded as generate.ts does (pads masked out, rotary positions counted from each prompt's
+ * first real token), so the last position is every row's label position.
+ */
+export async function labelLogits(engine: Engine, model: DecoderLM, codec: TaskCodec, prompts: readonly (readonly number[])[], batch = 8): Promise<number[][]> {
   const out: number[][] = [];
-  for (const prompt of prompts) {
-    const row = await engine.autograd.noGrad(() =>
+  const V = model.config.vocabSize;
+  for (let start = 0; start < prompts.length; start += batch) {
+    const chunk = prompts.slice(start, start + batch);
+    const B = chunk.length;
+    const T = Math.max(...chunk.map((p) => p.length));
+    const ids = new Int32Array(B * T).fill(SPECIAL_IDS.pad);
+    const positions = new Int32Array(B * T);
+    const mask = new Float32Array(B * T);
+    chunk.forEach((p, b) => {
+      const pad = T - p.length;
+      ids.set(p, b * T + pad);
+      mask.fill(1, b * T + pad, (b + 1) * T);
+      for (let t = pad; t < T; t++) positions[b * T + t] = t - pad;
+    });
+    const rows = await engine.autograd.noGrad(() =>
       engine.tidy(async () => {
-        const logits = model.forward({ inputIds: engine.upload(Int32Array.from(prompt), [1, prompt.length], 'i32') }, { lastOnly: true });
+        const logits = model.forward(
+          { inputIds: engine.upload(ids, [B, T], 'i32'), positions: engine.upload(positions, [B, T], 'i32'), attentionMask: engine.upload(mask, [B, T]) },
+          { lastOnly: true },
+        );
         return (await logits.read()) as Float32Array;
       }),
     );
-    out.push(codec.labelTokenIds.map((id) => row[id]!));
+    for (let b = 0; b < B; b++) out.push(codec.labelTokenIds.map((id) => rows[b * V + id]!));
   }
   return out;
 }
@@ -64,7 +84,7 @@ export async function answer(
     const chunk = examples.slice(start, start + opts.batch);
     const t0 = opts.now?.() ?? 0;
     const prompts = chunk.map((e) => codec.prompt(e, budget));
-    const logits = await labelLogits(engine, model, codec, prompts);
+    const logits = await labelLogits(engine, model, codec, prompts, opts.batch);
     const labels = logits.map(argmax);
     const generations = await generate(
       model,

@@ -45,18 +45,30 @@ export interface SweepResults {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/** The parts of a stage's metrics (evaluate.ts) the flat view reads. */
+interface StageMetricsView {
+  accuracy?: number;
+  macroF1?: number;
+  ece?: number;
+  labelAccuracy?: number;
+  rouge?: Record<'rouge1' | 'rouge2' | 'rougeL' | 'rougeLsum', { fmeasure: number }>;
+  consistency?: { rate: number };
+  hallucination?: { mentionRate: number };
+  latency?: { p50Ms: number | null; p95Ms: number | null; throughputPerSec: number | null };
+}
+
 /** A run's headline numbers as flat "<stage>.<metric>" keys (what sweep tables and charts compare). */
 export function flatMetrics(results: RunResults): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const s of results.stages) {
-    const m = s.metrics as Record<string, any>;
+    const m = s.metrics as StageMetricsView;
     const put = (key: string, v: unknown) => (out[`${s.id}.${key}`] = num(v));
     put('finalLoss', s.curves.train.at(-1)?.loss);
     if (s.task === 'classify') {
-      for (const k of ['accuracy', 'macroF1', 'ece']) if (k in m) put(k, m[k]);
+      for (const k of ['accuracy', 'macroF1', 'ece'] as const) if (k in m) put(k, m[k]);
     } else {
       put('labelAccuracy', m.labelAccuracy);
-      if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum']) put(k, m.rouge[k].fmeasure);
+      if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) put(k, m.rouge[k].fmeasure);
       if (m.consistency) put('consistency', m.consistency.rate);
       if (m.hallucination) put('hallucinationRate', m.hallucination.mentionRate);
     }
