@@ -344,7 +344,10 @@ export class LanternStore {
 
   // --- datasets and examples ---------------------------------------------------------------------
 
-  /** Writes a dataset and its examples in one transaction: all of it or nothing. */
+  /**
+   * Writes a dataset record and examples in one transaction: all of it or nothing. Examples are
+   * upserted, so adding examples (a synthetic split) is saveDataset(updated record, new examples).
+   */
   async saveDataset(dataset: Dataset, examples: readonly Example[]): Promise<void> {
     const records: ExampleRecord[] = examples.map((e) => ({ ...e, datasetId: dataset.id }));
     const bytes = estimateJsonBytes(records) + estimateJsonBytes(dataset);
