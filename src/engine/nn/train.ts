@@ -6,6 +6,7 @@ import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { EngineError } from '../errors.ts';
 import { clipGradNorm, type AdamW } from '../optim.ts';
+import { reshape } from '../ops/elementwise.ts';
 
 export interface TrainerOptions {
   /** Read the loss back every N steps (default 10); other steps return null. */
@@ -77,4 +78,38 @@ export async function evaluateLoss(engine: Engine, batches: Iterable<() => Tenso
     n++;
   }
   return n ? sum / n : NaN;
+}
+
+/** Right-padded next-token batch: inputs [B, T], targets [B·T] (input shifted left) and a mask [B·T] over real targets. */
+export interface NextTokenBatch {
+  inputIds: Tensor;
+  targets: Tensor;
+  mask: Tensor;
+}
+
+/**
+ * Builds a next-token batch from token sequences. `lossFrom[b]` (default 0) excludes the targets
+ * before it (e.g. the prompt, so only the response is learned).
+ */
+export function nextTokenBatch(engine: Engine, sequences: readonly (readonly number[])[], opts: { padTokenId?: number; lossFrom?: readonly number[] } = {}): NextTokenBatch {
+  const B = sequences.length;
+  const T = Math.max(...sequences.map((s) => s.length)) - 1;
+  if (B === 0 || T < 1) throw new EngineError('nextTokenBatch: needs at least one sequence of two or more tokens');
+  const ids = new Int32Array(B * T).fill(opts.padTokenId ?? 0);
+  const targets = new Int32Array(B * T);
+  const mask = new Float32Array(B * T);
+  sequences.forEach((s, b) => {
+    for (let t = 0; t < s.length - 1; t++) {
+      ids[b * T + t] = s[t]!;
+      targets[b * T + t] = s[t + 1]!;
+      mask[b * T + t] = t + 1 >= (opts.lossFrom?.[b] ?? 0) ? 1 : 0;
+    }
+  });
+  return { inputIds: engine.upload(ids, [B, T], 'i32'), targets: engine.upload(targets, [B * T], 'i32'), mask: engine.upload(mask, [B * T]) };
+}
+
+/** Logits [B, T, V] as the [B·T, V] rows the losses take. */
+export function logitRows(logits: Tensor): Tensor {
+  const V = logits.shape.at(-1)!;
+  return reshape(logits, [logits.size / V, V]);
 }
