@@ -6,7 +6,8 @@ import { loadQwenTokenizer } from '../../src/data/tokenizer-node.ts';
 import { buildStudentVocab, SPECIAL_IDS, StudentTokenizer } from '../../src/data/vocab.ts';
 import type { Review, TeacherLabel } from '../../src/data/schema.ts';
 import { TaskCodec, vocabularyTexts } from '../../src/experiment/task.ts';
-import { selectSeedSet, splitExamples, testReferences } from '../../src/experiment/run/data.ts';
+import { loadExamples, selectSeedSet, splitExamples, testReferences } from '../../src/experiment/run/data.ts';
+import { contentHash } from '../../src/data/hash.ts';
 import { batchOrder } from '../../src/experiment/run/train.ts';
 import type { RunHost } from '../../src/experiment/run/host.ts';
 
@@ -105,5 +106,23 @@ describe('seed set and references', () => {
     ]);
     const refs = testReferences(train.slice(0, 3), labels, new Map(reviews.map((r) => [r.exampleId, r])));
     expect(refs.map((r) => r.label)).toEqual(['low', 'high']);
+  });
+});
+
+describe('dataset reference', () => {
+  const split = { train: 0.8, val: 0.1, test: 0.1 };
+  const host = { loadDataset: async () => examples.slice(0, 5) } as unknown as RunHost;
+
+  it('checks the content hash the experiment names', async () => {
+    const demo = { seed: 4, n: 30 };
+    const hash = await contentHash(examples);
+    expect(await loadExamples(host, { demo, split, contentHash: hash })).toEqual(examples);
+    await expect(loadExamples(host, { demo: { seed: 5, n: 30 }, split, contentHash: hash })).rejects.toThrow(/not the same data/);
+  });
+
+  it('reads a referenced dataset through the host and refuses repeated ids', async () => {
+    expect(await loadExamples(host, { path: 'pairs.jsonl', split })).toHaveLength(5);
+    const twice = { loadDataset: async () => [examples[0]!, examples[0]!] } as unknown as RunHost;
+    await expect(loadExamples(twice, { path: 'pairs.jsonl', split })).rejects.toThrow(/twice/);
   });
 });
