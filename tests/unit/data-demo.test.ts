@@ -52,6 +52,22 @@ describe('demo-data generator', () => {
     for (const e of nursing) expect(findCertifications(e.job.description)).toContain('BLS');
   });
 
+  it('varies its phrasing: bullet styles, heading styles, synonyms, typos', () => {
+    const text = generateDemoExamples({ seed: 6, n: 200 }).map((e) => e.job.description).join('\n');
+    for (const bullet of ['- ', '• ', '* ', '– ', '1. ']) expect(text).toContain(`\n${bullet}`);
+    expect(text).toMatch(/^## /m);
+    expect(text).toMatch(/^[A-Z' ]{8,}$/m); // an all-caps heading
+    // Skills written as synonyms, recognised as the same skill.
+    expect(text).toMatch(/\b(k8s|JS|ReactJS|React\.js|Postgres|RESTful)\b/);
+    // Filler words with two neighbouring letters swapped.
+    const swaps = (w: string) => Array.from({ length: w.length - 1 }, (_, i) => w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2)).filter((x) => x !== w);
+    const typos = ['environment', 'excellent', 'collaborative', 'ambitious', 'communities', 'passionate'].flatMap(swaps);
+    const allText = text + generateDemoExamples({ seed: 6, n: 200 }).map((e) => e.profile.summary).join('\n');
+    expect(typos.filter((t) => new RegExp(`\\b${t}\\b`).test(allText)).length).toBeGreaterThan(0);
+    const templates = new Set(text.split('\n').filter((l) => /years/.test(l)).map((l) => l.replace(/\d+|[A-Z][a-z]+ or more/g, 'N').replace(/as an? .* or similar role/, 'as R or similar role').slice(0, 24)));
+    expect(templates.size).toBeGreaterThanOrEqual(5);
+  });
+
   it('aims profiles at their fit: high-fit candidates cover more of the posting than low-fit ones', () => {
     const examples = generateDemoExamples({ seed: 11, n: 300 });
     const coverage = (e: Example) => {
