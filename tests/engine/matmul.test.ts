@@ -7,6 +7,9 @@ import { checkOp, type OpCheck } from '../../src/engine/selftest/check.ts';
 import { linear, matmul } from '../../src/engine/ops/matmul.ts';
 import * as cpu from '../../src/engine/cpu/matmul.ts';
 import { ShapeError } from '../../src/engine/errors.ts';
+import { layerNorm, rmsNorm } from '../../src/engine/ops/norm.ts';
+import { softmax } from '../../src/engine/ops/softmax.ts';
+import { swiglu } from '../../src/engine/ops/activation.ts';
 
 function stored(rows: number, cols: number, trans: boolean): number[] {
   return trans ? [cols, rows] : [rows, cols];
@@ -110,5 +113,16 @@ describe('matmul edge cases', () => {
     expect(y.requiresGrad).toBe(false);
     a.release();
     y.release();
+  });
+
+  it('norms, softmax and gated activations reject mismatched shapes clearly', () => {
+    engine.tidy(() => {
+      const x = engine.zeros([2, 4]);
+      expect(() => layerNorm(x, engine.zeros([3]), engine.zeros([4]))).toThrow(/gamma \[3\] must be \[4\]/);
+      expect(() => layerNorm(x, engine.zeros([4]), engine.zeros([2, 2]))).toThrow(/beta \[2, 2\] must be \[4\]/);
+      expect(() => rmsNorm(x, engine.zeros([5]))).toThrow(ShapeError);
+      expect(() => swiglu(x, engine.zeros([4, 2]))).toThrow(/shapes \[2, 4\] and \[4, 2\] differ/);
+      expect(() => softmax(engine.zeros([2, 0]))).toThrow(/non-empty last dimension/);
+    });
   });
 });
