@@ -148,6 +148,9 @@ describe('lantern run pipeline', () => {
     expect(resumed.stages[1]!.curves.train.at(-1)!.loss).toBeCloseTo(baseline.stages[1]!.curves.train.at(-1)!.loss, 4);
     expect(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).status).toBe('done');
     expect(existsSync(join(out, 'results.json'))).toBe(true);
+    // Phases finished before the crash keep their times in the results.
+    expect(Object.keys(resumed.timings)).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'stage:explainer', 'stage:classifier']);
+    expect(resumed.timings['in-house-teacher']).toBeGreaterThan(0);
   });
 
   it('refuses to mix two experiments in one output folder', async () => {

@@ -112,7 +112,10 @@ export async function runExperiment(config: ExperimentConfig, host: RunHost, sto
     const existing = await done();
     if (existing !== null) {
       host.emit({ type: 'phase', phase: name, status: 'skip' });
-      state.phases[name] = { status: 'skipped', seconds: 0 };
+      // A phase finished by an earlier invocation of this run keeps its time in the results.
+      const before = previous?.phases[name];
+      state.phases[name] = before?.status === 'done' ? before : { status: 'skipped', seconds: 0 };
+      if (before?.status === 'done') timings[name] = before.seconds;
       await saveState();
       return existing;
     }
