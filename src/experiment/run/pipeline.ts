@@ -202,7 +202,9 @@ export async function runExperiment(config: ExperimentConfig, host: RunHost, sto
     const scfg = config.synthetic;
     const synthetic = await phase('synthetic', () => readJson<SyntheticAnswer[]>(shared, 'synthetic.json'), async () => {
       const teacher = await teacherModel();
+      // Training sequences keep at most half their length for the response (task.ts), so longer answers would be cut anyway.
       const maxNewTokens = Math.min(scfg.maxNewTokens, Math.floor(Math.min(tcfg.maxSeqLen, teacher.config.maxPosition) / 2));
+      if (maxNewTokens < scfg.maxNewTokens) host.emit({ type: 'warning', message: `synthetic.maxNewTokens ${scfg.maxNewTokens} is more than half of inHouseTeacher.maxSeqLen; the teacher writes at most ${maxNewTokens} tokens` });
       const answers: SyntheticAnswer[] = await answer(engine, teacher, codec, split.train, {
         maxSeqLen: tcfg.maxSeqLen,
         maxNewTokens,
