@@ -39,10 +39,19 @@ export const command: CliCommand = {
       log(`device: ${deviceName}`);
       const opts = { quick: values.quick ?? false, ...(sizes ? { sizes } : {}), log };
       const matmulFigures = await benchMatmul(engine, opts);
-      const training = values['no-models'] ? [] : await benchTraining(engine, opts);
+      // A failing model benchmark must not swallow the matmul figures already measured.
+      let training: Awaited<ReturnType<typeof benchTraining>> = [];
+      let trainingError: string | null = null;
+      if (!values['no-models']) {
+        try {
+          training = await benchTraining(engine, opts);
+        } catch (e) {
+          trainingError = (e as Error).message;
+        }
+      }
       if (values.json) {
-        console.log(JSON.stringify({ device: deviceName, adapter: report.adapter, peer: PEER_NAME, matmul: matmulFigures, training }, null, 2));
-        return 0;
+        console.log(JSON.stringify({ device: deviceName, adapter: report.adapter, peer: PEER_NAME, matmul: matmulFigures, training, ...(trainingError ? { trainingError } : {}) }, null, 2));
+        return trainingError ? 1 : 0;
       }
       const lines = [`device: ${deviceName}`, '', `matmul (f32, square)   engine GFLOP/s   peer GFLOP/s   ratio     peer: ${PEER_NAME}`];
       for (const f of matmulFigures) {
@@ -50,12 +59,13 @@ export const command: CliCommand = {
       }
       if (!values['no-models']) {
         lines.push('', 'training step (forward, cross-entropy, backward, AdamW)');
+        if (trainingError) lines.push(`  failed: ${trainingError}`);
         for (const t of training) {
           lines.push(`  ${`${t.model} ${t.preset}`.padEnd(16)} ${(t.parameters / 1e6).toFixed(2)}M params   batch ${t.batch} × ${t.seqLen}   ${t.msPerStep.toFixed(0)} ms/step   ${t.tokensPerSecond.toFixed(0)} tokens/s`);
         }
       }
       console.log(lines.join('\n'));
-      return 0;
+      return trainingError ? 1 : 0;
     } finally {
       engine.destroy();
       device.destroy();
