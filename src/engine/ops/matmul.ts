@@ -72,7 +72,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const [N, K] = weight.shape as [number, number];
   if (x.shape.length < 1 || x.shape.at(-1) !== K) throw new ShapeError(`${what}: the last dimension of x must be ${K}`);
   if (bias && bias.size !== N) throw new ShapeError(`${what}: bias must have ${N} values`);
-  const M = x.size / K;
+  const M = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
   return product(x, weight, bias ?? null, { M, N, K, batch: 1, transA: false, transB: true, batchedA: false, batchedB: false }, [...x.shape.slice(0, -1), N]);
 }
 
