@@ -87,6 +87,10 @@ describe('lantern run pipeline', () => {
       expect(curve.at(-1)!.loss).toBeLessThan(curve[0]!.loss);
     }
     expect(onDisk.teacher.synthetic.examples).toBe(data.train);
+    // The in-house teacher is measured on the test split like the explainers it teaches.
+    const tm = onDisk.teacher.metrics as { n: number; rouge: Record<string, { fmeasure: number }>; labelAccuracy: number };
+    expect(tm.n).toBe(data.test);
+    expect(inUnit(tm.rouge.rougeL!.fmeasure) && inUnit(tm.labelAccuracy)).toBe(true);
 
     // Checkpoints in Hugging Face form.
     for (const id of ['teacher', 'explainer', 'classifier']) {
@@ -118,7 +122,7 @@ describe('lantern run pipeline', () => {
 
     // Progress reached the caller: every phase started and finished, training steps reported.
     const done = events.filter((e) => e.type === 'phase' && e.status === 'done').map((e) => (e as { phase: string }).phase);
-    expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'stage:explainer', 'stage:classifier']);
+    expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'stage:explainer', 'stage:classifier']);
     expect(events.filter((e) => e.type === 'train' && e.model === 'explainer')).toHaveLength(6);
   });
 
@@ -133,7 +137,7 @@ describe('lantern run pipeline', () => {
     events = [];
     const resumed = await runExperiment(config, host, fileStore(out), { checkpointEvery: 2 });
     const skipped = events.filter((e) => e.type === 'phase' && e.status === 'skip').map((e) => (e as { phase: string }).phase);
-    expect(skipped).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic']);
+    expect(skipped).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher']);
     expect(events.filter((e) => e.type === 'train' && e.model === 'teacher')).toHaveLength(0);
     expect(events.find((e) => e.type === 'resume')).toEqual({ type: 'resume', model: 'explainer', step: 2 });
     expect(events.filter((e) => e.type === 'train' && e.model === 'explainer').map((e) => (e as { step: number }).step)).toEqual([3, 4, 5, 6]);
@@ -149,7 +153,7 @@ describe('lantern run pipeline', () => {
     expect(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).status).toBe('done');
     expect(existsSync(join(out, 'results.json'))).toBe(true);
     // Phases finished before the crash keep their times in the results.
-    expect(Object.keys(resumed.timings)).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'stage:explainer', 'stage:classifier']);
+    expect(Object.keys(resumed.timings)).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'stage:explainer', 'stage:classifier']);
     expect(resumed.timings['in-house-teacher']).toBeGreaterThan(0);
   });
 

@@ -64,7 +64,7 @@ export interface RunResults {
   finishedAt: string;
   timings: Record<string, number>;
   data: { examples: number; train: number; val: number; test: number; vocabSize: number; seedSet: { policy: string; candidates: number; accepted: number }; teacherLabels: Record<string, number> };
-  teacher: { preset: string; parameters: number; steps: number; curves: StageResult['curves']; seconds: number; synthetic: { examples: number; labels: Record<string, number>; meanNewTokens: number; logits: string } };
+  teacher: { preset: string; parameters: number; steps: number; curves: StageResult['curves']; seconds: number; metrics: Record<string, unknown>; synthetic: { examples: number; labels: Record<string, number>; meanNewTokens: number; logits: string } };
   stages: StageResult[];
 }
 
@@ -220,6 +220,15 @@ export async function runExperiment(config: ExperimentConfig, host: RunHost, sto
       await writeJson(shared, 'synthetic.json', answers);
       return answers;
     });
+    // The in-house teacher on the test split: the reference every explain student is compared with.
+    // Shared by the runs of a sweep that measure the same way.
+    const teacherMetricsKey = `teacher-metrics-${(await sha256Hex(canonicalJson(config.eval))).slice(0, 12)}.json`;
+    const teacherMetrics = await phase('evaluate:teacher', () => readJson<Record<string, unknown>>(shared, teacherMetricsKey), async () => {
+      const metrics = await evaluateExplainer(engine, host.now, await teacherModel(), codec, split.test, refs, config.eval, tcfg.maxSeqLen);
+      await writeJson(shared, teacherMetricsKey, metrics);
+      return metrics;
+    });
+
     const pool: TeacherSequence[] = synthetic.map((a) => ({ example: byId.get(a.exampleId)!, response: a.response, ...(a.topk ? { topk: a.topk } : {}) }));
 
     // ── stages ────────────────────────────────────────────────────────────────────────────────
@@ -262,6 +271,7 @@ export async function runExperiment(config: ExperimentConfig, host: RunHost, sto
         steps: teacherRun.steps,
         curves: { train: downsample(teacherRun.train), val: downsample(teacherRun.val) },
         seconds: teacherRun.seconds,
+        metrics: teacherMetrics,
         synthetic: { examples: synthetic.length, labels: countLabels(synthetic), meanNewTokens: synthetic.reduce((a, s) => a + s.newTokens, 0) / Math.max(1, synthetic.length), logits: scfg.logits },
       },
       stages,

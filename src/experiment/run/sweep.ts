@@ -57,27 +57,29 @@ interface StageMetricsView {
   latency?: { p50Ms: number | null; p95Ms: number | null; throughputPerSec: number | null };
 }
 
-/** A run's headline numbers as flat "<stage>.<metric>" keys (what sweep tables and charts compare). */
+function putStage(out: Record<string, number | null>, id: string, task: 'explain' | 'classify', m: StageMetricsView, finalLoss: number | undefined): void {
+  const put = (key: string, v: unknown) => (out[`${id}.${key}`] = num(v));
+  put('finalLoss', finalLoss);
+  if (task === 'classify') {
+    for (const k of ['accuracy', 'macroF1', 'ece'] as const) if (k in m) put(k, m[k]);
+  } else {
+    put('labelAccuracy', m.labelAccuracy);
+    if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) put(k, m.rouge[k].fmeasure);
+    if (m.consistency) put('consistency', m.consistency.rate);
+    if (m.hallucination) put('hallucinationRate', m.hallucination.mentionRate);
+  }
+  if (m.latency) {
+    put('latencyP50Ms', m.latency.p50Ms);
+    put('latencyP95Ms', m.latency.p95Ms);
+    put('throughputPerSec', m.latency.throughputPerSec);
+  }
+}
+
+/** A run's headline numbers as flat "<stage>.<metric>" keys ("teacher.*" for the in-house teacher): what sweep tables and charts compare. */
 export function flatMetrics(results: RunResults): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const s of results.stages) {
-    const m = s.metrics as StageMetricsView;
-    const put = (key: string, v: unknown) => (out[`${s.id}.${key}`] = num(v));
-    put('finalLoss', s.curves.train.at(-1)?.loss);
-    if (s.task === 'classify') {
-      for (const k of ['accuracy', 'macroF1', 'ece'] as const) if (k in m) put(k, m[k]);
-    } else {
-      put('labelAccuracy', m.labelAccuracy);
-      if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) put(k, m.rouge[k].fmeasure);
-      if (m.consistency) put('consistency', m.consistency.rate);
-      if (m.hallucination) put('hallucinationRate', m.hallucination.mentionRate);
-    }
-    if (m.latency) {
-      put('latencyP50Ms', m.latency.p50Ms);
-      put('latencyP95Ms', m.latency.p95Ms);
-      put('throughputPerSec', m.latency.throughputPerSec);
-    }
-  }
+  if (results.teacher?.metrics) putStage(out, 'teacher', 'explain', results.teacher.metrics as StageMetricsView, results.teacher.curves.train.at(-1)?.loss);
+  for (const s of results.stages) putStage(out, s.id, s.task, s.metrics as StageMetricsView, s.curves.train.at(-1)?.loss);
   return out;
 }
 
