@@ -9,6 +9,7 @@ import { decoderConfig, encoderConfig } from '../../src/engine/nn/config.ts';
 import { seededInit, type Model } from '../../src/engine/nn/module.ts';
 import { decoderForwardRef, encoderForwardRef } from '../../src/engine/nn/reference.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
+import { parameterCount } from '../../src/engine/nn/size.ts';
 import type { Pooling } from '../../src/engine/presets.ts';
 
 async function values(model: Model<unknown>): Promise<Map<string, Float32Array>> {
@@ -33,6 +34,7 @@ describe('GPU models match the CPU reference forward', () => {
       const got = await engine.autograd.noGrad(() =>
         engine.tidy(async () => model.forward({ inputIds: engine.upload(Int32Array.from(ids), [2, 6], 'i32'), attentionMask: engine.upload(Float32Array.from(mask), [2, 6]) }).read()),
       );
+      expect(model.parameterCount()).toBe(parameterCount(config));
       const want = encoderForwardRef(config, await values(model), ids, mask, 2, 6);
       const result = compare(`encoder ${pooling}`, got, want, 1e-3);
       expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
@@ -44,6 +46,7 @@ describe('GPU models match the CPU reference forward', () => {
     const config = decoderConfig({ hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 40, maxPosition: 16 }, { vocabSize: 13 });
     const model = new DecoderLM(engine, config, seededInit(22, 0.3));
     const got = await engine.autograd.noGrad(() => engine.tidy(async () => model.forward({ inputIds: engine.upload(Int32Array.from(ids), [2, 6], 'i32') }).read()));
+    expect(model.parameterCount()).toBe(parameterCount(config));
     const want = decoderForwardRef(config, await values(model), ids, 2, 6);
     const result = compare('decoder', got, want, 1e-3);
     expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
