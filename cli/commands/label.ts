@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { Pair } from '../../src/data/schema.ts';
+import { readNdjson } from '../../src/experiment/run/teacher-client.ts';
 import { TEACHER_PROVIDERS, teacherOptionsFromEnv, type TeacherProvider } from '../../server/teacher/config.ts';
 
 const USAGE = `Usage: lantern label --in pairs.jsonl --out labels.jsonl [--server URL] [--provider offline|openai] [--token TOKEN]
@@ -61,21 +62,6 @@ function progressBar(done: number, total: number, errors: number, cached: number
   const width = 30;
   const filled = Math.round((done / total) * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} pairs, ${errors} errors, ${cached} from cache`;
-}
-
-async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (line.trim()) yield JSON.parse(line) as Line;
-    }
-  }
-  if (buffered.trim()) yield JSON.parse(buffered) as Line;
 }
 
 export const command: CliCommand = {
@@ -150,7 +136,7 @@ export const command: CliCommand = {
           }
         };
         let summary: Line | undefined;
-        for await (const line of ndjson(res.body)) {
+        for await (const line of readNdjson<Line>(res.body)) {
           if (line.type === 'result') {
             done++;
             if ((line.result as { cached?: boolean }).cached) cached++;

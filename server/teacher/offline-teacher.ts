@@ -27,6 +27,7 @@ import {
   OCCUPATIONS,
   type EducationLevel,
 } from '../../src/data/lexicon.ts';
+import { mulberry32 } from '../../src/data/rng.ts';
 import { normalisePair, sha256Hex, type TeacherInput } from './normalise.ts';
 import type { ChainSteps, Evaluation, Qualification, Requirement, TeacherResult } from './steps.ts';
 import { TEMPLATE_VERSION } from './templates.ts';
@@ -335,15 +336,7 @@ function argmaxLabel(probs: LabelProbs): FitLabel {
 // The fixed words below name no skill of the lexicon (the grounding test checks this on many pairs).
 
 function prng(seedHex: string): () => number {
-  let a = parseInt(seedHex.slice(0, 8), 16) >>> 0;
-  return () => {
-    // mulberry32
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(parseInt(seedHex.slice(0, 8), 16));
 }
 
 function listOf(items: string[]): string {

@@ -1,6 +1,10 @@
 // A small seeded PRNG (mulberry32, seeded through splitmix32) so the demo data is the same bytes
 // on every machine and JavaScript engine. Math.random is never used for data.
 
+import { rng as mulberry32 } from '../engine/cpu/random.ts';
+
+export { mulberry32 };
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -28,14 +32,7 @@ export function deriveSeed(seed: number, index: number): number {
 }
 
 export function createRng(seed: number): Rng {
-  let state = splitmix32(seed >>> 0);
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(splitmix32(seed >>> 0));
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
   const shuffle = <T>(items: readonly T[]): T[] => {
     const out = items.slice();

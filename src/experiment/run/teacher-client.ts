@@ -9,7 +9,8 @@ interface Line {
   [key: string]: unknown;
 }
 
-async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
+/** Parses a streamed NDJSON body line by line as it arrives. */
+export async function* readNdjson<T = Line>(body: ReadableStream<Uint8Array>): AsyncGenerator<T> {
   const decoder = new TextDecoder();
   const reader = body.getReader();
   let buffered = '';
@@ -21,10 +22,10 @@ async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
     while ((newline = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
-      if (line.trim()) yield JSON.parse(line) as Line;
+      if (line.trim()) yield JSON.parse(line) as T;
     }
   }
-  if (buffered.trim()) yield JSON.parse(buffered) as Line;
+  if (buffered.trim()) yield JSON.parse(buffered) as T;
 }
 
 export function httpTeacher(baseUrl: string, opts: { token?: string; fetch?: typeof fetch; chunkSize?: number } = {}): TeacherClient {
@@ -57,7 +58,7 @@ export function httpTeacher(baseUrl: string, opts: { token?: string; fetch?: typ
         }
         const got = new Array<TeacherLabel | undefined>(chunk.length);
         let summary = false;
-        for await (const line of ndjson(res.body)) {
+        for await (const line of readNdjson(res.body)) {
           if (line.type === 'result') {
             const parsed = TeacherLabel.safeParse(line.result);
             if (!parsed.success) failures.push(`pair ${chunk[line.index as number]?.id}: malformed label (${parsed.error.issues[0]?.message})`);
