@@ -37,8 +37,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`lantern ${name}: ${e.message}\n\n${command.usage}`);
+    // node:util parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
+    const parseArgsError = String((e as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    if (e instanceof UsageError || parseArgsError) {
+      console.error(`lantern ${name}: ${(e as Error).message}\n\n${command.usage}`);
       return 2;
     }
     console.error(`lantern ${name}: ${(e as Error).message}`);

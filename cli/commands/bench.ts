@@ -21,12 +21,7 @@ export const command: CliCommand = {
   summary: 'Benchmark the engine: matmul GFLOP/s against a peer, training tokens/s, on this adapter',
   usage: USAGE,
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args, options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' } }, strict: true }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' } }, strict: true });
     const sizes = values.sizes?.split(',').map((s) => Number(s.trim()));
     if (sizes && (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192))) {
       throw new UsageError(`--sizes must be whole numbers from 1 to 8192, got "${values.sizes}"`);

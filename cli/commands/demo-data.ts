@@ -27,17 +27,12 @@ export const command: CliCommand = {
   summary: 'Generate the deterministic demo dataset (job, profile) pairs as JSONL',
   usage,
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { seed: { type: 'string' }, n: { type: 'string' }, out: { type: 'string' }, ambiguous: { type: 'string' } },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const { values } = parseArgs({
+      args,
+      options: { seed: { type: 'string' }, n: { type: 'string' }, out: { type: 'string' }, ambiguous: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    });
     const seed = integer('seed', values.seed);
     const n = integer('n', values.n);
     if (n < 0) throw new UsageError(`--n must be ≥ 0, got ${n}`);

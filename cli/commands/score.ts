@@ -80,12 +80,7 @@ export const command: CliCommand = {
   summary: 'ROUGE-1/2/L/Lsum of predictions against references (JSON lines), as rouge-score computes it',
   usage,
   async run(args) {
-    let values: { in?: string; stem?: boolean };
-    try {
-      ({ values } = parseArgs({ args, options: { in: { type: 'string' }, stem: { type: 'boolean', default: false } }, allowPositionals: false }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const { values } = parseArgs({ args, options: { in: { type: 'string' }, stem: { type: 'boolean', default: false } }, allowPositionals: false });
     if (!values.in) throw new UsageError('--in is required');
 
     const { pairs, problems } = parsePairs(await readInput(values.in));

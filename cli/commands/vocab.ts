@@ -25,17 +25,12 @@ export const command: CliCommand = {
   summary: 'Build a dataset\'s pruned Qwen3 student vocabulary and report sizes and input compression',
   usage,
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { in: { type: 'string' }, 'max-vocab': { type: 'string' }, compress: { type: 'boolean' }, out: { type: 'string' } },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const { values } = parseArgs({
+      args,
+      options: { in: { type: 'string' }, 'max-vocab': { type: 'string' }, compress: { type: 'boolean' }, out: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    });
     if (!values.in) throw new UsageError('--in is required');
     const maxVocab = values['max-vocab'] === undefined ? 8192 : Number(values['max-vocab']);
     if (!Number.isInteger(maxVocab) || maxVocab < MIN_VOCAB) throw new UsageError(`--max-vocab must be an integer ≥ ${MIN_VOCAB}, got "${values['max-vocab']}"`);

@@ -15,4 +15,11 @@ describe('lantern CLI', () => {
   it('rejects an unknown command with exit code 2', async () => {
     await expect(run('node', [CLI, 'no-such-command'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command') });
   });
+
+  it('answers an unknown option of any command with its usage and exit code 2', async () => {
+    await expect(run('node', [CLI, 'demo-data', '--bogus'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Unknown option '--bogus'[\s\S]*Usage: lantern demo-data/),
+    });
+  });
 });
