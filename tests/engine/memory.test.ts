@@ -18,14 +18,16 @@ describe('training memory', () => {
     engine = new Engine((await testDevice()).device);
   });
 
-  it('live pooled memory is the same after step 5 and step 50 (decoder, varying batches, clipping, loss reads)', async () => {
+  it('live pooled memory is the same after step 5 and step 50, one submission per step (decoder, varying batches, clipping, loss reads)', async () => {
     const idle = engine.pool.getStats().liveBytes;
     const model = new DecoderLM(engine, decoderConfig('tiny', { vocabSize: 24 }), seededInit(1));
     const optimizer = new AdamW(model.trainableParameters(), { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
     const trainer = new Trainer(engine, model.trainableParameters(), optimizer, { clipNorm: 1, readLossEvery: 7 });
     const r = rng(2);
     const live: number[] = [];
+    let submitsAfterStep5 = 0;
     for (let step = 1; step <= 50; step++) {
+      if (step === 6) submitsAfterStep5 = engine.submitCount;
       // Sequence lengths vary from step to step, as they do with real data.
       const len = 4 + Math.floor(r() * 6);
       const sequences = [0, 1, 2].map(() => Array.from({ length: len }, () => Math.floor(r() * 24)));
@@ -35,6 +37,8 @@ describe('training memory', () => {
       });
       live.push(engine.pool.getStats().liveBytes);
     }
+    // One command submission per step, whether or not it reads the loss back.
+    expect(engine.submitCount - submitsAfterStep5).toBe(45);
     await engine.sync();
     expect(live[4]).toBeGreaterThan(idle);
     expect(live[49]).toBe(live[4]);

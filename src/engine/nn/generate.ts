@@ -39,7 +39,7 @@ export async function generate(model: DecoderLM, prompts: readonly (readonly num
   const promptLen = Math.max(...prompts.map((p) => p.length));
   const maxLen = promptLen + maxNewTokens;
   if (maxLen > model.config.maxPosition) throw new EngineError(`prompt (${promptLen}) + maxNewTokens (${maxNewTokens}) exceeds the model's maxPosition ${model.config.maxPosition}`);
-  const padId = opts.padTokenId ?? 0;
+  const padId = opts.padTokenId ?? model.config.padTokenId ?? 0;
   const pads = prompts.map((p) => promptLen - p.length);
   const stop = new Set(opts.stopTokens ?? []);
   const random = rng(opts.seed ?? 0);
