@@ -6,8 +6,9 @@ import { elementwiseChecks } from './checks-elementwise.ts';
 import { sequenceChecks } from './checks-sequence.ts';
 import { linalgChecks } from './checks-linalg.ts';
 import { kdChecks } from './checks-kd.ts';
+import { modelChecks } from './checks-models.ts';
 
-export const OP_CHECKS: OpCheck[] = [...elementwiseChecks, ...sequenceChecks, ...linalgChecks, ...kdChecks];
+export const OP_CHECKS: OpCheck[] = [...elementwiseChecks, ...sequenceChecks, ...linalgChecks, ...kdChecks, ...modelChecks];
 
 export async function runOpChecks(engine: Engine, filter?: (name: string) => boolean): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
