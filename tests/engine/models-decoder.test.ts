@@ -11,6 +11,7 @@ import { generate } from '../../src/engine/nn/generate.ts';
 import { AdamW } from '../../src/engine/optim.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
 import { rng } from '../../src/engine/cpu/random.ts';
+import { compare } from '../../src/engine/selftest/check.ts';
 
 const VOCAB = 32;
 const EOS = 1;
@@ -50,5 +51,33 @@ describe('DecoderLM', () => {
     generations.forEach((g, i) => expect(g).toEqual({ tokens: sequences[i]!.slice(2, -1), finishReason: 'stop' }));
     optimizer.release();
     model.release();
+  });
+
+  it('accumulates gradients over micro-batches into the update of the whole batch', async () => {
+    const sequences = corpus();
+    // eps = 1 keeps AdamW's first update smooth in the gradient (≈ lr·g), so the two are comparable.
+    const train = async (split: boolean) => {
+      const model = new DecoderLM(engine, decoderConfig('tiny', { vocabSize: VOCAB }), seededInit(9));
+      const optimizer = new AdamW(model.trainableParameters(), { lr: 0.1, betas: [0.9, 0.999], eps: 1, weightDecay: 0 });
+      const trainer = new Trainer(engine, model.trainableParameters(), optimizer);
+      const lossOf = (rows: number[][]) => () => {
+        const b = nextTokenBatch(engine, rows);
+        return crossEntropy(logitRows(model.forward({ inputIds: b.inputIds })), b.targets, b.mask);
+      };
+      const { loss } = await trainer.step(split ? [lossOf(sequences.slice(0, 2)), lossOf(sequences.slice(2))] : lossOf(sequences), { readLoss: true });
+      const weights = (await model.params.get('model.layers.0.mlp.up_proj.weight')!.read()) as Float32Array;
+      const embed = (await model.params.get('model.embed_tokens.weight')!.read()) as Float32Array;
+      optimizer.release();
+      model.release();
+      return { loss: loss!, weights, embed };
+    };
+    const whole = await train(false);
+    const accumulated = await train(true);
+    expect(accumulated.loss).toBeCloseTo(whole.loss, 5);
+    expect(compare('accumulated up_proj', accumulated.weights, whole.weights, 1e-5)).toMatchObject({ ok: true });
+    expect(compare('accumulated embeddings', accumulated.embed, whole.embed, 1e-5)).toMatchObject({ ok: true });
+    const init = new DecoderLM(engine, decoderConfig('tiny', { vocabSize: VOCAB }), seededInit(9));
+    expect(await init.params.get('model.layers.0.mlp.up_proj.weight')!.read()).not.toEqual(whole.weights); // the step did move them
+    init.release();
   });
 });

@@ -6,7 +6,7 @@ import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { EngineError } from '../errors.ts';
 import { clipGradNorm, type AdamW } from '../optim.ts';
-import { reshape } from '../ops/elementwise.ts';
+import { addInPlace, reshape, scale } from '../ops/elementwise.ts';
 
 export interface TrainerOptions {
   /** Read the loss back every N steps (default 10); other steps return null. */
@@ -37,34 +37,52 @@ export class Trainer {
   }
 
   /**
-   * One step: `lossFn` builds the forward pass and returns a scalar loss. `lr` overrides the
-   * optimizer's rate (schedules). `readLoss` forces a readback on this step.
+   * One step: `lossFn` builds the forward pass and returns a scalar loss. An array of loss
+   * functions is gradient accumulation: each micro-batch runs forward and backward in its own
+   * scope (its activations are freed before the next one), the losses are averaged, and the
+   * optimizer updates once. `lr` overrides the optimizer's rate (schedules); `readLoss` forces a
+   * readback on this step.
    */
-  async step(lossFn: () => Tensor, opts: { lr?: number; readLoss?: boolean } = {}): Promise<StepResult> {
+  async step(lossFn: (() => Tensor) | readonly (() => Tensor)[], opts: { lr?: number; readLoss?: boolean } = {}): Promise<StepResult> {
     const engine = this.engine;
+    const micro = typeof lossFn === 'function' ? [lossFn] : lossFn;
+    if (micro.length === 0) throw new EngineError('Trainer.step: no loss function given');
     const step = ++this.steps;
     const read = opts.readLoss ?? step % this.readEvery === 0;
-    const loss = engine.tidy(() => {
-      try {
-        const l = lossFn();
-        engine.autograd.backward(l);
+    let loss: Tensor | null = null;
+    try {
+      for (const fn of micro) {
+        const l = engine.tidy(() => {
+          const raw = fn();
+          const part = micro.length === 1 ? raw : scale(raw, 1 / micro.length);
+          engine.autograd.backward(part);
+          return part;
+        });
+        if (!loss) loss = l;
+        else {
+          addInPlace(engine, loss, l);
+          l.release();
+        }
+      }
+      engine.tidy(() => {
         if (this.opts.clipNorm !== undefined) clipGradNorm([...this.params], this.opts.clipNorm);
         this.optimizer.step(opts.lr);
-        this.optimizer.zeroGrad();
-        return l;
-      } catch (e) {
-        engine.autograd.clear();
-        throw e;
-      }
-    });
+      });
+    } catch (e) {
+      engine.autograd.clear();
+      loss?.release();
+      throw e;
+    } finally {
+      this.optimizer.zeroGrad();
+    }
     try {
       if (!read) {
         engine.flush();
         return { step, loss: null };
       }
-      return { step, loss: (await loss.read())[0]! };
+      return { step, loss: (await loss!.read())[0]! };
     } finally {
-      loss.release();
+      loss!.release();
     }
   }
 }
