@@ -6,6 +6,12 @@ import type { CheckResult } from '../src/engine/selftest/check.ts';
 import { parseKdReference } from '../src/engine/selftest/kd.ts';
 import { runSelfTest, type SelfTestReport } from '../src/engine/selftest/run.ts';
 import kdReferenceUrl from '../models/reference/kd-losses.json?url';
+import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';
+import { parseExperimentJson } from '../src/experiment/schema.ts';
+import type { RunEvent } from '../src/experiment/run/host.ts';
+import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/browser-host.ts';
+import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
+import { flatMetrics, runSweep, type SweepResults } from '../src/experiment/run/sweep.ts';
 
 export type ProbeResult =
   | { supported: true; report: AdapterReport }
@@ -30,6 +36,20 @@ function device(): Promise<AcquiredDevice> {
   });
   acquired.catch(() => (acquired = undefined));
   return acquired;
+}
+
+let studioStore: Promise<LanternStore> | undefined;
+function store(): Promise<LanternStore> {
+  studioStore ??= openStore();
+  studioStore.catch(() => (studioStore = undefined));
+  return studioStore;
+}
+
+export interface ExperimentRun {
+  /** The run record in the studio store; its artifacts (results.json, checkpoints) live under it. */
+  runId: string;
+  /** results.json of `lantern run`: one experiment's results, or a sweep's rows and aggregate. */
+  results: RunResults | SweepResults;
 }
 
 const api = {
@@ -61,6 +81,51 @@ const api = {
     const reference = parseKdReference(await response.text(), 'kd-losses.json');
     const { engine, report } = await engineFor();
     return runSelfTest(engine, { device: report, reference, ...(only ? { only } : {}), ...(onCheck ? { onCheck } : {}) });
+  },
+
+  /**
+   * Runs an experiment (or its sweep) end to end on this GPU — the same orchestrator as
+   * `lantern run` — with artifacts and a run record in the studio store. `onEvent` (a
+   * Comlink.proxy) hears progress (with the sweep's run id as second argument in a sweep).
+   * Passing the `runId` of an unfinished run resumes it from its last checkpoint.
+   * There is no cancel yet: the orchestrator has no hook to stop between training steps.
+   */
+  async runExperiment(configJson: string, onEvent?: (event: RunEvent, runId?: string) => void, opts: { runId?: string; checkpointEvery?: number } = {}): Promise<ExperimentRun> {
+    const { config, warnings } = parseExperimentJson(configJson);
+    // Events are fire-and-forget: a page that went away must not fail the run.
+    const emit = (event: RunEvent, sweepRun?: string) => void Promise.resolve(onEvent?.(event, sweepRun)).catch(() => undefined);
+    for (const w of warnings) emit({ type: 'warning', message: `${w.path}: ${w.message}` });
+    const [{ engine, report }, studio] = await Promise.all([engineFor(), store()]);
+    const now = () => new Date().toISOString();
+    let run: RunRecord;
+    if (opts.runId) {
+      const existing = await studio.getRun(opts.runId);
+      if (!existing) throw new Error(`No run "${opts.runId}" is stored in this browser`);
+      run = { ...existing, status: 'running', updatedAt: now() };
+    } else {
+      run = { id: crypto.randomUUID(), ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
+    }
+    delete run.error;
+    await studio.putRun(run);
+    const host = createBrowserHost({ engine, device: report, store: studio, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}), emit: (e) => emit(e) });
+    const artifacts = indexedDbArtifacts(studio, run.id);
+    const runOpts = opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {};
+    try {
+      let results: RunResults | SweepResults;
+      if (config.sweep) results = await runSweep(config, host, artifacts, { ...runOpts, onRunEvent: (id, e) => emit(e, id) });
+      else {
+        const single = await runExperiment(config, host, artifacts, runOpts);
+        const summary = Object.entries(flatMetrics(single)).filter((kv): kv is [string, number] => kv[1] !== null);
+        run.summary = Object.fromEntries(summary);
+        run.metrics = Object.fromEntries(single.stages.map((s) => [`${s.id}/train/loss`, s.curves.train.map((p): [number, number] => [p.step, p.loss])]));
+        results = single;
+      }
+      await studio.putRun({ ...run, status: 'done', updatedAt: now() });
+      return { runId: run.id, results };
+    } catch (e) {
+      await studio.putRun({ ...run, status: 'failed', error: (e as Error).message, updatedAt: now() }).catch(() => undefined);
+      throw e;
+    }
   },
 };
 
