@@ -1,0 +1,200 @@
+// The same experiment in the browser and headless (issue 6): the built studio's trainer worker
+// runs a tiny experiment end to end on Chromium's WebGPU (SwiftShader) — teacher labels through
+// the page's own origin, artifacts in IndexedDB — while `lantern run`'s Node host runs the same
+// config; both must give real results of the same shape, from the same data.
+//
+// The worker is driven as the studio drives it: Comlink over the built worker script (its URL
+// read from the built app's bundle), with comlink's UMD build injected into a page of the studio's
+// origin. The app itself carries no test hook.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as ComlinkModule from 'comlink';
+import { launchChromium } from '../helpers/chromium.ts';
+import { parseExperiment, type ExperimentInput } from '../../src/experiment/schema.ts';
+import { createNodeHost, fileStore } from '../../src/experiment/run/node-host.ts';
+import { runExperiment, type RunResults } from '../../src/experiment/run/pipeline.ts';
+import type { RunEvent } from '../../src/experiment/run/host.ts';
+import type { ExperimentRun, TrainerApi } from '../../workers/trainer.worker.ts';
+
+declare global {
+  // Set by comlink's UMD build inside the page.
+  var Comlink: typeof ComlinkModule;
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** examples/sweep-losses.tiny.json cut further: one divergence, fewer pairs and steps, plus a classifier (confusion matrix). */
+function tinyExperiment(): ExperimentInput {
+  const example = JSON.parse(readFileSync(join(ROOT, 'examples/sweep-losses.tiny.json'), 'utf8')) as Record<string, unknown> & { stages: Record<string, unknown>[] };
+  const { sweep: _sweep, eval: _eval, ...rest } = example;
+  const short = { steps: 3, batchSize: 2, maxSeqLen: 96, evalEvery: 0 };
+  const explainer = { ...example.stages[0]!, ...short, loss: { divergence: 'tvd', wCe: 0.5, wKd: 1 } };
+  const classifier = { id: 'classifier', task: 'classify', student: { preset: 'tiny', pooling: 'mean' }, source: 'teacher', loss: { divergence: 'fkl', temperature: 2, wCe: 0.5, wKd: 1 }, ...short };
+  return {
+    ...rest,
+    name: 'browser vs headless (e2e)',
+    dataset: { demo: { seed: 1, n: 16 }, split: { train: 0.75, val: 0, test: 0.25 } },
+    inHouseTeacher: { preset: 'tiny', ...short },
+    synthetic: { logits: 'full', maxNewTokens: 6 },
+    stages: [explainer, classifier],
+    eval: { maxNewTokens: 6, eceBins: 5 },
+  } as ExperimentInput;
+}
+
+/** Every key path of a JSON value, array items folded into "[]" (the shape of a results.json). */
+function keyPaths(value: unknown, at = ''): string[] {
+  if (Array.isArray(value)) return [...new Set(value.flatMap((v) => keyPaths(v, `${at}[]`)))];
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => [`${at}.${k}`, ...keyPaths(v, `${at}.${k}`)]);
+  return [];
+}
+
+/** The built worker's URL, as the built app's bundle names it. */
+async function workerUrl(baseURL: string): Promise<string> {
+  const html = await (await fetch(`${baseURL}/`)).text();
+  const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
+  if (!script) throw new Error('the built index.html has no script');
+  const bundleUrl = new URL(script, `${baseURL}/`);
+  const name = /trainer\.worker-[\w-]+\.js/.exec(await (await fetch(bundleUrl)).text())?.[0];
+  if (!name) throw new Error('the built app does not reference the trainer worker');
+  return new URL(name, bundleUrl).href;
+}
+
+async function studioPage(browser: Browser, baseURL: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${baseURL}/`);
+  await page.addScriptTag({ path: join(ROOT, 'node_modules/comlink/dist/umd/comlink.min.js') });
+  return { page, errors };
+}
+
+/** Runs `runExperiment` in a fresh trainer worker of the page; gives its answer (or error message) and the events it sent. */
+function runInWorker(page: Page, url: string, configJson: string) {
+  return page.evaluate(
+    async ({ url, configJson }) => {
+      const trainer = Comlink.wrap<TrainerApi>(new Worker(url, { type: 'module' }));
+      const events: RunEvent[] = [];
+      try {
+        const run: ExperimentRun = await trainer.runExperiment(configJson, Comlink.proxy((e: RunEvent) => void events.push(e)));
+        return { run, events, error: null };
+      } catch (e) {
+        return { run: null, events, error: (e as Error).message };
+      }
+    },
+    { url, configJson },
+  );
+}
+
+/** An artifact of a run as the worker stored it in IndexedDB (a checkpoint record and its chunks). */
+function storedArtifact(page: Page, runId: string, key: string): Promise<string | null> {
+  return page.evaluate(
+    async ({ id }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('lantern-studio');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const tx = db.transaction(['checkpoints', 'checkpointChunks'], 'readonly');
+      const request = <T,>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+      const meta = await request(tx.objectStore('checkpoints').get(id));
+      const chunks = (await request(tx.objectStore('checkpointChunks').getAll(IDBKeyRange.bound([id], [id, []])))) as { data: ArrayBuffer }[];
+      db.close();
+      if (!meta) return null;
+      return new Blob(chunks.map((c) => c.data)).text();
+    },
+    { id: `${runId}/${key}` },
+  );
+}
+
+const inUnit = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1;
+
+describe('experiments in the trainer worker', () => {
+  const baseURL = inject('baseURL');
+  let browser: Browser;
+  let url: string;
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium({ webgpu: true });
+    url = await workerUrl(baseURL);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('runs the same experiment as lantern run: real results of the same shape from the same data', async () => {
+    const input = tinyExperiment();
+    const config = parseExperiment(input).config;
+    const { page, errors } = await studioPage(browser, baseURL);
+
+    const headless = async (): Promise<RunResults> => {
+      const out = mkdtempSync(join(tmpdir(), 'lantern-e2e-run-'));
+      dirs.push(out);
+      const host = await createNodeHost();
+      try {
+        return await runExperiment(config, host, fileStore(out));
+      } finally {
+        await host.close();
+      }
+    };
+    const [browserSide, node] = await Promise.all([runInWorker(page, url, JSON.stringify(input)), headless()]);
+    expect(browserSide.error).toBeNull();
+    const { runId, results } = browserSide.run!;
+    const run = results as RunResults;
+
+    // The same experiment, the same shape of results.json as a headless run.
+    expect(run.format).toBe('lantern-results');
+    expect(run.experiment).toEqual(config);
+    expect(keyPaths(run).sort()).toEqual(keyPaths(node).sort());
+    // Same data pipeline: split, labels, vocabulary and seed set are computed identically.
+    expect(run.data).toEqual(node.data);
+    expect(run.device?.adapter).toBeDefined();
+    // Same training: the same seeds give the same batches and initial weights, so the loss curves
+    // agree (to float32 rounding across two WebGPU implementations).
+    const curves = (r: RunResults) => [r.teacher.curves.train, ...r.stages.map((s) => s.curves.train)];
+    curves(run).forEach((curve, i) => curve.forEach((p, j) => expect(p.loss).toBeCloseTo(curves(node)[i]![j]!.loss, 3)));
+
+    // Real training: every step of every model has a finite loss.
+    for (const curve of curves(run)) {
+      expect(curve.map((p) => p.step)).toEqual([1, 2, 3]);
+      for (const p of curve) expect(Number.isFinite(p.loss)).toBe(true);
+    }
+    const [explainer, classifier] = run.stages as [RunResults['stages'][0], RunResults['stages'][0]];
+    const test = run.data.test;
+    expect(test).toBeGreaterThan(0);
+    // Classifier: proportions in [0, 1]; the confusion matrix counts each test example once.
+    const cm = classifier.metrics as { n: number; accuracy: number; macroF1: number; ece: number; confusion: { matrix: number[][] }; perClass: { precision: number; recall: number; f1: number }[] };
+    expect(cm.n).toBe(test);
+    expect(cm.confusion.matrix.flat().reduce((a, b) => a + b, 0)).toBe(test);
+    for (const x of [cm.accuracy, cm.macroF1, cm.ece, ...cm.perClass.flatMap((c) => [c.precision, c.recall, c.f1])]) expect(inUnit(x)).toBe(true);
+    // Explainer: ROUGE, consistency and hallucination rates are proportions.
+    const em = explainer.metrics as { n: number; labelAccuracy: number; rouge: Record<string, Record<string, number>>; consistency: { rate: number }; hallucination: { mentionRate: number } };
+    expect(em.n).toBe(test);
+    for (const x of [em.labelAccuracy, em.consistency.rate, em.hallucination.mentionRate, ...Object.values(em.rouge).flatMap((r) => Object.values(r))]) expect(inUnit(x)).toBe(true);
+
+    // Progress reached the page: every phase finished, every training step was reported.
+    const done = browserSide.events.filter((e) => e.type === 'phase' && e.status === 'done').map((e) => (e as { phase: string }).phase);
+    expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'stage:explainer', 'stage:classifier']);
+    expect(browserSide.events.filter((e) => e.type === 'train' && e.model === 'classifier')).toHaveLength(3);
+
+    // The run is kept in the studio's IndexedDB: results.json and the checkpoints.
+    expect(JSON.parse((await storedArtifact(page, runId, 'results.json'))!)).toEqual(run);
+    const cfg = JSON.parse((await storedArtifact(page, runId, 'checkpoints/classifier/config.json'))!) as { architectures: string[]; vocab_size: number };
+    expect(cfg.architectures).toEqual(['ModernBertForSequenceClassification']);
+    expect(cfg.vocab_size).toBe(run.data.vocabSize);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+
+  it('refuses an invalid experiment or a file dataset with a clear message', async () => {
+    const { page } = await studioPage(browser, baseURL);
+    const invalid = await runInWorker(page, url, JSON.stringify({ ...tinyExperiment(), seed: -1 }));
+    expect(invalid.error).toMatch(/invalid experiment[\s\S]*seed/);
+    const fromFile = await runInWorker(page, url, JSON.stringify({ ...tinyExperiment(), dataset: { path: 'pairs.jsonl' } }));
+    expect(fromFile.error).toMatch(/only headless runs read/);
+    await page.close();
+  });
+});
