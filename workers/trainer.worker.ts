@@ -7,6 +7,7 @@ import { parseKdReference } from '../src/engine/selftest/kd.ts';
 import { runSelfTest, type SelfTestReport } from '../src/engine/selftest/run.ts';
 import kdReferenceUrl from '../models/reference/kd-losses.json?url';
 import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';
+import { canonicalJson } from '../src/data/hash.ts';
 import { parseExperimentJson } from '../src/experiment/schema.ts';
 import type { RunEvent } from '../src/experiment/run/host.ts';
 import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/browser-host.ts';
@@ -87,7 +88,8 @@ const api = {
    * Runs an experiment (or its sweep) end to end on this GPU — the same orchestrator as
    * `lantern run` — with artifacts and a run record in the studio store. `onEvent` (a
    * Comlink.proxy) hears progress (with the sweep's run id as second argument in a sweep).
-   * Passing the `runId` of an unfinished run resumes it from its last checkpoint.
+   * `runId` names the run (default: a new random id); the id of a stored, unfinished run resumes
+   * it — finished phases are skipped and a model in training continues from its last resume point.
    * There is no cancel yet: the orchestrator has no hook to stop between training steps.
    */
   async runExperiment(configJson: string, onEvent?: (event: RunEvent, runId?: string) => void, opts: { runId?: string; checkpointEvery?: number } = {}): Promise<ExperimentRun> {
@@ -98,12 +100,11 @@ const api = {
     const [{ engine, report }, studio] = await Promise.all([engineFor(), store()]);
     const now = () => new Date().toISOString();
     let run: RunRecord;
-    if (opts.runId) {
-      const existing = await studio.getRun(opts.runId);
-      if (!existing) throw new Error(`No run "${opts.runId}" is stored in this browser`);
-      run = { ...existing, status: 'running', updatedAt: now() };
-    } else {
-      run = { id: crypto.randomUUID(), ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
+    const existing = opts.runId ? await studio.getRun(opts.runId) : undefined;
+    if (existing && canonicalJson(existing.config) !== canonicalJson(config)) throw new Error(`Run "${existing.id}" holds a different experiment; start a new run (another id) for this one`);
+    if (existing) run = { ...existing, status: 'running', updatedAt: now() };
+    else {
+      run = { id: opts.runId ?? crypto.randomUUID(), ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
     }
     delete run.error;
     await studio.putRun(run);
