@@ -7,7 +7,7 @@
 // read from the built app's bundle), with comlink's UMD build injected into a page of the studio's
 // origin. The app itself carries no test hook.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,8 +62,9 @@ async function workerUrl(baseURL: string): Promise<string> {
   return new URL(name, bundleUrl).href;
 }
 
-async function studioPage(browser: Browser, baseURL: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
+/** A page of the studio's origin; pages of one context share its IndexedDB (browser.newPage makes a new context each time). */
+async function studioPage(opener: Browser | BrowserContext, baseURL: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await opener.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${baseURL}/`);
@@ -72,19 +73,40 @@ async function studioPage(browser: Browser, baseURL: string): Promise<{ page: Pa
 }
 
 /** Runs `runExperiment` in a fresh trainer worker of the page; gives its answer (or error message) and the events it sent. */
-function runInWorker(page: Page, url: string, configJson: string) {
+function runInWorker(page: Page, url: string, configJson: string, opts: { runId?: string; checkpointEvery?: number } = {}) {
   return page.evaluate(
-    async ({ url, configJson }) => {
+    async ({ url, configJson, opts }) => {
       const trainer = Comlink.wrap<TrainerApi>(new Worker(url, { type: 'module' }));
       const events: RunEvent[] = [];
       try {
-        const run: ExperimentRun = await trainer.runExperiment(configJson, Comlink.proxy((e: RunEvent) => void events.push(e)));
+        const run: ExperimentRun = await trainer.runExperiment(configJson, Comlink.proxy((e: RunEvent) => void events.push(e)), opts);
         return { run, events, error: null };
       } catch (e) {
         return { run: null, events, error: (e as Error).message };
       }
     },
-    { url, configJson },
+    { url, configJson, opts },
+  );
+}
+
+/** A record of the studio's IndexedDB, read in the page. */
+function storedRecord<T>(page: Page, store: string, key: string): Promise<T | undefined> {
+  return page.evaluate(
+    async ({ store, key }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('lantern-studio');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const value = await new Promise<unknown>((resolve, reject) => {
+        const req = db.transaction(store, 'readonly').objectStore(store).get(key);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      db.close();
+      return value as T | undefined;
+    },
+    { store, key },
   );
 }
 
@@ -116,6 +138,8 @@ describe('experiments in the trainer worker', () => {
   let browser: Browser;
   let url: string;
   const dirs: string[] = [];
+  /** The headless run's results: what an uninterrupted run of tinyExperiment() gives. */
+  let reference: RunResults | undefined;
   beforeAll(async () => {
     browser = await launchChromium({ webgpu: true });
     url = await workerUrl(baseURL);
@@ -141,6 +165,7 @@ describe('experiments in the trainer worker', () => {
       }
     };
     const [browserSide, node] = await Promise.all([runInWorker(page, url, JSON.stringify(input)), headless()]);
+    reference = node;
     expect(browserSide.error).toBeNull();
     const { runId, results } = browserSide.run!;
     const run = results as RunResults;
@@ -185,8 +210,55 @@ describe('experiments in the trainer worker', () => {
     const cfg = JSON.parse((await storedArtifact(page, runId, 'checkpoints/classifier/config.json'))!) as { architectures: string[]; vocab_size: number };
     expect(cfg.architectures).toEqual(['ModernBertForSequenceClassification']);
     expect(cfg.vocab_size).toBe(run.data.vocabSize);
+    expect((await storedRecord<{ status: string; summary: Record<string, number> }>(page, 'runs', runId))?.status).toBe('done');
     expect(errors).toEqual([]);
     await page.close();
+  }, 600_000);
+
+  it('resumes a run whose tab closed mid-training from its last resume point in IndexedDB', async () => {
+    const configJson = JSON.stringify(tinyExperiment());
+    const runId = `resume-${Date.now()}`;
+    const context = await browser.newContext();
+    const first = await studioPage(context, baseURL);
+    type Log = { events: RunEvent[] };
+    await first.page.evaluate(
+      ({ url, configJson, runId }) => {
+        const trainer = Comlink.wrap<TrainerApi>(new Worker(url, { type: 'module' }));
+        const log = window as unknown as Log;
+        log.events = [];
+        void trainer.runExperiment(configJson, Comlink.proxy((e: RunEvent) => void log.events.push(e)), { runId, checkpointEvery: 1 }).catch(() => undefined);
+      },
+      { url, configJson, runId },
+    );
+    // The tab goes away in the middle of the explainer's training, and its worker with it.
+    await first.page.waitForFunction(() => (window as unknown as Log).events.some((e) => e.type === 'train' && e.model === 'explainer' && e.step === 2), null, { polling: 50, timeout: 300_000 });
+    await first.page.close();
+
+    const { page, errors } = await studioPage(context, baseURL);
+    expect((await storedRecord<{ status: string }>(page, 'runs', runId))?.status).toBe('running');
+    const second = await runInWorker(page, url, configJson, { runId, checkpointEvery: 1 });
+    expect(second.error).toBeNull();
+    const skipped = second.events.filter((e) => e.type === 'phase' && e.status === 'skip').map((e) => (e as { phase: string }).phase);
+    expect(skipped).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher']);
+    const resume = second.events.find((e) => e.type === 'resume') as Extract<RunEvent, { type: 'resume' }>;
+    expect(resume.model).toBe('explainer');
+    // Step 1's resume point was stored before step 2 ran; step 2's may have been too.
+    expect([1, 2]).toContain(resume.step);
+    expect(second.events.filter((e) => e.type === 'train' && e.model === 'explainer').map((e) => (e as { step: number }).step)).toEqual([1, 2, 3].slice(resume.step));
+
+    const resumed = second.run!.results as RunResults;
+    expect(second.run!.runId).toBe(runId);
+    expect(resumed.stages[0]!.resumedFrom).toBe(resume.step);
+    // Weights, optimizer moments and batch order came back from IndexedDB: the uninterrupted run's losses.
+    expect(reference).toBeDefined();
+    const curves = (r: RunResults) => r.stages.map((s) => s.curves.train);
+    curves(resumed).forEach((curve, i) => {
+      expect(curve.map((p) => p.step)).toEqual([1, 2, 3]);
+      curve.forEach((p, j) => expect(p.loss).toBeCloseTo(curves(reference!)[i]![j]!.loss, 3));
+    });
+    expect((await storedRecord<{ status: string }>(page, 'runs', runId))?.status).toBe('done');
+    expect(errors).toEqual([]);
+    await context.close();
   }, 600_000);
 
   it('refuses an invalid experiment or a file dataset with a clear message', async () => {
