@@ -16,6 +16,7 @@ import { launchChromium } from '../helpers/chromium.ts';
 import { parseExperiment, type ExperimentInput } from '../../src/experiment/schema.ts';
 import { createNodeHost, fileStore } from '../../src/experiment/run/node-host.ts';
 import { runExperiment, type RunResults } from '../../src/experiment/run/pipeline.ts';
+import { flatMetrics, type SweepResults } from '../../src/experiment/run/sweep.ts';
 import type { RunEvent } from '../../src/experiment/run/host.ts';
 import type { ExperimentRun, TrainerApi } from '../../workers/trainer.worker.ts';
 
@@ -259,6 +260,27 @@ describe('experiments in the trainer worker', () => {
     expect((await storedRecord<{ status: string }>(page, 'runs', runId))?.status).toBe('done');
     expect(errors).toEqual([]);
     await context.close();
+  }, 600_000);
+
+  it('runs a sweep (one divergence) into comparable rows with the headless run\'s metric keys', async () => {
+    const input = { ...tinyExperiment(), sweep: { params: [{ path: 'stages.0.loss.divergence', values: ['tvd'] }] } };
+    const { page, errors } = await studioPage(browser, baseURL);
+    const { run, error } = await runInWorker(page, url, JSON.stringify(input));
+    expect(error).toBeNull();
+    const sweep = run!.results as SweepResults;
+    expect(sweep.format).toBe('lantern-sweep-results');
+    expect(sweep.rows.map((r) => [r.status, r.assignments])).toEqual([['done', { 'stages.0.loss.divergence': 'tvd' }]]);
+    expect(reference).toBeDefined();
+    const headless = flatMetrics(reference!);
+    expect(sweep.metricKeys).toEqual(Object.keys(headless).sort());
+    const row = sweep.rows[0]!.metrics;
+    // The sweep's one run is the experiment above: the same final losses.
+    for (const key of sweep.metricKeys.filter((k) => k.endsWith('.finalLoss'))) expect(row[key]).toBeCloseTo(headless[key]!, 3);
+    for (const key of ['classifier.accuracy', 'classifier.macroF1', 'explainer.rougeL', 'teacher.rougeL']) expect(inUnit(row[key])).toBe(true);
+    expect(sweep.aggregate.map((g) => g.metrics['classifier.accuracy']!.n)).toEqual([1]);
+    expect(JSON.parse((await storedArtifact(page, run!.runId, 'results.json'))!)).toEqual(sweep);
+    expect(errors).toEqual([]);
+    await page.close();
   }, 600_000);
 
   it('refuses an invalid experiment or a file dataset with a clear message', async () => {
