@@ -8,7 +8,7 @@ import { runSelfTest, type SelfTestReport } from '../src/engine/selftest/run.ts'
 import kdReferenceUrl from '../models/reference/kd-losses.json?url';
 import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';
 import { canonicalJson } from '../src/data/hash.ts';
-import { parseExperimentJson } from '../src/experiment/schema.ts';
+import { parseExperimentJson, type ExperimentConfig, type ExperimentIssue } from '../src/experiment/schema.ts';
 import type { RunEvent } from '../src/experiment/run/host.ts';
 import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/browser-host.ts';
 import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
@@ -40,6 +40,7 @@ function device(): Promise<AcquiredDevice> {
 }
 
 let studioStore: Promise<LanternStore> | undefined;
+let activeRun: string | null = null;
 function store(): Promise<LanternStore> {
   studioStore ??= openStore();
   studioStore.catch(() => (studioStore = undefined));
@@ -51,6 +52,43 @@ export interface ExperimentRun {
   runId: string;
   /** results.json of `lantern run`: one experiment's results, or a sweep's rows and aggregate. */
   results: RunResults | SweepResults;
+}
+
+/** One run (or sweep) with a run record: running → done | failed (a closed tab leaves it running, resumable). */
+async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[], runId: string, onEvent: ((event: RunEvent, runId?: string) => void) | undefined, checkpointEvery: number | undefined): Promise<ExperimentRun> {
+  // Events are fire-and-forget: a page that went away must not fail the run.
+  const emit = (event: RunEvent, sweepRun?: string) => void Promise.resolve(onEvent?.(event, sweepRun)).catch(() => undefined);
+  for (const w of warnings) emit({ type: 'warning', message: `${w.path}: ${w.message}` });
+  const [{ engine, report }, studio] = await Promise.all([engineFor(), store()]);
+  const now = () => new Date().toISOString();
+  let run: RunRecord;
+  const existing = await studio.getRun(runId);
+  if (existing && canonicalJson(existing.config) !== canonicalJson(config)) throw new Error(`Run "${existing.id}" holds a different experiment; start a new run (another id) for this one`);
+  if (existing) run = { ...existing, status: 'running', updatedAt: now() };
+  else {
+    run = { id: runId, ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
+  }
+  delete run.error;
+  await studio.putRun(run);
+  const host = createBrowserHost({ engine, device: report, store: studio, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}), emit: (e) => emit(e) });
+  const artifacts = indexedDbArtifacts(studio, run.id);
+  const runOpts = checkpointEvery ? { checkpointEvery } : {};
+  try {
+    let results: RunResults | SweepResults;
+    if (config.sweep) results = await runSweep(config, host, artifacts, { ...runOpts, onRunEvent: (id, e) => emit(e, id) });
+    else {
+      const single = await runExperiment(config, host, artifacts, runOpts);
+      const summary = Object.entries(flatMetrics(single)).filter((kv): kv is [string, number] => kv[1] !== null);
+      run.summary = Object.fromEntries(summary);
+      run.metrics = Object.fromEntries(single.stages.map((s) => [`${s.id}/train/loss`, s.curves.train.map((p): [number, number] => [p.step, p.loss])]));
+      results = single;
+    }
+    await studio.putRun({ ...run, status: 'done', updatedAt: now() });
+    return { runId: run.id, results };
+  } catch (e) {
+    await studio.putRun({ ...run, status: 'failed', error: (e as Error).message, updatedAt: now() }).catch(() => undefined);
+    throw e;
+  }
 }
 
 const api = {
@@ -93,42 +131,19 @@ const api = {
    * There is no cancel yet: the orchestrator has no hook to stop between training steps.
    */
   async runExperiment(configJson: string, onEvent?: (event: RunEvent, runId?: string) => void, opts: { runId?: string; checkpointEvery?: number } = {}): Promise<ExperimentRun> {
+    // One run at a time: two would share the device and each other's GPU memory.
+    if (activeRun) throw new Error(`An experiment is already running in this tab (run ${activeRun}); wait for it to finish before starting another`);
     const { config, warnings } = parseExperimentJson(configJson);
-    // Events are fire-and-forget: a page that went away must not fail the run.
-    const emit = (event: RunEvent, sweepRun?: string) => void Promise.resolve(onEvent?.(event, sweepRun)).catch(() => undefined);
-    for (const w of warnings) emit({ type: 'warning', message: `${w.path}: ${w.message}` });
-    const [{ engine, report }, studio] = await Promise.all([engineFor(), store()]);
-    const now = () => new Date().toISOString();
-    let run: RunRecord;
-    const existing = opts.runId ? await studio.getRun(opts.runId) : undefined;
-    if (existing && canonicalJson(existing.config) !== canonicalJson(config)) throw new Error(`Run "${existing.id}" holds a different experiment; start a new run (another id) for this one`);
-    if (existing) run = { ...existing, status: 'running', updatedAt: now() };
-    else {
-      run = { id: opts.runId ?? crypto.randomUUID(), ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
-    }
-    delete run.error;
-    await studio.putRun(run);
-    const host = createBrowserHost({ engine, device: report, store: studio, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}), emit: (e) => emit(e) });
-    const artifacts = indexedDbArtifacts(studio, run.id);
-    const runOpts = opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {};
+    const runId = opts.runId ?? crypto.randomUUID();
+    activeRun = runId;
     try {
-      let results: RunResults | SweepResults;
-      if (config.sweep) results = await runSweep(config, host, artifacts, { ...runOpts, onRunEvent: (id, e) => emit(e, id) });
-      else {
-        const single = await runExperiment(config, host, artifacts, runOpts);
-        const summary = Object.entries(flatMetrics(single)).filter((kv): kv is [string, number] => kv[1] !== null);
-        run.summary = Object.fromEntries(summary);
-        run.metrics = Object.fromEntries(single.stages.map((s) => [`${s.id}/train/loss`, s.curves.train.map((p): [number, number] => [p.step, p.loss])]));
-        results = single;
-      }
-      await studio.putRun({ ...run, status: 'done', updatedAt: now() });
-      return { runId: run.id, results };
-    } catch (e) {
-      await studio.putRun({ ...run, status: 'failed', error: (e as Error).message, updatedAt: now() }).catch(() => undefined);
-      throw e;
+      return await executeRun(config, warnings, runId, onEvent, opts.checkpointEvery);
+    } finally {
+      activeRun = null;
     }
   },
 };
+
 
 export type TrainerApi = typeof api;
 Comlink.expose(api);

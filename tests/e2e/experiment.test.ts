@@ -283,12 +283,25 @@ describe('experiments in the trainer worker', () => {
     await page.close();
   }, 600_000);
 
-  it('refuses an invalid experiment or a file dataset with a clear message', async () => {
+  it('refuses an invalid experiment, a file dataset or a second run at once with a clear message', async () => {
     const { page } = await studioPage(browser, baseURL);
     const invalid = await runInWorker(page, url, JSON.stringify({ ...tinyExperiment(), seed: -1 }));
     expect(invalid.error).toMatch(/invalid experiment[\s\S]*seed/);
     const fromFile = await runInWorker(page, url, JSON.stringify({ ...tinyExperiment(), dataset: { path: 'pairs.jsonl' } }));
     expect(fromFile.error).toMatch(/only headless runs read/);
+    // One run at a time per worker: a second start while one runs is refused, the first goes on.
+    const busy = await page.evaluate(async ({ url, configJson }) => {
+      const trainer = Comlink.wrap<TrainerApi>(new Worker(url, { type: 'module' }));
+      const first = trainer.runExperiment(configJson);
+      first.catch(() => undefined);
+      try {
+        await trainer.runExperiment(configJson);
+        return null;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    }, { url, configJson: JSON.stringify(tinyExperiment()) });
+    expect(busy).toMatch(/already running in this tab/);
     await page.close();
   });
 });
