@@ -121,6 +121,15 @@ export interface TrainJob {
 
 const RESUME = 'resume';
 
+interface ResumeState {
+  step: number;
+  /** The folder holding this point's params.safetensors and optimizer.safetensors. */
+  dir: string;
+  train: CurvePoint[];
+  val: CurvePoint[];
+  seconds: number;
+}
+
 /** Trains `job.model` in place, resuming from the job's last resume point when there is one. */
 export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> {
   const { engine } = host;
@@ -135,13 +144,18 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
   let val: CurvePoint[] = [];
   let elapsed = 0;
   let resumedFrom = 0;
+  let resumeDir: string | undefined;
 
   try {
     const saved = await store.read(`${RESUME}/state.json`);
     if (saved) {
-      const state = JSON.parse(new TextDecoder().decode(saved)) as { step: number; train: CurvePoint[]; val: CurvePoint[]; seconds: number };
-      const weights = readSafetensors((await store.read(`${RESUME}/params.safetensors`))!).tensors;
-      const moments = readSafetensors((await store.read(`${RESUME}/optimizer.safetensors`))!).tensors;
+      const state = JSON.parse(new TextDecoder().decode(saved)) as ResumeState;
+      const params = await store.read(`${state.dir}/params.safetensors`);
+      const optimizerState = await store.read(`${state.dir}/optimizer.safetensors`);
+      if (!params || !optimizerState) throw new RunError(`the resume point of ${job.name} is incomplete (${state.dir}); delete ${RESUME} to start over`);
+      const weights = readSafetensors(params).tensors;
+      const moments = readSafetensors(optimizerState).tensors;
+      resumeDir = state.dir;
       engine.flush();
       for (const { name, tensor } of model.parameters()) {
         const t = weights.get(name);
@@ -166,10 +180,15 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
         moments.set(`${named[i]!.name}.m`, { shape: [...m[i]!.shape], data: (await m[i]!.read()) as Float32Array });
         moments.set(`${named[i]!.name}.v`, { shape: [...v[i]!.shape], data: (await v[i]!.read()) as Float32Array });
       }
-      await store.write(`${RESUME}/params.safetensors`, writeSafetensors(weights));
-      await store.write(`${RESUME}/optimizer.safetensors`, writeSafetensors(moments));
-      // Written last: a resume point counts only once its tensors are on disk.
-      await store.write(`${RESUME}/state.json`, JSON.stringify({ step: trainer.steps, train: curve, val, seconds: elapsed }));
+      // Each resume point has its own folder and state.json, written last, names it: a crash while
+      // writing leaves the previous point whole (weights, moments and step always agree).
+      const dir = `${RESUME}/step-${trainer.steps}`;
+      await store.write(`${dir}/params.safetensors`, writeSafetensors(weights));
+      await store.write(`${dir}/optimizer.safetensors`, writeSafetensors(moments));
+      const state: ResumeState = { step: trainer.steps, dir, train: curve, val, seconds: elapsed };
+      await store.write(`${RESUME}/state.json`, JSON.stringify(state));
+      if (resumeDir && resumeDir !== dir) await store.remove(resumeDir);
+      resumeDir = dir;
     };
 
     const validate = async () => {
