@@ -9,7 +9,7 @@ import kdReferenceUrl from '../models/reference/kd-losses.json?url';
 import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';
 import { canonicalJson } from '../src/data/hash.ts';
 import { parseExperimentJson, type ExperimentConfig, type ExperimentIssue } from '../src/experiment/schema.ts';
-import type { RunEvent } from '../src/experiment/run/host.ts';
+import { RunCancelled, type RunEvent } from '../src/experiment/run/host.ts';
 import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/browser-host.ts';
 import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
 import { flatMetrics, runSweep, type SweepResults } from '../src/experiment/run/sweep.ts';
@@ -41,6 +41,7 @@ function device(): Promise<AcquiredDevice> {
 
 let studioStore: Promise<LanternStore> | undefined;
 let activeRun: string | null = null;
+let stopController: AbortController | null = null;
 function store(): Promise<LanternStore> {
   studioStore ??= openStore();
   studioStore.catch(() => (studioStore = undefined));
@@ -55,7 +56,7 @@ export interface ExperimentRun {
 }
 
 /** One run (or sweep) with a run record: running → done | failed (a closed tab leaves it running, resumable). */
-async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[], runId: string, onEvent: ((event: RunEvent, runId?: string) => void) | undefined, checkpointEvery: number | undefined): Promise<ExperimentRun> {
+async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[], runId: string, onEvent: ((event: RunEvent, runId?: string) => void) | undefined, checkpointEvery: number | undefined, signal: AbortSignal): Promise<ExperimentRun> {
   // Events are fire-and-forget: a page that went away must not fail the run.
   const emit = (event: RunEvent, sweepRun?: string) => void Promise.resolve(onEvent?.(event, sweepRun)).catch(() => undefined);
   for (const w of warnings) emit({ type: 'warning', message: `${w.path}: ${w.message}` });
@@ -72,7 +73,7 @@ async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[],
   await studio.putRun(run);
   const host = createBrowserHost({ engine, device: report, store: studio, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}), emit: (e) => emit(e) });
   const artifacts = indexedDbArtifacts(studio, run.id);
-  const runOpts = checkpointEvery ? { checkpointEvery } : {};
+  const runOpts = { signal, ...(checkpointEvery ? { checkpointEvery } : {}) };
   try {
     let results: RunResults | SweepResults;
     if (config.sweep) results = await runSweep(config, host, artifacts, { ...runOpts, onRunEvent: (id, e) => emit(e, id) });
@@ -86,7 +87,8 @@ async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[],
     await studio.putRun({ ...run, status: 'done', updatedAt: now() });
     return { runId: run.id, results };
   } catch (e) {
-    await studio.putRun({ ...run, status: 'failed', error: (e as Error).message, updatedAt: now() }).catch(() => undefined);
+    const status = e instanceof RunCancelled ? 'stopped' : 'failed';
+    await studio.putRun({ ...run, status, error: (e as Error).message, updatedAt: now() }).catch(() => undefined);
     throw e;
   }
 }
@@ -128,7 +130,7 @@ const api = {
    * Comlink.proxy) hears progress (with the sweep's run id as second argument in a sweep).
    * `runId` names the run (default: a new random id); the id of a stored, unfinished run resumes
    * it — finished phases are skipped and a model in training continues from its last resume point.
-   * There is no cancel yet: the orchestrator has no hook to stop between training steps.
+   * `stop()` ends it between training steps with a resume point saved (status 'stopped').
    */
   async runExperiment(configJson: string, onEvent?: (event: RunEvent, runId?: string) => void, opts: { runId?: string; checkpointEvery?: number } = {}): Promise<ExperimentRun> {
     // One run at a time: two would share the device and each other's GPU memory.
@@ -136,11 +138,20 @@ const api = {
     const { config, warnings } = parseExperimentJson(configJson);
     const runId = opts.runId ?? crypto.randomUUID();
     activeRun = runId;
+    stopController = new AbortController();
     try {
-      return await executeRun(config, warnings, runId, onEvent, opts.checkpointEvery);
+      return await executeRun(config, warnings, runId, onEvent, opts.checkpointEvery, stopController.signal);
     } finally {
       activeRun = null;
+      stopController = null;
     }
+  },
+
+  /** Stops the running experiment after its current training step; false when none runs. */
+  stop(): boolean {
+    if (!stopController) return false;
+    stopController.abort();
+    return true;
   },
 };
 

@@ -283,6 +283,41 @@ describe('experiments in the trainer worker', () => {
     await page.close();
   }, 600_000);
 
+  it('stops a running experiment between training steps and records it as stopped', async () => {
+    const runId = `stop-${Date.now()}`;
+    const { page, errors } = await studioPage(browser, baseURL);
+    const outcome = await page.evaluate(
+      async ({ url, configJson, runId }) => {
+        const trainer = Comlink.wrap<TrainerApi>(new Worker(url, { type: 'module' }));
+        let stopAnswer: Promise<boolean> | undefined;
+        const steps: string[] = [];
+        try {
+          await trainer.runExperiment(
+            configJson,
+            Comlink.proxy((e: RunEvent) => {
+              if (e.type !== 'train') return;
+              steps.push(`${e.model}:${e.step}`);
+              if (e.model === 'teacher' && e.step === 1) stopAnswer ??= trainer.stop();
+            }),
+            { runId },
+          );
+          return { error: null, stopped: await stopAnswer, steps };
+        } catch (e) {
+          return { error: (e as Error).message, stopped: await stopAnswer, steps };
+        }
+      },
+      { url, configJson: JSON.stringify(tinyExperiment()), runId },
+    );
+    expect(outcome.stopped).toBe(true);
+    expect(outcome.error).toMatch(/stopped by the user at step \d of teacher/);
+    // It stopped inside the in-house teacher's training: no stage trained.
+    expect(outcome.steps.every((s) => s.startsWith('teacher:'))).toBe(true);
+    const record = await storedRecord<{ status: string; error: string }>(page, 'runs', runId);
+    expect(record?.status).toBe('stopped');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+
   it('refuses an invalid experiment, a file dataset or a second run at once with a clear message', async () => {
     const { page } = await studioPage(browser, baseURL);
     const invalid = await runInWorker(page, url, JSON.stringify({ ...tinyExperiment(), seed: -1 }));

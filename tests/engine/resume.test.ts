@@ -10,7 +10,7 @@ import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
 import { reshape } from '../../src/engine/ops/elementwise.ts';
 import { newDecoder, train, type TrainJob } from '../../src/experiment/run/train.ts';
 import { fileStore } from '../../src/experiment/run/node-host.ts';
-import type { ArtifactStore, RunHost } from '../../src/experiment/run/host.ts';
+import { RunCancelled, type ArtifactStore, type RunHost } from '../../src/experiment/run/host.ts';
 
 const VOCAB = 24;
 const T = 6;
@@ -85,5 +85,25 @@ describe('resume points', () => {
     expect(resumed.train.map((p) => p.loss.toFixed(5))).toEqual(uninterrupted.train.map((p) => p.loss.toFixed(5)));
     const got = await finalWeights(resumedJob);
     expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-5);
+  });
+
+  it('stops between steps when asked, saving a resume point there, and resumes to the same end', async () => {
+    const reference = job(fileStore(mkdtempSync(join(tmpdir(), 'lantern-stop-ref-'))));
+    const uninterrupted = await train(host(), reference);
+
+    const files = fileStore(mkdtempSync(join(tmpdir(), 'lantern-stop-')));
+    const stop = new AbortController();
+    const stopping = job(files, { checkpointEvery: 100 });
+    const stepLoss = stopping.loss;
+    let steps = 0;
+    stopping.loss = (indices) => {
+      if (++steps === 3) stop.abort(); // the user presses Stop during step 3
+      return stepLoss(indices);
+    };
+    await expect(train(host(), { ...stopping, signal: stop.signal })).rejects.toThrow(RunCancelled);
+
+    const resumed = await train(host(), job(files, { checkpointEvery: 100 }));
+    expect(resumed.resumedFrom).toBe(3);
+    expect(resumed.train.map((p) => p.loss.toFixed(5))).toEqual(uninterrupted.train.map((p) => p.loss.toFixed(5)));
   });
 });

@@ -50,3 +50,11 @@ export interface RunHost {
 export class RunError extends Error {
   override name = 'RunError';
 }
+
+/** The user stopped the run; it resumes from where it stopped when started again with the same run. */
+export class RunCancelled extends RunError {
+  override name = 'RunCancelled';
+  constructor(where: string) {
+    super(`stopped by the user ${where}; start the same run again to resume from there`);
+  }
+}

@@ -19,7 +19,7 @@ import { canonicalJson, sha256Hex } from '../../data/hash.ts';
 import { deriveSeed } from '../../data/rng.ts';
 import type { ClassifyStageConfig, ExperimentConfig, ExplainStageConfig, StageConfig } from '../schema.ts';
 import { TaskCodec, vocabularyTexts } from '../task.ts';
-import { RunError, type ArtifactStore, type RunHost } from './host.ts';
+import { RunCancelled, RunError, type ArtifactStore, type RunHost } from './host.ts';
 import { STREAMS, loadExamples, reviewsById, selectSeedSet, splitExamples, testReferences, type Answer, type DataSplit, type SeedSet } from './data.ts';
 import { downsample, dropResumePoint, newDecoder, newEncoder, restoreCheckpoint, storeCheckpoint, train, type TrainResult } from './train.ts';
 import { answer, labelLogits, promptBudget, responseTopK, type DecodedAnswer } from './decode.ts';
@@ -35,6 +35,8 @@ export interface RunOptions {
   checkpointEvery?: number;
   /** Tests only: fail after `step` steps of model `model` ('teacher' or a stage id), as a crash would. */
   failAfter?: { model: string; step: number };
+  /** Stops the run between phases and between training steps (a resume point is saved first). */
+  signal?: AbortSignal;
 }
 
 interface SyntheticAnswer extends DecodedAnswer {
@@ -119,6 +121,7 @@ export async function runExperiment(config: ExperimentConfig, host: RunHost, sto
       await saveState();
       return existing;
     }
+    if (opts.signal?.aborted) throw new RunCancelled(`before ${name}`);
     host.emit({ type: 'phase', phase: name, status: 'start' });
     const t0 = host.now();
     const result = await work();
@@ -183,6 +186,7 @@ export async function runExperiment(config: ExperimentConfig, host: RunHost, sto
           store: teacherResume,
           checkpointEvery: checkpointEvery(tcfg),
           ...(opts.failAfter?.model === 'teacher' ? { failAfterStep: opts.failAfter.step } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
         });
         await storeCheckpoint(shared, 'checkpoints/teacher', model, { lantern_model: 'in-house-teacher' });
         await dropResumePoint(teacherResume);
@@ -240,7 +244,7 @@ export async function runExperiment(config: ExperimentConfig, host: RunHost, sto
     const stages: StageResult[] = [];
     for (const [i, stage] of config.stages.entries()) {
       const result = await phase(`stage:${stage.id}`, () => readJson<StageResult>(store, `stages/${stage.id}.json`), async () => {
-        const ctx: StageContext = { host, engine, config, codec, pool, split, byId, refs, valRefs, synthetic, stageModel, store, index: i, checkpointEvery: checkpointEvery(stage), ...(opts.failAfter?.model === stage.id ? { failAfterStep: opts.failAfter.step } : {}) };
+        const ctx: StageContext = { host, engine, config, codec, pool, split, byId, refs, valRefs, synthetic, stageModel, store, index: i, checkpointEvery: checkpointEvery(stage), ...(opts.failAfter?.model === stage.id ? { failAfterStep: opts.failAfter.step } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
         const r = stage.task === 'explain' ? await runExplainStage(ctx, stage) : await runClassifyStage(ctx, stage);
         await writeJson(store, `stages/${stage.id}.json`, r);
         return r;
@@ -312,6 +316,7 @@ interface StageContext {
   index: number;
   checkpointEvery: number;
   failAfterStep?: number;
+  signal?: AbortSignal;
 }
 
 const lossSpec = (l: StageConfig['loss']): KdLossSpec => ({ divergence: l.divergence, ...(l.param !== undefined ? { param: l.param } : {}), temperature: l.temperature, scaleByT2: l.scaleByT2, wCe: l.wCe, wKd: l.wKd });
@@ -332,6 +337,7 @@ async function trainStage<M extends AnyModel>(ctx: StageContext, stage: StageCon
       store: stageStore,
       checkpointEvery: ctx.checkpointEvery,
       ...(ctx.failAfterStep !== undefined ? { failAfterStep: ctx.failAfterStep } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     await storeCheckpoint(store, `checkpoints/${stage.id}`, model, { lantern_stage: stage.id, lantern_task: stage.task });
     await dropResumePoint(stageStore);

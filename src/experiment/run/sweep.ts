@@ -3,7 +3,7 @@
 // Results are rows with the same metric keys, plus per group (the runs that differ only by seed)
 // the mean, standard deviation and 95% confidence interval (Student's t) of every metric.
 import { expandSweep, type ExperimentConfig } from '../schema.ts';
-import type { ArtifactStore, RunEvent, RunHost } from './host.ts';
+import { RunCancelled, type ArtifactStore, type RunEvent, type RunHost } from './host.ts';
 import { runExperiment, sharedKey, type RunOptions, type RunResults } from './pipeline.ts';
 
 export const SWEEP_RESULTS_FORMAT = 'lantern-sweep-results';
@@ -121,6 +121,7 @@ export async function runSweep(config: ExperimentConfig, host: RunHost, store: A
       const results = await runExperiment(run.config, runHost, store.scoped(`runs/${run.id}`), { ...opts, shared });
       rows.push({ id: run.id, group: run.group, assignments: run.assignments, seed: run.seed, status: 'done', metrics: flatMetrics(results) });
     } catch (e) {
+      if (e instanceof RunCancelled) throw e; // a stop ends the sweep; running it again resumes
       rows.push({ id: run.id, group: run.group, assignments: run.assignments, seed: run.seed, status: 'failed', error: (e as Error).message, metrics: {} });
       runHost.emit({ type: 'warning', message: `run ${run.id} failed: ${(e as Error).message}` });
     }

@@ -20,7 +20,7 @@ import { FIT_LABELS } from '../../data/schema.ts';
 import { SPECIAL_IDS } from '../../data/vocab.ts';
 import { createRng, deriveSeed } from '../../data/rng.ts';
 import type { ExperimentConfig } from '../schema.ts';
-import { RunError, type ArtifactStore, type RunHost } from './host.ts';
+import { RunCancelled, RunError, type ArtifactStore, type RunHost } from './host.ts';
 
 type Training = Pick<ExperimentConfig['inHouseTeacher'], 'optimizer' | 'schedule' | 'steps' | 'batchSize' | 'evalEvery'>;
 type LoraConfig = ExperimentConfig['inHouseTeacher']['lora'];
@@ -117,6 +117,8 @@ export interface TrainJob {
   checkpointEvery: number;
   /** Tests only: throw after this many steps, as a crash would. */
   failAfterStep?: number;
+  /** Stops training after the current step, with a resume point saved there. */
+  signal?: AbortSignal;
 }
 
 const RESUME = 'resume';
@@ -218,6 +220,10 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
       host.emit({ type: 'train', model: job.name, step: trainer.steps, steps: training.steps, loss, lr, etaSeconds: eta });
       if (training.evalEvery > 0 && trainer.steps % training.evalEvery === 0 && !last) await validate();
       if (checkpointDue) await saveResumePoint();
+      if (job.signal?.aborted && !last) {
+        if (!checkpointDue) await saveResumePoint();
+        throw new RunCancelled(`at step ${trainer.steps} of ${job.name}`);
+      }
       if (job.failAfterStep !== undefined && trainer.steps >= job.failAfterStep) throw new RunError(`injected failure after step ${trainer.steps} of ${job.name}`);
     }
     await validate();
