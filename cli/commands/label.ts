@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { Pair } from '../../src/data/schema.ts';
-import { readNdjson } from '../../src/experiment/run/teacher-client.ts';
+import { errorMessage, readNdjson } from '../../src/experiment/run/teacher-client.ts';
 import { TEACHER_PROVIDERS, teacherOptionsFromEnv, type TeacherProvider } from '../../server/teacher/config.ts';
 
 const USAGE = `Usage: lantern label --in pairs.jsonl --out labels.jsonl [--server URL] [--provider offline|openai] [--token TOKEN]
@@ -115,14 +115,7 @@ export const command: CliCommand = {
         const chunk = pairs.slice(start, start + chunkSize);
         const res = await fetch(`${baseUrl}/api/teacher/label`, { method: 'POST', headers, body: JSON.stringify({ pairs: chunk, ...(provider ? { provider } : {}) }) });
         if (!res.ok || !res.body) {
-          const text = await res.text();
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { error?: string }).error ?? text;
-          } catch {
-            /* not JSON: show it as it is */
-          }
-          throw new Error(`the server answered HTTP ${res.status}: ${message}`);
+          throw new Error(`the server answered HTTP ${res.status}: ${await errorMessage(res)}`);
         }
         // Results arrive in any order; they are written in input order as soon as they can be.
         const pending = new Map<number, unknown>();

@@ -9,6 +9,16 @@ interface Line {
   [key: string]: unknown;
 }
 
+/** The API's `{error}` message of a failed response, or its body as it is when not JSON. */
+export async function errorMessage(res: Response): Promise<string> {
+  const text = await res.text();
+  try {
+    return (JSON.parse(text) as { error?: string }).error ?? text;
+  } catch {
+    return text;
+  }
+}
+
 /** Parses a streamed NDJSON body line by line as it arrives. */
 export async function* readNdjson<T = Line>(body: ReadableStream<Uint8Array>): AsyncGenerator<T> {
   const decoder = new TextDecoder();
@@ -47,14 +57,7 @@ export function httpTeacher(baseUrl: string, opts: { token?: string; fetch?: typ
           throw new RunError(`cannot reach the teacher API at ${root || 'this origin'}: ${(e as Error).message}`);
         }
         if (!res.ok || !res.body) {
-          const text = await res.text();
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { error?: string }).error ?? text;
-          } catch {
-            /* not JSON: show it as it is */
-          }
-          throw new RunError(`the teacher API answered HTTP ${res.status}: ${message}`);
+          throw new RunError(`the teacher API answered HTTP ${res.status}: ${await errorMessage(res)}`);
         }
         const got = new Array<TeacherLabel | undefined>(chunk.length);
         let summary = false;
