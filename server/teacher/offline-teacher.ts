@@ -24,7 +24,6 @@ import {
   findYearsRequired,
   highestDegree,
   occupationOfTitle,
-  OCCUPATIONS,
   type EducationLevel,
 } from '../../src/data/lexicon.ts';
 import { mulberry32 } from '../../src/data/rng.ts';
@@ -168,25 +167,6 @@ function extractRequirements(input: TeacherInput): Facts {
   return { requirements, asks };
 }
 
-// Degree names the occupations table writes on profiles ("BBA") that the degree patterns may not know.
-const DEGREE_NAME_LEVELS = new Map(OCCUPATIONS.flatMap((o) => o.degrees.flatMap((d) => d.names.map((n) => [n.toLowerCase(), d.level] as const))));
-
-function degreeLevel(degree: string): EducationLevel {
-  const found = highestDegree(degree);
-  return found !== 'none' ? found : (DEGREE_NAME_LEVELS.get(degree.trim().toLowerCase()) ?? 'none');
-}
-
-// Titles repeat across a dataset and the lookup compiles patterns: remember the answers (bounded).
-const occupationByTitle = new Map<string, ReturnType<typeof occupationOfTitle>>();
-function occupationOf(title: string): ReturnType<typeof occupationOfTitle> {
-  let found = occupationByTitle.get(title);
-  if (found === undefined) {
-    if (occupationByTitle.size >= 10_000) occupationByTitle.clear();
-    found = occupationOfTitle(title);
-    occupationByTitle.set(title, found);
-  }
-  return found;
-}
 
 interface Profile {
   qualifications: Qualification[];
@@ -223,16 +203,16 @@ function extractQualifications(input: TeacherInput): Profile {
   let degree: EducationLevel = 'none';
   let degreeText = '';
   for (const e of profile.education) {
-    const level = degreeLevel(e.degree);
+    const level = highestDegree(e.degree);
     if (educationRank(level) > educationRank(degree)) {
       degree = level;
       degreeText = [e.degree, e.field].filter(Boolean).join(' in ');
     }
   }
 
-  const jobOccupation = occupationOf(job.title);
+  const jobOccupation = occupationOfTitle(job.title);
   const totalYears = profile.experience.reduce((sum, e) => sum + e.years, 0);
-  const relevant = profile.experience.filter((e) => !jobOccupation || occupationOf(e.title) === jobOccupation);
+  const relevant = profile.experience.filter((e) => !jobOccupation || occupationOfTitle(e.title) === jobOccupation);
   const relevantYears = relevant.reduce((sum, e) => sum + e.years, 0);
 
   const qualifications: Qualification[] = [];

@@ -259,7 +259,7 @@ const DEGREE_PATTERNS: readonly DegreePattern[] = [
   },
   {
     level: 'bachelor',
-    variants: ["bachelor's", 'bachelors', "bachelor’s", 'bachelor of', 'B.S.', 'BSc', 'B.Sc.', 'B.A.', 'BSN', 'BFA', 'B.Eng.', 'BEng', 'undergraduate degree', 'four-year degree', '4-year degree', 'college degree', 'university degree'],
+    variants: ["bachelor's", 'bachelors', "bachelor’s", 'bachelor of', 'B.S.', 'BSc', 'B.Sc.', 'B.A.', 'BSN', 'BFA', 'BBA', 'B.B.A.', 'BEd', 'B.Ed.', 'B.Eng.', 'BEng', 'undergraduate degree', 'four-year degree', '4-year degree', 'college degree', 'university degree'],
     exact: ['BS', 'BA'],
   },
   {
@@ -641,15 +641,20 @@ export function findSeniority(title: string): { word: string; minYears: number }
 }
 
 /** The occupation a job title or headline most likely belongs to, from the titles table; null if unknown. */
+// Each occupation title as its significant words' patterns, compiled once.
+const TITLE_PATTERNS = OCCUPATIONS.flatMap((o) =>
+  o.titles.map((candidate) => {
+    const words = normalizePhrase(candidate).split(' ');
+    return { id: o.id, wordCount: words.length, patterns: words.filter((w) => w.length > 2).map((w) => new RegExp(`\\b${escapeRegex(w)}\\b`)) };
+  }),
+);
+
 export function occupationOfTitle(title: string): OccupationId | null {
   const t = normalizePhrase(title);
   let best: { id: OccupationId; score: number } | null = null;
-  for (const o of OCCUPATIONS) {
-    for (const candidate of o.titles) {
-      const words = normalizePhrase(candidate).split(' ');
-      const score = words.filter((w) => w.length > 2 && new RegExp(`\\b${escapeRegex(w)}\\b`).test(t)).length / words.length;
-      if (score > 0 && (best === null || score > best.score)) best = { id: o.id, score };
-    }
+  for (const { id, wordCount, patterns } of TITLE_PATTERNS) {
+    const score = patterns.filter((p) => p.test(t)).length / wordCount;
+    if (score > 0 && (best === null || score > best.score)) best = { id, score };
   }
   return best && best.score >= 0.5 ? best.id : null;
 }

@@ -74,3 +74,9 @@ describe('lexicon', () => {
     expect(occupationOfTitle('Astronaut')).toBeNull();
   });
 });
+
+describe('degree names of the occupations table', () => {
+  it('are each read at their own level (the offline teacher and the generator rely on it)', () => {
+    for (const o of OCCUPATIONS) for (const d of o.degrees) for (const name of d.names) expect(highestDegree(name), `${o.id}: ${name}`).toBe(d.level);
+  });
+});
