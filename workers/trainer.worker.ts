@@ -98,7 +98,7 @@ const api = {
     try {
       return { supported: true, report: (await device()).report };
     } catch (e) {
-      if (e instanceof WebGPUUnavailableError) return { supported: false, reason: e.message.replace(` ${e.hint}`, ''), hint: e.hint };
+      if (e instanceof WebGPUUnavailableError) return { supported: false, reason: e.reason, hint: e.hint };
       return { supported: false, reason: (e as Error).message, hint: BROWSER_HINT };
     }
   },

@@ -25,8 +25,8 @@ export interface AdapterReport {
 }
 
 export class WebGPUUnavailableError extends Error {
-  constructor(message: string, readonly hint: string) {
-    super(`${message}. ${hint}`);
+  constructor(readonly reason: string, readonly hint: string) {
+    super(`${reason}. ${hint}`);
     this.name = 'WebGPUUnavailableError';
   }
 }
