@@ -1,12 +1,16 @@
-// The studio's areas. Only areas that are built are listed: no placeholder pages.
+// The studio's areas, in navigation order. Only areas that are built are listed: no placeholder pages.
 import type { Component } from 'svelte';
 import SystemPage from './pages/SystemPage.svelte';
 
 export interface Area {
-  path: string;
+  /** The hash path's first segment: `#/<id>`. */
+  id: string;
   title: string;
   component: Component;
 }
 
-export const AREAS: Area[] = [{ path: '/system', title: 'System', component: SystemPage }];
-export const DEFAULT_PATH = '/system';
+export const AREAS: Area[] = [{ id: 'system', title: 'System', component: SystemPage }];
+/** The area an empty hash opens. */
+export const DEFAULT_AREA = 'system';
+/** The area a share link (`#x=…`) opens; null until an area can open share links. */
+export const SHARE_TARGET: string | null = null;

@@ -18,7 +18,7 @@ describe('System page self-test', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(baseURL + '/system');
+    await page.goto(baseURL + '/#/system');
     await page.getByTestId('adapter').waitFor({ timeout: 60_000 });
     await page.getByTestId('selftest-only').fill(SUBSET);
     await page.getByTestId('selftest-run').click();
@@ -36,7 +36,7 @@ describe('System page self-test', () => {
 
   it('says so when the pattern is not a valid regular expression', async () => {
     const page = await browser.newPage();
-    await page.goto(baseURL + '/system');
+    await page.goto(baseURL + '/#/system');
     await page.getByTestId('adapter').waitFor({ timeout: 60_000 });
     await page.getByTestId('selftest-only').fill('kdLoss(');
     await page.getByTestId('selftest-run').click();

@@ -62,7 +62,7 @@ describe('LanternStore in Chromium', () => {
 
   async function dataPage(inContext: BrowserContext = context): Promise<Page> {
     const page = await inContext.newPage();
-    await page.goto(baseURL + '/system');
+    await page.goto(baseURL + '/#/system');
     await page.addScriptTag({ content: bundle });
     return page;
   }

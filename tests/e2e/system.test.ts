@@ -34,7 +34,7 @@ describe('System page', () => {
 
     it('serves client-side routes and keeps unknown API paths as JSON 404s', async () => {
       const page = await browser.newPage();
-      const res = await page.goto(baseURL + '/system');
+      const res = await page.goto(baseURL + '/#/system');
       expect(res?.status()).toBe(200);
       await expect(page.getByRole('link', { name: 'System' }).getAttribute('aria-current')).resolves.toBe('page');
       const api = await page.request.get(baseURL + '/api/nope');
@@ -55,7 +55,7 @@ describe('System page', () => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(baseURL + '/system');
+      await page.goto(baseURL + '/#/system');
       const panel = page.getByTestId('webgpu-missing');
       await panel.waitFor({ timeout: 60_000 });
       const text = await panel.textContent();
