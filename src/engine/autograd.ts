@@ -4,7 +4,6 @@
 import type { Engine } from './runtime.ts';
 import type { Tensor } from './tensor.ts';
 import { EngineError } from './errors.ts';
-import { addInPlace, copyOf } from './ops/elementwise.ts';
 
 /** Given the gradients of an op's outputs (null where none flowed), returns its inputs' gradients. */
 export type BackwardFn = (outputGrads: (Tensor | null)[]) => (Tensor | null)[];
@@ -98,7 +97,7 @@ export class Autograd {
             consumed.add(g);
             return;
           }
-          if (handedOut.has(g) || g === rootGrad) g = copyOf(engine, g);
+          if (handedOut.has(g) || g === rootGrad) g = engine.clone(g);
           handedOut.add(g);
           if (input.isParam) {
             if (accumulateInto(engine, input, g)) consumed.add(g);
@@ -106,7 +105,7 @@ export class Autograd {
           } else {
             const prev = grads.get(input);
             if (prev) {
-              addInPlace(engine, prev, g);
+              engine.addInPlace(prev, g);
               consumed.add(g);
             } else {
               grads.set(input, g);
@@ -126,7 +125,7 @@ export class Autograd {
 /** Adds g into param.grad (true: g was consumed) or makes g the gradient (false: g is kept). */
 function accumulateInto(engine: Engine, param: Tensor, g: Tensor): boolean {
   if (param.grad) {
-    addInPlace(engine, param.grad, g);
+    engine.addInPlace(param.grad, g);
     return true;
   }
   engine.untrack(g);

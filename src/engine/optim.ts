@@ -1,7 +1,8 @@
 // Optimizer and gradient clipping, entirely on the GPU (no readback): fused AdamW over f32 master
 // weights and f32 state, and global-norm clipping (per-tensor partial sums of squares → total →
 // coefficient applied in place). CPU references in cpu/optim.ts.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d, type Engine } from './runtime.ts';
+import type { Engine } from './runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from './wgsl.ts';
 import type { Tensor } from './tensor.ts';
 import { EngineError } from './errors.ts';
 import { CLIP_EPS, type AdamWHyper } from './cpu/optim.ts';

@@ -4,7 +4,6 @@
 // in `trainable` (e.g. a new classification head). Merging folds W + (α/r)·B·A back into W.
 import { rng } from '../cpu/random.ts';
 import { matmul } from '../ops/matmul.ts';
-import { addInPlace } from '../ops/elementwise.ts';
 import { ConfigError } from './config.ts';
 import { hashName, type Linear, type Model } from './module.ts';
 import { writeSafetensors, type NamedTensorData } from '../safetensors.ts';
@@ -69,7 +68,7 @@ export function mergeLora(model: Model<unknown>): void {
     engine.tidy(() => {
       for (const l of loraLayers(model)) {
         const { A, B, rank, alpha } = l.lora!;
-        addInPlace(engine, l.weight, matmul(B, A), alpha / rank);
+        engine.addInPlace(l.weight, matmul(B, A), alpha / rank);
         l.lora = null;
         model.removeParameter(A.name!);
         model.removeParameter(B.name!);

@@ -6,7 +6,7 @@ import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { EngineError } from '../errors.ts';
 import { clipGradNorm, type AdamW } from '../optim.ts';
-import { addInPlace, reshape, scale } from '../ops/elementwise.ts';
+import { reshape, scale } from '../ops/elementwise.ts';
 
 export interface TrainerOptions {
   /** Read the loss back every N steps (default 10); other steps return null. */
@@ -60,7 +60,7 @@ export class Trainer {
         });
         if (!loss) loss = l;
         else {
-          addInPlace(engine, loss, l);
+          engine.addInPlace(loss, l);
           l.release();
         }
       }

@@ -1,10 +1,9 @@
 // Inverted dropout with a counter-based mask: element i is kept when hash(seed, i) ≥ p·2³² and
 // scaled by 1/(1 − p). Nothing is stored; backward redraws the same mask from (seed, index). The
 // hash is defined (and mirrored here) in cpu/dropout.ts. Callers pass p = 0 in evaluation.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
-import { copyOf } from './elementwise.ts';
 import { dropoutThreshold } from '../cpu/dropout.ts';
 
 const DROPOUT_WGSL = /* wgsl */ `
@@ -46,7 +45,7 @@ export function dropout(x: Tensor, p: number, seed: number): Tensor {
   if (!Number.isInteger(seed)) throw new ShapeError(`dropout: the seed must be an integer, got ${seed}`);
   const engine = x.engine;
   const identity = p === 0;
-  const out = identity ? copyOf(engine, x) : applyMask(x, p, seed);
+  const out = identity ? engine.clone(x) : applyMask(x, p, seed);
   if (engine.autograd.needsGrad([x])) engine.autograd.record([x], [out], ([g]) => [identity ? g! : applyMask(g!, p, seed)]);
   return out;
 }

@@ -6,7 +6,8 @@
 // none. A second, one-workgroup dispatch sums the rows into the scalar. Backward only multiplies
 // that gradient by the incoming scalar gradient.
 // The algebra is the CPU reference's (cpu/kd-loss.ts); read that first.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d, type Engine } from '../runtime.ts';
+import type { Engine } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { resolveKdParam, KdSpecError, type Divergence, type KdLossSpec } from '../kd-spec.ts';
 import { checkKdCall, checkSparseTeacher, MAX_TOP_K } from '../cpu/kd-loss.ts';

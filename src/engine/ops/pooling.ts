@@ -1,6 +1,6 @@
 // Sequence pooling [B, T, H] → [B, H]: the first token (cls), the mask-weighted mean (mean), or
 // the last token whose mask is set (last). A row with no tokens pools to zeros.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 

@@ -2,7 +2,7 @@
 //   out = x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1],
 // with angles p·θ^(-2i/D) for the first D/2 frequencies, duplicated over both halves.
 // Backward is the inverse rotation (the same kernel with sin negated).
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 

@@ -8,7 +8,6 @@ import { crossEntropy, kdLoss } from '../ops/kd-loss.ts';
 import { kdLossCpu } from '../cpu/kd-loss.ts';
 import { AdamW, clipGradNorm } from '../optim.ts';
 import { adamwStepCpu, clipGradNormCpu, type AdamWHyper } from '../cpu/optim.ts';
-import { copyOf } from '../ops/elementwise.ts';
 
 const N = 3;
 const V = 300; // wider than a workgroup, so every pass loops
@@ -79,7 +78,7 @@ function clipCheck(label: string, maxNorm: number): OpCheck {
       const engine = grads[0]!.engine;
       const params = grads.map((g) => {
         const p = engine.zeros(g.shape, { isParam: true });
-        p.grad = copyOf(engine, g).keep();
+        p.grad = engine.clone(g).keep();
         return p;
       });
       const norm = clipGradNorm(params, maxNorm);
@@ -102,10 +101,10 @@ const adamwCheck: OpCheck = {
   inputs: [{ shape: [70] }, ...Array.from({ length: ADAM_STEPS }, () => ({ shape: [70] }))],
   gpu: ([init, ...grads]) => {
     const engine = init!.engine;
-    const p = copyOf(engine, init!);
+    const p = engine.clone(init!);
     const opt = new AdamW([p], ADAM);
     for (const g of grads) {
-      p.grad = copyOf(engine, g).keep();
+      p.grad = engine.clone(g).keep();
       opt.step();
       opt.zeroGrad();
     }
