@@ -5,9 +5,17 @@ import type { Engine } from './runtime.ts';
 import { FLAT_INDEX, WORKGROUP_1D, grid1d } from './wgsl.ts';
 import type { Tensor } from './tensor.ts';
 import { EngineError } from './errors.ts';
-import { CLIP_EPS, type AdamWHyper } from './cpu/optim.ts';
 
-export type AdamWOptions = AdamWHyper;
+/** AdamW's hyperparameters, as torch.optim.AdamW names them. */
+export interface AdamWOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+/** Added to the global norm before dividing, as torch.nn.utils.clip_grad_norm_ does. */
+export const CLIP_EPS = 1e-6;
 
 /** Optimizer state for checkpoints: the update count and the moments, one pair per parameter. */
 export interface AdamWState {

@@ -5,9 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
 import { caseName, checkCaseGpu, parseKdReference } from '../../src/engine/selftest/kd.ts';
-import { crossEntropy, kdLoss, uploadSparseTeacher } from '../../src/engine/ops/kd-loss.ts';
+import { crossEntropy, kdLoss } from '../../src/engine/ops/kd-loss.ts';
+import { uploadSparseTeacher } from '../../src/engine/kd-args.ts';
 import { kdLossCpu } from '../../src/engine/cpu/kd-loss.ts';
-import { randn } from '../../src/engine/cpu/random.ts';
+import { randn } from '../../src/engine/random.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 import type { KdLossSpec } from '../../src/engine/kd-spec.ts';
 

@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { caseName, checkCaseCpu, parseKdReference, ReferenceFileError } from '../../src/engine/selftest/kd.ts';
-import { checkSparseTeacher, kdLossCpu } from '../../src/engine/cpu/kd-loss.ts';
+import { kdLossCpu } from '../../src/engine/cpu/kd-loss.ts';
+import { checkSparseTeacher } from '../../src/engine/kd-args.ts';
 import { DIVERGENCES, KdSpecError, type KdLossSpec } from '../../src/engine/kd-spec.ts';
-import { randn } from '../../src/engine/cpu/random.ts';
+import { randn } from '../../src/engine/random.ts';
 
 const REFERENCE = new URL('../../models/reference/kd-losses.json', import.meta.url);
 const reference = parseKdReference(readFileSync(REFERENCE, 'utf8'));

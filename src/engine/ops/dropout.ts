@@ -1,10 +1,12 @@
-// Inverted dropout with a counter-based mask: element i is kept when hash(seed, i) ≥ p·2³² and
-// scaled by 1/(1 − p). Nothing is stored; backward redraws the same mask from (seed, index). The
-// hash is defined (and mirrored here) in cpu/dropout.ts. Callers pass p = 0 in evaluation.
+// Inverted dropout with a counter-based mask: element i is kept when counterHash(seed, i) ≥ p·2³²
+// and scaled by 1/(1 − p). Nothing is stored; backward redraws the same mask from (seed, index).
+// The hash is defined in random.ts (counterHash, lowbias32) and written out in WGSL here; the
+// CPU twin draws it in TypeScript, so the check compares two implementations of one definition.
+// Callers pass p = 0 in evaluation.
 import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
-import { dropoutThreshold } from '../cpu/dropout.ts';
+import { probabilityThreshold } from '../random.ts';
 
 const DROPOUT_WGSL = /* wgsl */ `
 struct U { n: u32, seed: u32, threshold: u32, scale: f32 }
@@ -33,7 +35,7 @@ function applyMask(x: Tensor, p: number, seed: number): Tensor {
   const engine = x.engine;
   const out = engine.empty(x.shape);
   const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 3).set([x.size, seed >>> 0, dropoutThreshold(p)]);
+  new Uint32Array(u, 0, 3).set([x.size, seed >>> 0, probabilityThreshold(p)]);
   new Float32Array(u, 12, 1)[0] = p < 1 ? 1 / (1 - p) : 0;
   engine.dispatch(engine.kernel('dropout', DROPOUT_WGSL), [x, out], grid1d(x.size), u);
   return out;

@@ -10,7 +10,7 @@ import type { Engine } from '../runtime.ts';
 import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { resolveKdParam, KdSpecError, type Divergence, type KdLossSpec } from '../kd-spec.ts';
-import { checkKdCall, checkSparseTeacher, MAX_TOP_K } from '../cpu/kd-loss.ts';
+import { checkKdCall, MAX_TOP_K } from '../kd-args.ts';
 
 export interface KdLossOptions {
   spec: KdLossSpec;
@@ -306,7 +306,7 @@ function rowGrid(n: number): [number, number] {
 }
 
 /**
- * The KD loss as a scalar tensor. Sparse teachers should come through `uploadSparseTeacher`, which
+ * The KD loss as a scalar tensor. Sparse teachers should come through `uploadSparseTeacher` (kd-args.ts), which
  * checks ids on the host; on the GPU an out-of-range id or target makes the loss NaN.
  */
 export function kdLoss(studentLogits: Tensor, opts: KdLossOptions): Tensor {
@@ -366,16 +366,6 @@ export function kdLoss(studentLogits: Tensor, opts: KdLossOptions): Tensor {
 
 function scaleByScalar(engine: Engine, x: Tensor, g: Tensor): void {
   engine.dispatch(engine.kernel('kdLoss:scaleByScalar', SCALE_BY_SCALAR_WGSL), [x, g], grid1d(x.size), new Uint32Array([x.size, 0, 0, 0]));
-}
-
-/**
- * Uploads a sparse teacher (an API's top-k ids and log-probs, row-major [n, k]) after checking it
- * on the host: ids in [0, v), no duplicates in a row, log-probs ≤ 0 summing to at most 1.
- */
-export function uploadSparseTeacher(engine: Engine, ids: ArrayLike<number>, logprobs: ArrayLike<number>, n: number, k: number, v: number): { ids: Tensor; logprobs: Tensor } {
-  if (ids.length !== n * k || logprobs.length !== n * k) throw new KdSpecError(`kdLoss: a sparse teacher of ${n} rows × top-${k} needs ${n * k} ids and log-probs (got ${ids.length} and ${logprobs.length})`);
-  checkSparseTeacher(ids, logprobs, n, k, v);
-  return { ids: engine.upload(Int32Array.from(ids), [n, k], 'i32'), logprobs: engine.upload(Float32Array.from(logprobs), [n, k]) };
 }
 
 /** Mean cross-entropy −log softmax(logits)[target] over the unmasked rows (T = 1). */

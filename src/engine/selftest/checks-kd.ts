@@ -6,8 +6,8 @@ import type { Tensor } from '../tensor.ts';
 import { DIVERGENCES, type Divergence, type KdLossSpec } from '../kd-spec.ts';
 import { crossEntropy, kdLoss } from '../ops/kd-loss.ts';
 import { kdLossCpu } from '../cpu/kd-loss.ts';
-import { AdamW, clipGradNorm } from '../optim.ts';
-import { adamwStepCpu, clipGradNormCpu, type AdamWHyper } from '../cpu/optim.ts';
+import { AdamW, clipGradNorm, type AdamWOptions } from '../optim.ts';
+import { adamwStepCpu, clipGradNormCpu } from '../cpu/optim.ts';
 
 const N = 3;
 const V = 300; // wider than a workgroup, so every pass loops
@@ -93,7 +93,7 @@ function clipCheck(label: string, maxNorm: number): OpCheck {
   };
 }
 
-const ADAM: AdamWHyper = { lr: 0.03, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 };
+const ADAM: AdamWOptions = { lr: 0.03, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 };
 const ADAM_STEPS = 3;
 /** Output: a parameter after three AdamW updates with the given gradients. */
 const adamwCheck: OpCheck = {

@@ -10,7 +10,7 @@ import { geglu, gelu, silu, swiglu } from '../ops/activation.ts';
 import * as cpuAct from '../cpu/activation.ts';
 import { softmax } from '../ops/softmax.ts';
 import * as cpuSoftmax from '../cpu/softmax.ts';
-import { randn } from '../cpu/random.ts';
+import { randn } from '../random.ts';
 
 function matmulCheck(name: string, aShape: number[], bShape: number[], d: MatmulDims): OpCheck {
   const opts = { transA: d.transA ?? false, transB: d.transB ?? false };

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { Engine } from '../runtime.ts';
 import { DIVERGENCES, type KdLossSpec } from '../kd-spec.ts';
 import { kdLossCpu, type KdCpuInput } from '../cpu/kd-loss.ts';
-import { kdLoss, uploadSparseTeacher } from '../ops/kd-loss.ts';
+import { kdLoss } from '../ops/kd-loss.ts';
+import { uploadSparseTeacher } from '../kd-args.ts';
 import { compare, worst, type CheckResult } from './check.ts';
 
 const matrix = z.array(z.array(z.number()).min(1)).min(1);
