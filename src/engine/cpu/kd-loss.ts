@@ -1,4 +1,4 @@
-// CPU reference (float64) for ops/kd-loss.ts: every divergence of DESIGN.md §4 for dense and
+// CPU reference (float64) for ops/kd-loss.ts: every divergence of kd-spec.ts for dense and
 // sparse (top-k + tail) teachers, the CE mix, masks, T² scaling and weights, with the gradient
 // w.r.t. the student logits. The GPU kernel follows the same algebra:
 //   q = softmax(z_s / T); for a divergence D(q) with h_j = q_j·∂D/∂q_j and H = Σ h_j,
@@ -32,7 +32,7 @@ function logAddExp(a: number, b: number): number {
 /** x·(a − b), zero when x is zero (0·log 0 = 0). */
 const xd = (x: number, a: number, b: number) => (x === 0 ? 0 : x * (a - b));
 
-export function divergenceTerm(divergence: Divergence, param: number | undefined): Term {
+function divergenceTerm(divergence: Divergence, param: number | undefined): Term {
   switch (divergence) {
     case 'fkl':
       return (p, _q, logp, logq) => [xd(p, logp, logq), -p];
@@ -80,7 +80,7 @@ function logSoftmax(x: ArrayLike<number>, off: number, v: number, t: number): Fl
  * The total loss w_ce·CE + w_kd·s·D averaged over the rows' mask weights, and its gradient
  * w.r.t. the student logits.
  */
-export function kdLossCpu(input: KdCpuInput): { loss: number; grad: Float64Array; rowDivergence: Float64Array } {
+export function kdLoss(input: KdCpuInput): { loss: number; grad: Float64Array; rowDivergence: Float64Array } {
   const { spec, n, v } = input;
   checkKdCall(spec, {
     student: [n, v],
@@ -157,4 +157,10 @@ export function kdLossCpu(input: KdCpuInput): { loss: number; grad: Float64Array
     for (let j = 0; j < v; j++) grad[off + j] = w * gRow[j]!;
   }
   return { loss, grad, rowDivergence };
+}
+
+/** Mean cross-entropy over the rows' mask weights (kdLoss with only its CE term, at T = 1). */
+export function crossEntropy(logits: ArrayLike<number>, targets: ArrayLike<number>, n: number, v: number, mask?: ArrayLike<number>): { loss: number; grad: Float64Array } {
+  const { loss, grad } = kdLoss({ spec: { divergence: 'fkl', temperature: 1, scaleByT2: false, wCe: 1, wKd: 0 }, student: logits, targets, n, v, ...(mask ? { mask } : {}) });
+  return { loss, grad };
 }

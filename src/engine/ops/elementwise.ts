@@ -1,4 +1,4 @@
-// Elementwise arithmetic with autograd: add, sub, mul, scale, bias add, row sums and reshape.
+// Elementwise arithmetic with autograd: add, sub, mul, scale, bias add, row sums and reshapeCopy.
 // Kernels are generated from one template keyed by expression.
 import type { Engine } from '../runtime.ts';
 import { assertSameShape, type Tensor } from '../tensor.ts';
@@ -127,15 +127,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   return out;
 }
 
-/** The same buffer contents under another shape of equal size, with autograd. */
-export function reshape(a: Tensor, shape: readonly number[]): Tensor {
+/**
+ * A copy of a under another shape of equal size, with autograd. It copies (one buffer copy, no
+ * kernel): a tensor owns its buffer, so a view sharing it would need shared ownership.
+ */
+export function reshapeCopy(a: Tensor, shape: readonly number[]): Tensor {
   const engine = a.engine;
   const out = engine.empty(shape, a.dtype);
   if (out.size !== a.size) {
     out.release();
-    throw new ShapeError(`reshape: [${a.shape.join(', ')}] has ${a.size} values, [${shape.join(', ')}] needs ${out.size}`);
+    throw new ShapeError(`reshapeCopy: [${a.shape.join(', ')}] has ${a.size} values, [${shape.join(', ')}] needs ${out.size}`);
   }
   engine.copy(a, out, a.byteLength);
-  if (engine.autograd.needsGrad([a])) engine.autograd.record([a], [out], ([g]) => [reshape(g!, a.shape)]);
+  if (engine.autograd.needsGrad([a])) engine.autograd.record([a], [out], ([g]) => [reshapeCopy(g!, a.shape)]);
   return out;
 }

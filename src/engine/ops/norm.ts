@@ -7,7 +7,8 @@ import { ShapeError } from '../errors.ts';
 import { sumRows } from './elementwise.ts';
 import { FOR_COLS, ROW_MAIN, rowGrid, rowReduceWgsl } from '../wgsl.ts';
 
-type NormKind = 'layer' | 'rms';
+/** Which normalisation a kernel computes (its CPU twin uses the same type). */
+export type NormKind = 'layer' | 'rms';
 
 function checkShapes(op: string, x: Tensor, gamma: Tensor, beta: Tensor | null): number {
   const cols = x.shape.at(-1);

@@ -4,7 +4,9 @@ import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 
-export type PoolKind = 'cls' | 'mean' | 'last';
+/** The pooling kinds, named once for the whole project (models, CPU twin, experiment schema, UI). */
+export const POOL_KINDS = ['cls', 'mean', 'last'] as const;
+export type PoolKind = (typeof POOL_KINDS)[number];
 const KIND_CODE: Record<PoolKind, number> = { cls: 0, mean: 1, last: 2 };
 
 const HEADER = /* wgsl */ `
