@@ -5,7 +5,7 @@ import { BufferPool } from './pool.ts';
 import { Tensor, assertSameShape, sizeOf, type DType, type TensorOptions } from './tensor.ts';
 import { DeviceLostError, EngineError, GpuMemoryError } from './errors.ts';
 import { Autograd } from './autograd.ts';
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from './wgsl.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from './wgsl.ts';
 
 export interface Kernel {
   readonly key: string;
@@ -159,19 +159,13 @@ export class Engine {
   /** Sets every element of t to value. */
   fill(t: Tensor, value: number): void {
     const k = this.kernel('fill', FILL_WGSL);
-    const u = new ArrayBuffer(16);
-    new Uint32Array(u, 0, 1)[0] = t.size;
-    new Float32Array(u, 4, 1)[0] = value;
-    this.dispatch(k, [t], grid1d(t.size), u);
+    this.dispatch(k, [t], grid1d(t.size), packUniforms([t.size], [value]));
   }
 
   /** a += alpha · b (gradient accumulation, LoRA merges). */
   addInPlace(a: Tensor, b: Tensor, alpha = 1): void {
     assertSameShape('addInPlace', a, b);
-    const u = new ArrayBuffer(16);
-    new Uint32Array(u, 0, 1)[0] = a.size;
-    new Float32Array(u, 4, 1)[0] = alpha;
-    this.dispatch(this.kernel('axpy', AXPY_WGSL), [a, b], grid1d(a.size), u);
+    this.dispatch(this.kernel('axpy', AXPY_WGSL), [a, b], grid1d(a.size), packUniforms([a.size], [alpha]));
   }
 
   /** A new tensor with the same shape, dtype and contents. */

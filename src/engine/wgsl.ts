@@ -1,5 +1,5 @@
 // WGSL building blocks shared by the kernels, and the host side of their calling convention:
-// 1-D grids and the row-reduction layout of the row kernels (norms, softmax).
+// 1-D grids, uniform packing, and the row-reduction layout of the row kernels (norms, softmax).
 // A leaf module: it imports nothing, so every kernel file (and the runtime) can use it.
 
 export const WORKGROUP_1D = 256;
@@ -14,6 +14,18 @@ export function grid1d(n: number, perWorkgroup = WORKGROUP_1D): [number, number]
 
 /** WGSL: the flat thread index of a grid1d dispatch (needs gid and nwg builtins named so). */
 export const FLAT_INDEX = `(gid.x + gid.y * nwg.x * ${WORKGROUP_1D}u)`;
+
+/**
+ * A kernel's uniforms as its WGSL struct lays them out when the struct lists its u32 fields
+ * first and its f32 fields after them (every kernel here does), padded to 16 bytes.
+ */
+export function packUniforms(u32: readonly number[], f32: readonly number[] = []): ArrayBuffer {
+  const words = u32.length + f32.length;
+  const buf = new ArrayBuffer(Math.max(16, Math.ceil(words / 4) * 16));
+  new Uint32Array(buf, 0, u32.length).set(u32);
+  new Float32Array(buf, u32.length * 4, f32.length).set(f32);
+  return buf;
+}
 
 // ---- row kernels ---------------------------------------------------------------------------
 

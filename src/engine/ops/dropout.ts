@@ -3,7 +3,7 @@
 // The hash is defined in random.ts (counterHash, lowbias32) and written out in WGSL here; the
 // CPU twin draws it in TypeScript, so the check compares two implementations of one definition.
 // Callers pass p = 0 in evaluation.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { probabilityThreshold } from '../random.ts';
@@ -34,9 +34,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 function applyMask(x: Tensor, p: number, seed: number): Tensor {
   const engine = x.engine;
   const out = engine.empty(x.shape);
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 3).set([x.size, seed >>> 0, probabilityThreshold(p)]);
-  new Float32Array(u, 12, 1)[0] = p < 1 ? 1 / (1 - p) : 0;
+  const u = packUniforms([x.size, seed >>> 0, probabilityThreshold(p)], [p < 1 ? 1 / (1 - p) : 0]);
   engine.dispatch(engine.kernel('dropout', DROPOUT_WGSL), [x, out], grid1d(x.size), u);
   return out;
 }

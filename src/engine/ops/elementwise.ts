@@ -3,7 +3,7 @@
 import type { Engine } from '../runtime.ts';
 import { assertSameShape, type Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from '../wgsl.ts';
 
 /** out[i] = expr over a[i], b[i] (when two inputs) and the scalar s. */
 function mapKernel(engine: Engine, key: string, inputs: 1 | 2, expr: string) {
@@ -25,17 +25,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   );
 }
 
-function mapUniforms(n: number, s = 0): ArrayBuffer {
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 1)[0] = n;
-  new Float32Array(u, 4, 1)[0] = s;
-  return u;
-}
-
 /** Runs a map kernel into a new tensor shaped like the first input. */
 function runMap(engine: Engine, key: string, expr: string, inputs: Tensor[], s = 0): Tensor {
   const out = engine.empty(inputs[0]!.shape);
-  engine.dispatch(mapKernel(engine, key, inputs.length as 1 | 2, expr), [...inputs, out], grid1d(out.size), mapUniforms(out.size, s));
+  engine.dispatch(mapKernel(engine, key, inputs.length as 1 | 2, expr), [...inputs, out], grid1d(out.size), packUniforms([out.size], [s]));
   return out;
 }
 

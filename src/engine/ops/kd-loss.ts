@@ -8,7 +8,7 @@
 // the softmax, the sparse tail) is written out in the engine README, "The KD loss"; the CPU twin
 // (cpu/kd-loss.ts) computes it in float64.
 import type { Engine } from '../runtime.ts';
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { resolveKdParam, KdSpecError, type Divergence, type KdLossSpec } from '../kd-spec.ts';
 import { checkKdCall, MAX_TOP_K } from '../kd-args.ts';
@@ -407,9 +407,7 @@ export function kdLoss(studentLogits: Tensor, opts: KdLossOptions): Tensor {
 
   const param = resolveKdParam(spec.divergence, spec.param) ?? 0;
   const t = kd ? spec.temperature : 1;
-  const u = new ArrayBuffer(40);
-  new Uint32Array(u, 0, 4).set([n, v, k, 0]);
-  new Float32Array(u, 16, 6).set([1 / t, param, param > 0 ? Math.log(param) : -1e30, param < 1 ? Math.log(1 - param) : -1e30, spec.wCe, spec.wKd * (spec.scaleByT2 ? t * t : 1)]);
+  const u = packUniforms([n, v, k, 0], [1 / t, param, param > 0 ? Math.log(param) : -1e30, param < 1 ? Math.log(1 - param) : -1e30, spec.wCe, spec.wKd * (spec.scaleByT2 ? t * t : 1)]);
 
   const rowLoss = engine.empty([n]);
   const grad = withGrad ? engine.empty([n, v]) : null;

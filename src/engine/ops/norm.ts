@@ -5,7 +5,7 @@ import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { sumRows } from './elementwise.ts';
-import { FOR_COLS, ROW_MAIN, rowGrid, rowReduceWgsl } from '../wgsl.ts';
+import { FOR_COLS, ROW_MAIN, packUniforms, rowGrid, rowReduceWgsl } from '../wgsl.ts';
 
 /** Which normalisation a kernel computes (its CPU twin uses the same type). */
 export type NormKind = 'layer' | 'rms';
@@ -20,10 +20,7 @@ function checkShapes(op: string, x: Tensor, gamma: Tensor, beta: Tensor | null):
 }
 
 function uniforms(rows: number, cols: number, eps: number): ArrayBuffer {
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 2).set([rows, cols]);
-  new Float32Array(u, 8, 1)[0] = eps;
-  return u;
+  return packUniforms([rows, cols], [eps]);
 }
 
 const HEAD = /* wgsl */ `struct U { rows: u32, cols: u32, eps: f32, _p: u32 }`;
