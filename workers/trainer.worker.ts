@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import { acquireDevice, BROWSER_HINT, WebGPUUnavailableError, type AcquiredDevice, type AdapterReport } from '../src/engine/gpu.ts';
 import { Engine } from '../src/engine/runtime.ts';
 import type { CheckResult } from '../src/engine/selftest/check.ts';
-import { parseKdReference } from '../src/engine/selftest/kd.ts';
+import { parseKdReference } from '../src/engine/selftest/kd-reference.ts';
 import { runSelfTest, type SelfTestReport } from '../src/engine/selftest/run.ts';
 import kdReferenceUrl from '../models/reference/kd-losses.json?url';
 import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';

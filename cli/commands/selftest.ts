@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
-import { parseKdReference, ReferenceFileError } from '../../src/engine/selftest/kd.ts';
+import { parseKdReference, ReferenceFileError } from '../../src/engine/selftest/kd-reference.ts';
 import { runSelfTest, selfTestPlan } from '../../src/engine/selftest/run.ts';
 
 /** The project's own copy of the independent KD reference values. */

@@ -1,9 +1,9 @@
-// A small seeded PRNG (mulberry32, seeded through splitmix32) so the demo data is the same bytes
-// on every machine and JavaScript engine. Math.random is never used for data.
+// The data's seeded randomness: an Rng over mulberry32, seeded through splitmix32, so the demo data
+// is the same bytes on every machine and JavaScript engine. The PRNG and the seed mixers are defined
+// once for the project in src/engine/random.ts; the ones data code uses are re-exported here.
+import { deriveSeed, mulberry32, splitmix32 } from '../engine/random.ts';
 
-import { rng as mulberry32 } from '../engine/cpu/random.ts';
-
-export { mulberry32 };
+export { deriveSeed, mulberry32 };
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -15,20 +15,6 @@ export interface Rng {
   /** `k` distinct items in random order (all of them when k ≥ length). */
   sample<T>(items: readonly T[], k: number): T[];
   shuffle<T>(items: readonly T[]): T[];
-}
-
-/** splitmix32: spreads nearby seeds (1, 2, 3…) into unrelated states. */
-export function splitmix32(x: number): number {
-  x = (x + 0x9e3779b9) | 0;
-  let z = x;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
-
-/** One stream per (seed, index): example i is the same whatever n is. */
-export function deriveSeed(seed: number, index: number): number {
-  return splitmix32(splitmix32(seed >>> 0) ^ Math.imul(index + 1, 0x27d4eb2d));
 }
 
 export function createRng(seed: number): Rng {

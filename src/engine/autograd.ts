@@ -4,7 +4,6 @@
 import type { Engine } from './runtime.ts';
 import type { Tensor } from './tensor.ts';
 import { EngineError } from './errors.ts';
-import { addInPlace, copyOf } from './ops/elementwise.ts';
 
 /** Given the gradients of an op's outputs (null where none flowed), returns its inputs' gradients. */
 export type BackwardFn = (outputGrads: (Tensor | null)[]) => (Tensor | null)[];
@@ -62,6 +61,15 @@ export class Autograd {
   /**
    * Backpropagates from `root` (a scalar loss unless `rootGrad` is given). Parameter gradients are
    * added to param.grad; intermediate gradients are released as soon as they are consumed.
+   *
+   * Ownership: autograd owns every gradient it holds (the `grads` map, one tensor per tensor that
+   * needs one) and every tensor a backward closure returns, fresh or passed straight through from
+   * an output gradient (add returns its output's gradient for both inputs). Each input is given a
+   * tensor of its own: the first input a returned tensor goes to takes it, a second one (and the
+   * caller's rootGrad, which autograd never owns) gets a copy. An input keeps what it is given
+   * when it has no gradient yet, and otherwise adds it into the one it has. Once every input of
+   * an entry is served, whatever is held by no one (the outputs' gradients, added or unused
+   * returns) is released.
    */
   backward(root: Tensor, rootGrad?: Tensor): void {
     if (!root.requiresGrad) throw new EngineError('backward: the loss does not depend on any tensor that requires grad');
@@ -77,44 +85,18 @@ export class Autograd {
         const entry = tape[i]!;
         const outGrads = entry.outputs.map((o) => grads.get(o) ?? null);
         if (outGrads.every((g) => g === null)) continue;
+        for (const o of entry.outputs) grads.delete(o);
         const inGrads = entry.backward(outGrads);
-        // A backward may pass an output gradient straight through (e.g. add): such a tensor is
-        // handed on, not released, and copied when it goes to a second input.
-        const passed = new Set(inGrads.filter((g): g is Tensor => g !== null));
-        for (const o of entry.outputs) {
-          const g = grads.get(o);
-          if (g && g !== rootGrad && !passed.has(g)) g.release();
-          grads.delete(o);
-        }
-        const handedOut = new Set<Tensor>();
-        // Gradients nobody keeps are released only after every input was served: one tensor may
-        // go to several inputs (pass-through), and a later one copies it.
-        const consumed = new Set<Tensor>();
-        const stored = new Set<Tensor>();
+        const handed = new Set<Tensor>(); // returned tensors already given to an input
+        const held = new Set<Tensor>(); // given tensors an input now keeps
         entry.inputs.forEach((input, j) => {
           let g = inGrads[j];
-          if (!g) return;
-          if (!input.requiresGrad) {
-            consumed.add(g);
-            return;
-          }
-          if (handedOut.has(g) || g === rootGrad) g = copyOf(engine, g);
-          handedOut.add(g);
-          if (input.isParam) {
-            if (accumulateInto(engine, input, g)) consumed.add(g);
-            else stored.add(g);
-          } else {
-            const prev = grads.get(input);
-            if (prev) {
-              addInPlace(engine, prev, g);
-              consumed.add(g);
-            } else {
-              grads.set(input, g);
-              stored.add(g);
-            }
-          }
+          if (!g || !input.requiresGrad) return;
+          if (handed.has(g) || g === rootGrad) g = engine.clone(g);
+          handed.add(g);
+          if (giveGradient(engine, input, g, grads)) held.add(g);
         });
-        for (const g of consumed) if (g !== rootGrad && !stored.has(g)) g.release();
+        for (const g of new Set([...outGrads, ...inGrads, ...handed])) if (g && g !== rootGrad && !held.has(g)) g.release();
       }
     } finally {
       this.gradDepth--;
@@ -123,13 +105,21 @@ export class Autograd {
   }
 }
 
-/** Adds g into param.grad (true: g was consumed) or makes g the gradient (false: g is kept). */
-function accumulateInto(engine: Engine, param: Tensor, g: Tensor): boolean {
-  if (param.grad) {
-    addInPlace(engine, param.grad, g);
-    return true;
+/**
+ * Gives input its gradient g: input keeps g when it has no gradient yet (true; a parameter's moves
+ * to param.grad, out of every scope), else g is added into the one it has (false: g is free).
+ */
+function giveGradient(engine: Engine, input: Tensor, g: Tensor, grads: Map<Tensor, Tensor>): boolean {
+  const current = input.isParam ? input.grad : grads.get(input);
+  if (current) {
+    engine.addInPlace(current, g);
+    return false;
   }
-  engine.untrack(g);
-  param.grad = g;
-  return false;
+  if (input.isParam) {
+    engine.untrack(g);
+    input.grad = g;
+  } else {
+    grads.set(input, g);
+  }
+  return true;
 }

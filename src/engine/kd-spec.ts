@@ -1,5 +1,6 @@
-// The distillation losses of DESIGN.md §4, named once for the whole project (engine kernels,
-// CPU reference, experiment schema, UI). Definitions (p = teacher, q = student, at temperature T):
+// The distillation losses, named once for the whole project (engine kernels, CPU reference,
+// experiment schema, UI); the engine README's "The KD loss" gives the algebra. Definitions
+// (p = teacher, q = student, at temperature T):
 //   ce   −log q(y) at T = 1           fkl  KL(p‖q)            rkl  KL(q‖p)
 //   jsd  β·KL(p‖m) + (1−β)·KL(q‖m), m = β·p + (1−β)·q, β ∈ (0,1)
 //   tvd  ½ Σ|p − q|                    sfkl KL(p ‖ αp + (1−α)q)  srkl KL(q ‖ αq + (1−α)p), α ∈ [0,1)

@@ -1,12 +1,21 @@
 // Optimizer and gradient clipping, entirely on the GPU (no readback): fused AdamW over f32 master
 // weights and f32 state, and global-norm clipping (per-tensor partial sums of squares → total →
 // coefficient applied in place). CPU references in cpu/optim.ts.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d, type Engine } from './runtime.ts';
+import type { Engine } from './runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from './wgsl.ts';
 import type { Tensor } from './tensor.ts';
 import { EngineError } from './errors.ts';
-import { CLIP_EPS, type AdamWHyper } from './cpu/optim.ts';
 
-export type AdamWOptions = AdamWHyper;
+/** AdamW's hyperparameters, as torch.optim.AdamW names them. */
+export interface AdamWOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+/** Added to the global norm before dividing, as torch.nn.utils.clip_grad_norm_ does. */
+export const CLIP_EPS = 1e-6;
 
 /** Optimizer state for checkpoints: the update count and the moments, one pair per parameter. */
 export interface AdamWState {
@@ -57,15 +66,12 @@ export class AdamW {
     if (!(lr >= 0) || !Number.isFinite(lr)) throw new EngineError(`AdamW: learning rate must be a number ≥ 0 (got ${lr})`);
     const t = ++this.stepCount;
     const [b1, b2] = this.opts.betas;
-    const u = new ArrayBuffer(32);
-    new Uint32Array(u, 0, 1)[0] = 0;
-    new Float32Array(u, 4, 7).set([lr, b1, b2, this.opts.eps, 1 - lr * this.opts.weightDecay, lr / (1 - b1 ** t), Math.sqrt(1 - b2 ** t)]);
+    const hyper = [lr, b1, b2, this.opts.eps, 1 - lr * this.opts.weightDecay, lr / (1 - b1 ** t), Math.sqrt(1 - b2 ** t)];
     const engine = this.params[0]!.engine;
     const kernel = engine.kernel('adamw', ADAMW_WGSL);
     this.params.forEach((p, i) => {
       if (!p.grad) return;
-      new Uint32Array(u, 0, 1)[0] = p.size;
-      engine.dispatch(kernel, [p, p.grad, this.m[i]!, this.v[i]!], grid1d(p.size), u.slice(0));
+      engine.dispatch(kernel, [p, p.grad, this.m[i]!, this.v[i]!], grid1d(p.size), packUniforms([p.size], hyper));
     });
   }
 
@@ -195,10 +201,7 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor
   });
   const norm = engine.empty([1]);
   const coef = engine.empty([1]);
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 1)[0] = count;
-  new Float32Array(u, 4, 1)[0] = maxNorm;
-  engine.dispatch(engine.kernel('clip:total', CLIP_TOTAL_WGSL), [partials, norm, coef], [1], u);
+  engine.dispatch(engine.kernel('clip:total', CLIP_TOTAL_WGSL), [partials, norm, coef], [1], packUniforms([count], [maxNorm]));
   const scale = engine.kernel('clip:scale', SCALE_WGSL);
   for (const g of grads) engine.dispatch(scale, [g, coef], grid1d(g.size), new Uint32Array([g.size, 0, 0, 0]));
   partials.release();

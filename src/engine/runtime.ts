@@ -2,9 +2,10 @@
 // collects every dispatch of a step into one compute pass until flush() submits it. Reads flush;
 // nothing else waits on the GPU.
 import { BufferPool } from './pool.ts';
-import { Tensor, sizeOf, type DType } from './tensor.ts';
+import { Tensor, assertSameShape, sizeOf, type DType, type TensorOptions } from './tensor.ts';
 import { DeviceLostError, EngineError, GpuMemoryError } from './errors.ts';
 import { Autograd } from './autograd.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from './wgsl.ts';
 
 export interface Kernel {
   readonly key: string;
@@ -118,7 +119,7 @@ export class Engine {
   // ---- tensors ---------------------------------------------------------------------------------
 
   /** A tensor with undefined contents (every kernel writes all of its output). */
-  empty(shape: readonly number[], dtype: DType = 'f32', opts?: { requiresGrad?: boolean; isParam?: boolean; name?: string }): Tensor {
+  empty(shape: readonly number[], dtype: DType = 'f32', opts?: TensorOptions): Tensor {
     if (this.lostError) throw this.lostError;
     let buffer: GPUBuffer;
     try {
@@ -132,7 +133,7 @@ export class Engine {
   }
 
   /** Uploads host data. Pending work is submitted first so a recycled buffer is never overwritten early. */
-  upload(data: Float32Array | Int32Array | Uint32Array | number[], shape: readonly number[], dtype?: DType, opts?: { requiresGrad?: boolean; isParam?: boolean; name?: string }): Tensor {
+  upload(data: Float32Array | Int32Array | Uint32Array | number[], shape: readonly number[], dtype?: DType, opts?: TensorOptions): Tensor {
     const dt: DType = dtype ?? (data instanceof Int32Array ? 'i32' : data instanceof Uint32Array ? 'u32' : 'f32');
     const arr = Array.isArray(data) ? (dt === 'f32' ? Float32Array.from(data) : dt === 'i32' ? Int32Array.from(data) : Uint32Array.from(data)) : data;
     if (arr.length !== sizeOf(shape)) throw new EngineError(`upload: ${arr.length} values do not fill shape [${shape.join(', ')}]`);
@@ -143,22 +144,35 @@ export class Engine {
   }
 
   /** A tensor filled with one value. */
-  full(shape: readonly number[], value: number, opts?: { requiresGrad?: boolean; isParam?: boolean; name?: string }): Tensor {
+  full(shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
     const t = this.empty(shape, 'f32', opts);
     this.fill(t, value);
     return t;
   }
 
-  zeros(shape: readonly number[], opts?: { requiresGrad?: boolean; isParam?: boolean; name?: string }): Tensor {
+  zeros(shape: readonly number[], opts?: TensorOptions): Tensor {
     return this.full(shape, 0, opts);
   }
 
+  // ---- contents without autograd (autograd itself, optimizers, caches) -----------------------
+
+  /** Sets every element of t to value. */
   fill(t: Tensor, value: number): void {
     const k = this.kernel('fill', FILL_WGSL);
-    const u = new ArrayBuffer(16);
-    new Uint32Array(u, 0, 1)[0] = t.size;
-    new Float32Array(u, 4, 1)[0] = value;
-    this.dispatch(k, [t], grid1d(t.size), u);
+    this.dispatch(k, [t], grid1d(t.size), packUniforms([t.size], [value]));
+  }
+
+  /** a += alpha · b (gradient accumulation, LoRA merges). */
+  addInPlace(a: Tensor, b: Tensor, alpha = 1): void {
+    assertSameShape('addInPlace', a, b);
+    this.dispatch(this.kernel('axpy', AXPY_WGSL), [a, b], grid1d(a.size), packUniforms([a.size], [alpha]));
+  }
+
+  /** A new tensor with the same shape, dtype and contents. */
+  clone(t: Tensor): Tensor {
+    const out = this.empty(t.shape, t.dtype);
+    this.copy(t, out, t.byteLength);
+    return out;
   }
 
   /** Reads a tensor back to the host (submits pending work and waits for it). */
@@ -272,19 +286,6 @@ function collectTensors(value: unknown, out: Set<Tensor>, depth = 0): void {
   }
 }
 
-export const WORKGROUP_1D = 256;
-
-/** Workgroup counts for n threads of a 1-D kernel, spilling into y past the 65535 limit. */
-export function grid1d(n: number, perWorkgroup = WORKGROUP_1D): [number, number] {
-  const groups = Math.ceil(n / perWorkgroup);
-  if (groups <= 65535) return [groups, 1];
-  const y = Math.ceil(groups / 65535);
-  return [Math.ceil(groups / y), y];
-}
-
-/** WGSL: the flat thread index of a grid1d dispatch (needs gid and nwg builtins named so). */
-export const FLAT_INDEX = `(gid.x + gid.y * nwg.x * ${WORKGROUP_1D}u)`;
-
 const FILL_WGSL = /* wgsl */ `
 struct U { n: u32, value: f32 }
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
@@ -293,4 +294,15 @@ struct U { n: u32, value: f32 }
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = ${FLAT_INDEX};
   if (i < u.n) { out[i] = u.value; }
+}`;
+
+const AXPY_WGSL = /* wgsl */ `
+struct U { n: u32, alpha: f32 }
+@group(0) @binding(0) var<storage, read_write> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<uniform> u: U;
+@compute @workgroup_size(${WORKGROUP_1D})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = ${FLAT_INDEX};
+  if (i < u.n) { a[i] = a[i] + u.alpha * b[i]; }
 }`;

@@ -1,6 +1,7 @@
 // A tensor is a shape over a pooled GPU buffer. Memory is returned by release() or by the
 // engine scope that created it (see Engine.tidy); parameters outlive scopes.
 import type { Engine } from './runtime.ts';
+import { ShapeError } from './errors.ts';
 
 export type DType = 'f32' | 'i32' | 'u32';
 export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
@@ -12,6 +13,20 @@ export function sizeOf(shape: readonly number[]): number {
     n *= d;
   }
   return n;
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  /** A persistent leaf (a model weight): see Tensor.isParam. */
+  isParam?: boolean;
+  name?: string;
+}
+
+/** Throws a ShapeError naming `op` unless a and b have the same shape. */
+export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
+  if (a.size !== b.size || a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new ShapeError(`${op}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`);
+  }
 }
 
 export class Tensor {
@@ -30,7 +45,7 @@ export class Tensor {
     readonly shape: readonly number[],
     readonly dtype: DType,
     readonly buffer: GPUBuffer,
-    opts: { requiresGrad?: boolean; isParam?: boolean; name?: string } = {},
+    opts: TensorOptions = {},
   ) {
     this.size = sizeOf(shape);
     this.requiresGrad = opts.requiresGrad ?? false;

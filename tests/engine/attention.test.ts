@@ -5,7 +5,7 @@ import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
 import type { Tensor } from '../../src/engine/tensor.ts';
 import { ShapeError } from '../../src/engine/errors.ts';
-import { randn } from '../../src/engine/cpu/random.ts';
+import { randn } from '../../src/engine/random.ts';
 import { attention, type AttentionOptions } from '../../src/engine/ops/attention.ts';
 import { dropout } from '../../src/engine/ops/dropout.ts';
 import { embedding } from '../../src/engine/ops/embedding.ts';

@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
-import { caseName, checkCaseGpu, parseKdReference } from '../../src/engine/selftest/kd.ts';
-import { crossEntropy, kdLoss, uploadSparseTeacher } from '../../src/engine/ops/kd-loss.ts';
-import { kdLossCpu } from '../../src/engine/cpu/kd-loss.ts';
-import { randn } from '../../src/engine/cpu/random.ts';
+import { caseName, checkCaseGpu, parseKdReference } from '../../src/engine/selftest/kd-reference.ts';
+import { crossEntropy, kdLoss } from '../../src/engine/ops/kd-loss.ts';
+import { uploadSparseTeacher } from '../../src/engine/kd-args.ts';
+import * as cpu from '../../src/engine/cpu/kd-loss.ts';
+import { randn } from '../../src/engine/random.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 import type { KdLossSpec } from '../../src/engine/kd-spec.ts';
 
@@ -37,7 +38,7 @@ describe('fused KD loss on the GPU', () => {
     const targets = [7, 299, 0];
     const mask = [1, 0, 1];
     const spec: KdLossSpec = { divergence: 'srkl', param: 0.3, temperature: 2, scaleByT2: true, wCe: 0.4, wKd: 0.7 };
-    const want = kdLossCpu({ spec, student, teacher, n, v, targets, mask });
+    const want = cpu.kdLoss({ spec, student, teacher, n, v, targets, mask });
     await engine.tidy(async () => {
       const s = engine.upload(Float32Array.from(student), [n, v], 'f32', { requiresGrad: true, isParam: true });
       const loss = kdLoss(s, { spec, teacherLogits: engine.upload(Float32Array.from(teacher), [n, v]), targets: engine.upload(Int32Array.from(targets), [n]), mask: engine.upload(Float32Array.from(mask), [n]) });
@@ -67,7 +68,7 @@ describe('fused KD loss on the GPU', () => {
     }
     const targets = [ids[5]!, 1]; // a top-k id in row 0, a tail id in row 1 (its ids never include 1)
     const spec: KdLossSpec = { divergence: 'jsd', param: 0.5, temperature: 1, scaleByT2: true, wCe: 0.5, wKd: 1 };
-    const want = kdLossCpu({ spec, student, n, v, targets, sparse: { ids, logprobs, k } });
+    const want = cpu.kdLoss({ spec, student, n, v, targets, sparse: { ids, logprobs, k } });
     await engine.tidy(async () => {
       const s = engine.upload(Float32Array.from(student), [n, v], 'f32', { requiresGrad: true, isParam: true });
       const loss = kdLoss(s, { spec, sparseTeacher: uploadSparseTeacher(engine, ids, logprobs, n, k, v), targets: engine.upload(Int32Array.from(targets), [n]) });

@@ -10,7 +10,7 @@ import { seededInit } from '../../src/engine/nn/module.ts';
 import { logitRows, nextTokenBatch, Trainer } from '../../src/engine/nn/train.ts';
 import { AdamW } from '../../src/engine/optim.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
-import { rng } from '../../src/engine/cpu/random.ts';
+import { mulberry32 } from '../../src/engine/random.ts';
 
 describe('training memory', () => {
   let engine: Engine;
@@ -23,7 +23,7 @@ describe('training memory', () => {
     const model = new DecoderLM(engine, decoderConfig('tiny', { vocabSize: 24 }), seededInit(1));
     const optimizer = new AdamW(model.trainableParameters(), { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
     const trainer = new Trainer(engine, model.trainableParameters(), optimizer, { clipNorm: 1, readLossEvery: 7 });
-    const r = rng(2);
+    const r = mulberry32(2);
     const live: number[] = [];
     let submitsAfterStep5 = 0;
     for (let step = 1; step <= 50; step++) {

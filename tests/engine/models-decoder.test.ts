@@ -10,7 +10,7 @@ import { logitRows, nextTokenBatch, Trainer } from '../../src/engine/nn/train.ts
 import { generate } from '../../src/engine/nn/generate.ts';
 import { AdamW } from '../../src/engine/optim.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
-import { rng } from '../../src/engine/cpu/random.ts';
+import { mulberry32 } from '../../src/engine/random.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 
 const VOCAB = 32;
@@ -18,7 +18,7 @@ const EOS = 1;
 
 /** Four random sentences with distinct first two tokens, each ending in EOS. */
 function corpus(): number[][] {
-  const r = rng(5);
+  const r = mulberry32(5);
   return [0, 1, 2, 3].map((i) => [2 + 2 * i, 3 + 2 * i, ...Array.from({ length: 10 }, () => 2 + Math.floor(r() * (VOCAB - 2))), EOS]);
 }
 

@@ -10,14 +10,14 @@ import { logitRows, Trainer } from '../../src/engine/nn/train.ts';
 import { AdamW } from '../../src/engine/optim.ts';
 import { kdLoss } from '../../src/engine/ops/kd-loss.ts';
 import { DIVERGENCES, type KdLossSpec } from '../../src/engine/kd-spec.ts';
-import { rng } from '../../src/engine/cpu/random.ts';
+import { mulberry32 } from '../../src/engine/random.ts';
 
 const VOCAB = 24;
 const B = 4;
 const T = 8;
 
 function randomIds(seed: number): Int32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Int32Array.from({ length: B * T }, () => Math.floor(r() * VOCAB));
 }
 

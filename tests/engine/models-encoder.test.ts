@@ -9,7 +9,7 @@ import { seededInit } from '../../src/engine/nn/module.ts';
 import { Trainer } from '../../src/engine/nn/train.ts';
 import { AdamW } from '../../src/engine/optim.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
-import { rng } from '../../src/engine/cpu/random.ts';
+import { mulberry32 } from '../../src/engine/random.ts';
 import type { Pooling } from '../../src/engine/presets.ts';
 import { argmax } from '../../src/engine/nn/sampling.ts';
 
@@ -25,7 +25,7 @@ interface Example {
 
 /** [CLS] + noise (ids 5..23) with one signal token (2 + label) at a random place; 4..7 tokens, then padding (0). */
 function makeExamples(n: number, seed: number): Example[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Array.from({ length: n }, () => {
     const label = Math.floor(r() * CLASSES);
     const len = 4 + Math.floor(r() * (T - 3));

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
-import { reshape } from '../../src/engine/ops/elementwise.ts';
+import { reshapeCopy } from '../../src/engine/ops/elementwise.ts';
 import { newDecoder, train, type TrainJob } from '../../src/experiment/run/train.ts';
 import { fileStore } from '../../src/experiment/run/node-host.ts';
 import { RunCancelled, type ArtifactStore, type RunHost } from '../../src/experiment/run/host.ts';
@@ -47,7 +47,7 @@ describe('resume points', () => {
         const inputIds = engine.upload(Int32Array.from(rows.flatMap((r) => r.slice(0, T))), [rows.length, T], 'i32');
         const targets = engine.upload(Int32Array.from(rows.flatMap((r) => r.slice(1))), [rows.length * T], 'i32');
         const logits = model.forward({ inputIds });
-        return crossEntropy(reshape(logits, [rows.length * T, VOCAB]), targets);
+        return crossEntropy(reshapeCopy(logits, [rows.length * T, VOCAB]), targets);
       },
       ...extra,
     };

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
 import { OP_CHECKS } from '../../src/engine/selftest/index.ts';
-import { parseKdReference } from '../../src/engine/selftest/kd.ts';
+import { parseKdReference } from '../../src/engine/selftest/kd-reference.ts';
 import { runSelfTest } from '../../src/engine/selftest/run.ts';
 
 const CLI = new URL('../../cli/lantern.mjs', import.meta.url).pathname;

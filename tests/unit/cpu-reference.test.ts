@@ -1,7 +1,7 @@
 // Every CPU reference backward against float64 finite differences of its forward.
 import { describe, expect, it } from 'vitest';
 import { OP_CHECKS } from '../../src/engine/selftest/index.ts';
-import { randn } from '../../src/engine/cpu/random.ts';
+import { randn } from '../../src/engine/random.ts';
 import { dot, finiteDiff, maxRelDiff } from '../helpers/finite-diff.ts';
 
 describe('CPU reference gradients match finite differences', () => {

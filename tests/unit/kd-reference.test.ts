@@ -2,10 +2,11 @@
 // float64 reference file (relative error ≤ 1e-5), and the clear errors users get for bad calls.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { caseName, checkCaseCpu, parseKdReference, ReferenceFileError } from '../../src/engine/selftest/kd.ts';
-import { checkSparseTeacher, kdLossCpu } from '../../src/engine/cpu/kd-loss.ts';
+import { caseName, checkCaseCpu, parseKdReference, ReferenceFileError } from '../../src/engine/selftest/kd-reference.ts';
+import { kdLoss } from '../../src/engine/cpu/kd-loss.ts';
+import { checkSparseTeacher } from '../../src/engine/kd-args.ts';
 import { DIVERGENCES, KdSpecError, type KdLossSpec } from '../../src/engine/kd-spec.ts';
-import { randn } from '../../src/engine/cpu/random.ts';
+import { randn } from '../../src/engine/random.ts';
 
 const REFERENCE = new URL('../../models/reference/kd-losses.json', import.meta.url);
 const reference = parseKdReference(readFileSync(REFERENCE, 'utf8'));
@@ -35,10 +36,10 @@ describe('KD divergences, CPU', () => {
   for (const divergence of DIVERGENCES) {
     const spec: KdLossSpec = { divergence, temperature: 1.5, scaleByT2: true, wCe: 0, wKd: 1 };
     it(`${divergence} is ≥ 0, and 0 with a zero gradient when the student equals the teacher`, () => {
-      const { rowDivergence, loss } = kdLossCpu({ spec, student, teacher, n, v });
+      const { rowDivergence, loss } = kdLoss({ spec, student, teacher, n, v });
       for (const d of rowDivergence) expect(d).toBeGreaterThan(0);
       expect(loss).toBeCloseTo((1.5 ** 2 * rowDivergence.reduce((a, b) => a + b, 0)) / n, 12);
-      const same = kdLossCpu({ spec, student: teacher, teacher, n, v });
+      const same = kdLoss({ spec, student: teacher, teacher, n, v });
       expect(Math.abs(same.loss)).toBeLessThan(1e-12);
       for (const g of same.grad) expect(Math.abs(g)).toBeLessThan(1e-12);
     });
@@ -51,13 +52,13 @@ describe('KD loss errors', () => {
 
   it('rejects jsd with β = 0 or 1, pointing to fkl / rkl', () => {
     for (const beta of [0, 1]) {
-      expect(() => kdLossCpu({ spec: { ...base, param: beta }, student, teacher: student, n: 2, v: 3 })).toThrow(/β must be strictly between 0 and 1.*fkl or rkl/);
+      expect(() => kdLoss({ spec: { ...base, param: beta }, student, teacher: student, n: 2, v: 3 })).toThrow(/β must be strictly between 0 and 1.*fkl or rkl/);
     }
   });
 
   it('rejects a sparse teacher at T ≠ 1', () => {
-    expect(() => kdLossCpu({ spec: { ...base, divergence: 'fkl', temperature: 2 }, student, n: 2, v: 3, sparse: { ids: [0, 1], logprobs: [-1, -1], k: 1 } })).toThrow(KdSpecError);
-    expect(() => kdLossCpu({ spec: { ...base, divergence: 'fkl', temperature: 2 }, student, n: 2, v: 3, sparse: { ids: [0, 1], logprobs: [-1, -1], k: 1 } })).toThrow(/temperature 1 only/);
+    expect(() => kdLoss({ spec: { ...base, divergence: 'fkl', temperature: 2 }, student, n: 2, v: 3, sparse: { ids: [0, 1], logprobs: [-1, -1], k: 1 } })).toThrow(KdSpecError);
+    expect(() => kdLoss({ spec: { ...base, divergence: 'fkl', temperature: 2 }, student, n: 2, v: 3, sparse: { ids: [0, 1], logprobs: [-1, -1], k: 1 } })).toThrow(/temperature 1 only/);
   });
 
   it('rejects out-of-range, duplicate and over-full sparse teachers', () => {
@@ -67,11 +68,11 @@ describe('KD loss errors', () => {
   });
 
   it('rejects an out-of-range target', () => {
-    expect(() => kdLossCpu({ spec: { ...base, wCe: 1, wKd: 0 }, student, n: 2, v: 3, targets: [0, 5] })).toThrow(/target 5 \(row 1\) is out of range/);
+    expect(() => kdLoss({ spec: { ...base, wCe: 1, wKd: 0 }, student, n: 2, v: 3, targets: [0, 5] })).toThrow(/target 5 \(row 1\) is out of range/);
   });
 
   it('rejects a missing teacher', () => {
-    expect(() => kdLossCpu({ spec: base, student, n: 2, v: 3 })).toThrow(/needs a teacher/);
+    expect(() => kdLoss({ spec: base, student, n: 2, v: 3 })).toThrow(/needs a teacher/);
   });
 });
 

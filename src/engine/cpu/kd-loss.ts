@@ -1,4 +1,4 @@
-// CPU reference (float64) for ops/kd-loss.ts: every divergence of DESIGN.md §4 for dense and
+// CPU reference (float64) for ops/kd-loss.ts: every divergence of kd-spec.ts for dense and
 // sparse (top-k + tail) teachers, the CE mix, masks, T² scaling and weights, with the gradient
 // w.r.t. the student logits. The GPU kernel follows the same algebra:
 //   q = softmax(z_s / T); for a divergence D(q) with h_j = q_j·∂D/∂q_j and H = Σ h_j,
@@ -6,74 +6,7 @@
 // Sparse teachers: categories are the K ids plus a tail; a student logit in the tail gets
 // q_j·(h_tail/Q_tail − H) / T.
 import { KdSpecError, resolveKdParam, type Divergence, type KdLossSpec } from '../kd-spec.ts';
-
-export interface KdShapes {
-  student: readonly number[];
-  teacher?: readonly number[];
-  sparseIds?: readonly number[];
-  sparseLogprobs?: readonly number[];
-  targets?: readonly number[];
-  mask?: readonly number[];
-}
-
-/** Checks the spec and the shapes of a KD loss call; throws a clear KdSpecError. Returns N, V, K. */
-export function checkKdCall(spec: KdLossSpec, shapes: KdShapes): { n: number; v: number; k: number } {
-  const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
-  resolveKdParam(spec.divergence, spec.param);
-  if (!(spec.temperature > 0) || !Number.isFinite(spec.temperature)) throw new KdSpecError(`kdLoss: temperature must be a positive number (got ${spec.temperature})`);
-  if (!(spec.wCe >= 0) || !(spec.wKd >= 0) || spec.wCe + spec.wKd === 0) throw new KdSpecError(`kdLoss: weights must be ≥ 0 with one positive (got wCe=${spec.wCe}, wKd=${spec.wKd})`);
-  if (shapes.student.length !== 2) throw new KdSpecError(`kdLoss: student logits must be [N, V], got ${fmt(shapes.student)}`);
-  const [n, v] = shapes.student as [number, number];
-  let k = 0;
-  if (spec.wKd > 0) {
-    if (shapes.teacher && shapes.sparseIds) throw new KdSpecError('kdLoss: give either dense teacher logits or a sparse teacher, not both');
-    if (shapes.teacher) {
-      if (shapes.teacher.length !== 2 || shapes.teacher[0] !== n || shapes.teacher[1] !== v) {
-        throw new KdSpecError(`kdLoss: teacher logits ${fmt(shapes.teacher)} do not match student logits ${fmt(shapes.student)}`);
-      }
-    } else if (shapes.sparseIds && shapes.sparseLogprobs) {
-      if (spec.temperature !== 1) {
-        throw new KdSpecError(`kdLoss: a sparse (top-k) teacher supports temperature 1 only (got ${spec.temperature}); its log-probs were produced at T = 1`);
-      }
-      const ids = shapes.sparseIds;
-      if (ids.length !== 2 || ids[0] !== n) throw new KdSpecError(`kdLoss: sparse teacher ids ${fmt(ids)} must be [N, K] with N = ${n}`);
-      k = ids[1]!;
-      if (k < 1 || k >= v) throw new KdSpecError(`kdLoss: sparse teacher top-k must be between 1 and V − 1 = ${v - 1} (got ${k})`);
-      if (k > MAX_TOP_K) throw new KdSpecError(`kdLoss: sparse teacher top-k ${k} exceeds the supported maximum ${MAX_TOP_K}`);
-      const lp = shapes.sparseLogprobs;
-      if (lp.length !== 2 || lp[0] !== n || lp[1] !== k) throw new KdSpecError(`kdLoss: sparse teacher log-probs ${fmt(lp)} do not match ids ${fmt(ids)}`);
-    } else {
-      throw new KdSpecError('kdLoss: wKd > 0 needs a teacher (teacherLogits or sparseTeacher)');
-    }
-  }
-  if (spec.wCe > 0) {
-    if (!shapes.targets) throw new KdSpecError('kdLoss: wCe > 0 needs targets');
-    if (shapes.targets.length !== 1 || shapes.targets[0] !== n) throw new KdSpecError(`kdLoss: targets ${fmt(shapes.targets)} must be [N] with N = ${n}`);
-  }
-  if (shapes.mask && (shapes.mask.length !== 1 || shapes.mask[0] !== n)) throw new KdSpecError(`kdLoss: mask ${fmt(shapes.mask)} must be [N] with N = ${n}`);
-  return { n, v, k };
-}
-
-/** Largest top-k a sparse teacher may have (the kernel keeps the K categories in workgroup memory). */
-export const MAX_TOP_K = 128;
-
-/** Host-side check of a sparse teacher's ids and log-probs (range, duplicates, total mass). */
-export function checkSparseTeacher(ids: ArrayLike<number>, logprobs: ArrayLike<number>, n: number, k: number, v: number): void {
-  for (let r = 0; r < n; r++) {
-    const seen = new Set<number>();
-    let mass = 0;
-    for (let c = 0; c < k; c++) {
-      const id = ids[r * k + c]!;
-      if (!Number.isInteger(id) || id < 0 || id >= v) throw new KdSpecError(`kdLoss: sparse teacher id ${id} (row ${r}) is out of range [0, ${v})`);
-      if (seen.has(id)) throw new KdSpecError(`kdLoss: sparse teacher id ${id} appears twice in row ${r}`);
-      seen.add(id);
-      const lp = logprobs[r * k + c]!;
-      if (!(lp <= 0)) throw new KdSpecError(`kdLoss: sparse teacher log-prob ${lp} (row ${r}) must be ≤ 0`);
-      mass += Math.exp(lp);
-    }
-    if (mass > 1 + 1e-4) throw new KdSpecError(`kdLoss: sparse teacher probabilities of row ${r} sum to ${mass} > 1`);
-  }
-}
+import { checkKdCall } from '../kd-args.ts';
 
 export interface KdCpuInput {
   spec: KdLossSpec;
@@ -99,7 +32,7 @@ function logAddExp(a: number, b: number): number {
 /** x·(a − b), zero when x is zero (0·log 0 = 0). */
 const xd = (x: number, a: number, b: number) => (x === 0 ? 0 : x * (a - b));
 
-export function divergenceTerm(divergence: Divergence, param: number | undefined): Term {
+function divergenceTerm(divergence: Divergence, param: number | undefined): Term {
   switch (divergence) {
     case 'fkl':
       return (p, _q, logp, logq) => [xd(p, logp, logq), -p];
@@ -147,7 +80,7 @@ function logSoftmax(x: ArrayLike<number>, off: number, v: number, t: number): Fl
  * The total loss w_ce·CE + w_kd·s·D averaged over the rows' mask weights, and its gradient
  * w.r.t. the student logits.
  */
-export function kdLossCpu(input: KdCpuInput): { loss: number; grad: Float64Array; rowDivergence: Float64Array } {
+export function kdLoss(input: KdCpuInput): { loss: number; grad: Float64Array; rowDivergence: Float64Array } {
   const { spec, n, v } = input;
   checkKdCall(spec, {
     student: [n, v],
@@ -224,4 +157,10 @@ export function kdLossCpu(input: KdCpuInput): { loss: number; grad: Float64Array
     for (let j = 0; j < v; j++) grad[off + j] = w * gRow[j]!;
   }
   return { loss, grad, rowDivergence };
+}
+
+/** Mean cross-entropy over the rows' mask weights (kdLoss with only its CE term, at T = 1). */
+export function crossEntropy(logits: ArrayLike<number>, targets: ArrayLike<number>, n: number, v: number, mask?: ArrayLike<number>): { loss: number; grad: Float64Array } {
+  const { loss, grad } = kdLoss({ spec: { divergence: 'fkl', temperature: 1, scaleByT2: false, wCe: 1, wKd: 0 }, student: logits, targets, n, v, ...(mask ? { mask } : {}) });
+  return { loss, grad };
 }

@@ -64,3 +64,15 @@ export function linear(x: Float64Array, weight: Float64Array, bias: Float64Array
   if (bias) for (let i = 0; i < y.length; i++) y[i] += bias[i % out]!;
   return y;
 }
+
+/** Gradients of x, weight and (when there is one) bias: the bias gets the column sums of g. */
+export function linearBackward(x: Float64Array, weight: Float64Array, g: Float64Array, out: number, withBias: boolean): [Float64Array, Float64Array, Float64Array | null] {
+  const inF = weight.length / out;
+  const [dx, dw] = matmulBackward(x, weight, g, { batch: 1, M: x.length / inF, N: out, K: inF, transB: true });
+  let db: Float64Array | null = null;
+  if (withBias) {
+    db = new Float64Array(out);
+    for (let i = 0; i < g.length; i++) db[i % out] += g[i]!;
+  }
+  return [dx, dw, db];
+}

@@ -1,6 +1,5 @@
-// CPU reference for ops/norm.ts (float64), over the last dimension of size `cols`.
-
-export type NormKind = 'layer' | 'rms';
+// CPU reference for ops/norm.ts (float64), over the last dimension of size `cols` = gamma.length.
+import type { NormKind } from '../ops/norm.ts';
 
 function rowStats(kind: NormKind, x: Float64Array, base: number, cols: number, eps: number): [number, number] {
   let mean = 0;
@@ -13,7 +12,7 @@ function rowStats(kind: NormKind, x: Float64Array, base: number, cols: number, e
   return [mean, 1 / Math.sqrt(q / cols + eps)];
 }
 
-export function norm(kind: NormKind, x: Float64Array, gamma: Float64Array, beta: Float64Array | null, eps: number): Float64Array {
+function normalize(kind: NormKind, x: Float64Array, gamma: Float64Array, beta: Float64Array | null, eps: number): Float64Array {
   const cols = gamma.length;
   const y = new Float64Array(x.length);
   for (let base = 0; base < x.length; base += cols) {
@@ -24,7 +23,7 @@ export function norm(kind: NormKind, x: Float64Array, gamma: Float64Array, beta:
 }
 
 /** Gradients of sum(y·g) for x, gamma and (layer) beta. */
-export function normBackward(kind: NormKind, x: Float64Array, gamma: Float64Array, g: Float64Array, eps: number): [Float64Array, Float64Array, Float64Array | null] {
+function normalizeBackward(kind: NormKind, x: Float64Array, gamma: Float64Array, g: Float64Array, eps: number): [Float64Array, Float64Array, Float64Array | null] {
   const cols = gamma.length;
   const dx = new Float64Array(x.length);
   const dgamma = new Float64Array(cols);
@@ -47,4 +46,24 @@ export function normBackward(kind: NormKind, x: Float64Array, gamma: Float64Arra
     }
   }
   return [dx, dgamma, dbeta];
+}
+
+export function layerNorm(x: Float64Array, gamma: Float64Array, beta: Float64Array, eps: number): Float64Array {
+  return normalize('layer', x, gamma, beta, eps);
+}
+
+/** Gradients of x, gamma and beta. */
+export function layerNormBackward(x: Float64Array, gamma: Float64Array, g: Float64Array, eps: number): [Float64Array, Float64Array, Float64Array] {
+  const [dx, dgamma, dbeta] = normalizeBackward('layer', x, gamma, g, eps);
+  return [dx, dgamma, dbeta!];
+}
+
+export function rmsNorm(x: Float64Array, gamma: Float64Array, eps: number): Float64Array {
+  return normalize('rms', x, gamma, null, eps);
+}
+
+/** Gradients of x and gamma. */
+export function rmsNormBackward(x: Float64Array, gamma: Float64Array, g: Float64Array, eps: number): [Float64Array, Float64Array] {
+  const [dx, dgamma] = normalizeBackward('rms', x, gamma, g, eps);
+  return [dx, dgamma];
 }

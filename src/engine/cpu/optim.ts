@@ -1,16 +1,10 @@
 // CPU reference (float64) for optim.ts: one AdamW update as PyTorch's torch.optim.AdamW does it
 // (decoupled weight decay, bias correction) and global-norm gradient clipping as
 // torch.nn.utils.clip_grad_norm_ (coefficient maxNorm / (norm + 1e-6), capped at 1).
-
-export interface AdamWHyper {
-  lr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-}
+import { CLIP_EPS, type AdamWOptions } from '../optim.ts';
 
 /** Updates param, m and v in place for update number `t` (1-based). */
-export function adamwStepCpu(param: Float64Array, grad: ArrayLike<number>, m: Float64Array, v: Float64Array, t: number, h: AdamWHyper): void {
+export function adamwStep(param: Float64Array, grad: ArrayLike<number>, m: Float64Array, v: Float64Array, t: number, h: AdamWOptions): void {
   const [b1, b2] = h.betas;
   const bc1 = 1 - b1 ** t;
   const bc2 = 1 - b2 ** t;
@@ -23,10 +17,8 @@ export function adamwStepCpu(param: Float64Array, grad: ArrayLike<number>, m: Fl
   }
 }
 
-export const CLIP_EPS = 1e-6;
-
 /** The global L2 norm of all gradients and the gradients scaled so that it is at most maxNorm. */
-export function clipGradNormCpu(grads: ArrayLike<number>[], maxNorm: number): { norm: number; clipped: Float64Array[] } {
+export function clipGradNorm(grads: ArrayLike<number>[], maxNorm: number): { norm: number; clipped: Float64Array[] } {
   let sq = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
   const norm = Math.sqrt(sq);

@@ -1,15 +1,29 @@
 // CPU reference for ops/rope.ts (float64).
 
-/**
- * Rotates x [B, T, nH, D] (sign = 1) or applies the inverse rotation (sign = -1, the backward).
- * Token t of row b sits at positions[b·T + t] when given, else at offset + t.
- */
-export function rope(
-  x: Float64Array,
-  dims: { B: number; T: number; nH: number; D: number },
-  opts: { theta: number; offset?: number; positions?: ArrayLike<number> },
-  sign: 1 | -1 = 1,
-): Float64Array {
+export interface RopeDims {
+  B: number;
+  T: number;
+  nH: number;
+  D: number;
+}
+
+export interface RopeRefOptions {
+  theta: number;
+  offset?: number;
+  positions?: ArrayLike<number>;
+}
+
+/** Rotates x [B, T, nH, D]; token t of row b sits at positions[b·T + t] when given, else at offset + t. */
+export function rope(x: Float64Array, dims: RopeDims, opts: RopeRefOptions): Float64Array {
+  return rotate(x, dims, opts, 1);
+}
+
+/** The gradient of x: the inverse rotation of g. */
+export function ropeBackward(g: Float64Array, dims: RopeDims, opts: RopeRefOptions): Float64Array {
+  return rotate(g, dims, opts, -1);
+}
+
+function rotate(x: Float64Array, dims: RopeDims, opts: RopeRefOptions, sign: 1 | -1): Float64Array {
   const { B, T, nH, D } = dims;
   const half = D / 2;
   const out = new Float64Array(x.length);

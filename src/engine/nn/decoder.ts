@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.ts';
 import { EngineError, ShapeError } from '../errors.ts';
 import { Model, seededInit, type Initializer, type Linear } from './module.ts';
 import { headDim, type DecoderConfig } from './config.ts';
-import { add, reshape } from '../ops/elementwise.ts';
+import { add, reshapeCopy } from '../ops/elementwise.ts';
 import { linear } from '../ops/matmul.ts';
 import { rmsNorm } from '../ops/norm.ts';
 import { swiglu } from '../ops/activation.ts';
@@ -104,9 +104,9 @@ export class DecoderLM extends Model<DecoderConfig> {
     let x = embedding(ids, this.embedTokens);
     this.layers.forEach((layer, l) => {
       const h = rmsNorm(x, layer.inputNorm, eps);
-      const q = rope(reshape(layer.q.forward(h), [B, T, heads, D]), ropeOpts);
-      let k = rope(reshape(layer.k.forward(h), [B, T, kvHeads, D]), ropeOpts);
-      let v = reshape(layer.v.forward(h), [B, T, kvHeads, D]);
+      const q = rope(reshapeCopy(layer.q.forward(h), [B, T, heads, D]), ropeOpts);
+      let k = rope(reshapeCopy(layer.k.forward(h), [B, T, kvHeads, D]), ropeOpts);
+      let v = reshapeCopy(layer.v.forward(h), [B, T, kvHeads, D]);
       if (cache) {
         const slot = cache.layers[l]!;
         const row = kvHeads * D * 4;
@@ -118,7 +118,7 @@ export class DecoderLM extends Model<DecoderConfig> {
         v = slot.v;
       }
       const a = attention(q, k, v, { causal: true, queryOffset: cache ? offset : 0, ...(mask ? { keyMask: mask } : {}) });
-      x = add(x, layer.o.forward(reshape(a, [B, T, H])));
+      x = add(x, layer.o.forward(reshapeCopy(a, [B, T, H])));
       const h2 = rmsNorm(x, layer.postNorm, eps);
       x = add(x, layer.down.forward(swiglu(layer.gate.forward(h2), layer.up.forward(h2))));
     });

@@ -8,8 +8,8 @@ import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { Model, seededInit, type Initializer, type Linear } from './module.ts';
 import { headDim, type EncoderConfig } from './config.ts';
-import { splitLastDim } from './split.ts';
-import { add, reshape } from '../ops/elementwise.ts';
+import { splitLastDim } from '../ops/split.ts';
+import { add, reshapeCopy } from '../ops/elementwise.ts';
 import { layerNorm } from '../ops/norm.ts';
 import { gelu, geglu } from '../ops/activation.ts';
 import { embedding } from '../ops/embedding.ts';
@@ -89,7 +89,7 @@ export class EncoderClassifier extends Model<EncoderConfig> {
       const headShape = [B, T, heads, D];
       const [q, k, v] = splitLastDim(layer.wqkv.forward(h), [H, H, H], [headShape, headShape, headShape]);
       const a = attention(rope(q!, { theta: ropeTheta }), rope(k!, { theta: ropeTheta }), v!, { causal: false, keyMask: batch.attentionMask });
-      x = add(x, layer.wo.forward(reshape(a, [B, T, H])));
+      x = add(x, layer.wo.forward(reshapeCopy(a, [B, T, H])));
       const [input, gate] = splitLastDim(layer.wi.forward(this.layerNorm(x, layer.mlpNorm)), [I, I]);
       // ModernBERT: act(input) · gate; our geglu(g, u) = gelu(g) · u.
       x = add(x, layer.mlpWo.forward(geglu(input!, gate!)));

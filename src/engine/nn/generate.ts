@@ -1,7 +1,7 @@
 // Text generation with a decoder: prompts are left-padded to one length (pads masked out, rotary
 // positions counted from each prompt's first real token), the prompt fills the KV cache in one
 // pass, then one token per step is appended. Only the last position's logits are read back.
-import { rng } from '../cpu/random.ts';
+import { mulberry32 } from '../random.ts';
 import { EngineError } from '../errors.ts';
 import type { DecoderLM, KvCache } from './decoder.ts';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling.ts';
@@ -42,7 +42,7 @@ export async function generate(model: DecoderLM, prompts: readonly (readonly num
   const padId = opts.padTokenId ?? model.config.padTokenId ?? 0;
   const pads = prompts.map((p) => promptLen - p.length);
   const stop = new Set(opts.stopTokens ?? []);
-  const random = rng(opts.seed ?? 0);
+  const random = mulberry32(opts.seed ?? 0);
   const useCache = opts.useCache ?? true;
 
   // The whole (padded) sequence so far, row-major [B, len].

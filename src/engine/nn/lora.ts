@@ -2,11 +2,10 @@
 // with A [r, in] ~ U(±1/√in) (PEFT's kaiming-uniform default) and B [out, r] = 0, so training starts
 // from the base model's outputs. Every other parameter is frozen (requiresGrad false) unless named
 // in `trainable` (e.g. a new classification head). Merging folds W + (α/r)·B·A back into W.
-import { rng } from '../cpu/random.ts';
+import { mulberry32, nameSeed } from '../random.ts';
 import { matmul } from '../ops/matmul.ts';
-import { addInPlace } from '../ops/elementwise.ts';
 import { ConfigError } from './config.ts';
-import { hashName, type Linear, type Model } from './module.ts';
+import type { Linear, Model } from './module.ts';
 import { writeSafetensors, type NamedTensorData } from '../safetensors.ts';
 
 export interface LoraSpec {
@@ -43,7 +42,7 @@ export function applyLora(model: Model<unknown>, spec: LoraSpec): string[] {
   const engine = model.engine;
   for (const l of targets) {
     const bound = 1 / Math.sqrt(l.inFeatures);
-    const r = rng(hashName(`${l.name}.lora_A`, spec.seed ?? 0));
+    const r = mulberry32(nameSeed(`${l.name}.lora_A`, spec.seed ?? 0));
     const a = Float32Array.from({ length: spec.rank * l.inFeatures }, () => (2 * r() - 1) * bound);
     const A = engine.upload(a, [spec.rank, l.inFeatures], 'f32', { isParam: true, requiresGrad: true, name: `${l.name}.lora_A.weight` });
     const B = engine.zeros([l.outFeatures, spec.rank], { isParam: true, requiresGrad: true, name: `${l.name}.lora_B.weight` });
@@ -69,7 +68,7 @@ export function mergeLora(model: Model<unknown>): void {
     engine.tidy(() => {
       for (const l of loraLayers(model)) {
         const { A, B, rank, alpha } = l.lora!;
-        addInPlace(engine, l.weight, matmul(B, A), alpha / rank);
+        engine.addInPlace(l.weight, matmul(B, A), alpha / rank);
         l.lora = null;
         model.removeParameter(A.name!);
         model.removeParameter(B.name!);

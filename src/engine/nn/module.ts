@@ -3,7 +3,7 @@
 // (deterministic per seed and parameter name) or the tensors of a checkpoint.
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
-import { randn } from '../cpu/random.ts';
+import { nameSeed, randn } from '../random.ts';
 import { ConfigError } from './config.ts';
 import { linear } from '../ops/matmul.ts';
 import { add, scale } from '../ops/elementwise.ts';
@@ -18,7 +18,7 @@ export function seededInit(seed: number, std = 0.02): Initializer {
     const n = shape.reduce((a, b) => a * b, 1);
     if (kind === 'ones') return new Float32Array(n).fill(1);
     if (kind === 'zeros') return new Float32Array(n);
-    return Float32Array.from(randn(n, hashName(name, seed), std));
+    return Float32Array.from(randn(n, nameSeed(name, seed), std));
   };
 }
 
@@ -32,16 +32,6 @@ export function tensorsInit(tensors: ReadonlyMap<string, { shape: number[]; data
     }
     return t.data;
   };
-}
-
-/** FNV-1a of the name, mixed with the seed. */
-export function hashName(name: string, seed: number): number {
-  let h = 0x811c9dc5 ^ Math.imul(seed >>> 0, 0x9e3779b1);
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** A LoRA adapter on a Linear: y += (alpha / rank) · x·Aᵀ·Bᵀ, A [rank, in], B [out, rank]. */

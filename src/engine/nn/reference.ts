@@ -2,12 +2,13 @@
 // reading the same named parameters: the oracle the GPU models are compared with (model-level
 // self-check), independent of every GPU kernel.
 import { embedding } from '../cpu/embedding.ts';
-import { norm } from '../cpu/norm.ts';
+import { layerNorm, rmsNorm } from '../cpu/norm.ts';
 import { linear } from '../cpu/matmul.ts';
 import { rope } from '../cpu/rope.ts';
 import { attention } from '../cpu/attention.ts';
-import { activation, gated } from '../cpu/activation.ts';
+import { geglu, gelu, swiglu } from '../cpu/activation.ts';
 import { pool } from '../cpu/pooling.ts';
+import { splitLastDim } from '../cpu/split.ts';
 import { headDim, type DecoderConfig, type EncoderConfig } from './config.ts';
 import { ConfigError } from './config.ts';
 
@@ -33,14 +34,6 @@ function linearRef(p: (n: string) => Float64Array, params: ParameterValues, name
   return y;
 }
 
-/** Columns [from, from + width) of a [rows, total] matrix. */
-function columns(x: Float64Array, total: number, from: number, width: number): Float64Array {
-  const rows = x.length / total;
-  const out = new Float64Array(rows * width);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) out[r * width + c] = x[r * total + from + c]!;
-  return out;
-}
-
 function addInto(a: Float64Array, b: Float64Array): Float64Array {
   for (let i = 0; i < a.length; i++) a[i] += b[i]!;
   return a;
@@ -52,24 +45,23 @@ export function encoderForwardRef(config: EncoderConfig, params: ParameterValues
   const { hidden: H, heads, intermediate: I, eps, ropeTheta: theta } = config;
   const D = headDim(config);
   const maskF = Float64Array.from(mask);
-  const ln = (x: Float64Array, name: string) => norm('layer', x, p(`${name}.weight`), p(`${name}.bias`), eps);
+  const ln = (x: Float64Array, name: string) => layerNorm(x, p(`${name}.weight`), p(`${name}.bias`), eps);
   let x = ln(embedding(ids, p('model.embeddings.tok_embeddings.weight'), H), 'model.embeddings.norm');
   for (let l = 0; l < config.layers; l++) {
     const pre = `model.layers.${l}`;
     const h = l === 0 ? x : ln(x, `${pre}.attn_norm`);
-    const qkv = linearRef(p, params, `${pre}.attn.Wqkv`, h, 3 * H, false, lora);
+    const [qh, kh, v] = splitLastDim(linearRef(p, params, `${pre}.attn.Wqkv`, h, 3 * H, false, lora), [H, H, H]) as [Float64Array, Float64Array, Float64Array];
     const dims = { B, T, nH: heads, D };
-    const q = rope(columns(qkv, 3 * H, 0, H), dims, { theta });
-    const k = rope(columns(qkv, 3 * H, H, H), dims, { theta });
-    const v = columns(qkv, 3 * H, 2 * H, H);
+    const q = rope(qh, dims, { theta });
+    const k = rope(kh, dims, { theta });
     const a = attention(q, k, v, { B, T, S: T, nH: heads, nKV: heads, D }, { causal: false, keyMask: maskF });
     x = addInto(x, linearRef(p, params, `${pre}.attn.Wo`, a, H, false, lora));
-    const wi = linearRef(p, params, `${pre}.mlp.Wi`, ln(x, `${pre}.mlp_norm`), 2 * I, false, lora);
-    x = addInto(x, linearRef(p, params, `${pre}.mlp.Wo`, gated('gelu', columns(wi, 2 * I, 0, I), columns(wi, 2 * I, I, I)), H, false, lora));
+    const [input, gate] = splitLastDim(linearRef(p, params, `${pre}.mlp.Wi`, ln(x, `${pre}.mlp_norm`), 2 * I, false, lora), [I, I]) as [Float64Array, Float64Array];
+    x = addInto(x, linearRef(p, params, `${pre}.mlp.Wo`, geglu(input, gate), H, false, lora));
   }
   x = ln(x, 'model.final_norm');
   const pooled = pool(x, maskF, B, T, H, config.pooling);
-  const head = ln(activation('gelu', linearRef(p, params, 'head.dense', pooled, H, true, lora)), 'head.norm');
+  const head = ln(gelu(linearRef(p, params, 'head.dense', pooled, H, true, lora)), 'head.norm');
   return linearRef(p, params, 'classifier', head, config.numClasses, true, lora);
 }
 
@@ -78,7 +70,7 @@ export function decoderForwardRef(config: DecoderConfig, params: ParameterValues
   const p = getter(params);
   const { hidden: H, heads, kvHeads, intermediate: I, eps, ropeTheta: theta, attentionBias } = config;
   const D = headDim(config);
-  const rms = (x: Float64Array, name: string) => norm('rms', x, p(name), null, eps);
+  const rms = (x: Float64Array, name: string) => rmsNorm(x, p(name), eps);
   const embed = p('model.embed_tokens.weight');
   let x = embedding(ids, embed, H);
   for (let l = 0; l < config.layers; l++) {
@@ -90,7 +82,7 @@ export function decoderForwardRef(config: DecoderConfig, params: ParameterValues
     const a = attention(q, k, v, { B, T, S: T, nH: heads, nKV: kvHeads, D }, { causal: true });
     x = addInto(x, linearRef(p, params, `${pre}.self_attn.o_proj`, a, H, false, lora));
     const h2 = rms(x, `${pre}.post_attention_layernorm.weight`);
-    const mlp = gated('silu', linearRef(p, params, `${pre}.mlp.gate_proj`, h2, I, false, lora), linearRef(p, params, `${pre}.mlp.up_proj`, h2, I, false, lora));
+    const mlp = swiglu(linearRef(p, params, `${pre}.mlp.gate_proj`, h2, I, false, lora), linearRef(p, params, `${pre}.mlp.up_proj`, h2, I, false, lora));
     x = addInto(x, linearRef(p, params, `${pre}.mlp.down_proj`, mlp, H, false, lora));
   }
   return linear(rms(x, 'model.norm.weight'), embed, null, config.vocabSize);

@@ -1,6 +1,6 @@
 // Picking the next token from one row of logits: greedy (temperature 0), temperature, nucleus
 // (top-p). Runs on the host on the one row generation reads back per step; `random` is a seeded
-// stream (cpu/random.ts rng) so a seed reproduces a generation.
+// stream (random.ts mulberry32) so a seed reproduces a generation.
 import { EngineError } from '../errors.ts';
 
 export interface SamplingOptions {

@@ -6,7 +6,7 @@ import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { EngineError } from '../errors.ts';
 import { clipGradNorm, type AdamW } from '../optim.ts';
-import { addInPlace, reshape, scale } from '../ops/elementwise.ts';
+import { reshapeCopy, scale } from '../ops/elementwise.ts';
 
 export interface TrainerOptions {
   /** Read the loss back every N steps (default 10); other steps return null. */
@@ -60,7 +60,7 @@ export class Trainer {
         });
         if (!loss) loss = l;
         else {
-          addInPlace(engine, loss, l);
+          engine.addInPlace(loss, l);
           l.release();
         }
       }
@@ -129,5 +129,5 @@ export function nextTokenBatch(engine: Engine, sequences: readonly (readonly num
 /** Logits [B, T, V] as the [B·T, V] rows the losses take. */
 export function logitRows(logits: Tensor): Tensor {
   const V = logits.shape.at(-1)!;
-  return reshape(logits, [logits.size / V, V]);
+  return reshapeCopy(logits, [logits.size / V, V]);
 }

@@ -1,8 +1,8 @@
 // Activations: GELU (tanh approximation, as Hugging Face gelu_pytorch_tanh), SiLU, and the gated
 // SwiGLU / GeGLU. Forward and backward are each one pass over the data.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d, type Engine } from '../runtime.ts';
-import type { Tensor } from '../tensor.ts';
-import { assertSameShape } from './elementwise.ts';
+import type { Engine } from '../runtime.ts';
+import { assertSameShape, type Tensor } from '../tensor.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 
 /** WGSL: each activation and its derivative. tanh's argument is clamped (|u| > 15 is ±1 in f32). */
 const ACTIVATION_FNS = /* wgsl */ `

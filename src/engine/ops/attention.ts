@@ -13,6 +13,7 @@
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
+import { packUniforms } from '../wgsl.ts';
 
 export interface AttentionOptions {
   /** Query i sees key j only when j ≤ queryOffset + i. */
@@ -344,9 +345,7 @@ function validate(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): void
 function uniforms(q: Tensor, k: Tensor, opts: AttentionOptions): ArrayBuffer {
   const [B, T, nH, D] = dims(q);
   const [, S, nKV] = dims(k);
-  const u = new ArrayBuffer(32);
-  new Uint32Array(u, 0, 7).set([B, T, S, nH, nKV, opts.causal ? 1 : 0, opts.queryOffset ?? 0]);
-  new Float32Array(u, 28, 1)[0] = opts.scale ?? 1 / Math.sqrt(D);
+  const u = packUniforms([B, T, S, nH, nKV, opts.causal ? 1 : 0, opts.queryOffset ?? 0], [opts.scale ?? 1 / Math.sqrt(D)]);
   return u;
 }
 

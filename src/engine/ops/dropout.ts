@@ -1,11 +1,12 @@
-// Inverted dropout with a counter-based mask: element i is kept when hash(seed, i) ≥ p·2³² and
-// scaled by 1/(1 − p). Nothing is stored; backward redraws the same mask from (seed, index). The
-// hash is defined (and mirrored here) in cpu/dropout.ts. Callers pass p = 0 in evaluation.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../runtime.ts';
+// Inverted dropout with a counter-based mask: element i is kept when counterHash(seed, i) ≥ p·2³²
+// and scaled by 1/(1 − p). Nothing is stored; backward redraws the same mask from (seed, index).
+// The hash is defined in random.ts (counterHash, lowbias32) and written out in WGSL here; the
+// CPU twin draws it in TypeScript, so the check compares two implementations of one definition.
+// Callers pass p = 0 in evaluation.
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
-import { copyOf } from './elementwise.ts';
-import { dropoutThreshold } from '../cpu/dropout.ts';
+import { probabilityThreshold } from '../random.ts';
 
 const DROPOUT_WGSL = /* wgsl */ `
 struct U { n: u32, seed: u32, threshold: u32, scale: f32 }
@@ -33,9 +34,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 function applyMask(x: Tensor, p: number, seed: number): Tensor {
   const engine = x.engine;
   const out = engine.empty(x.shape);
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 3).set([x.size, seed >>> 0, dropoutThreshold(p)]);
-  new Float32Array(u, 12, 1)[0] = p < 1 ? 1 / (1 - p) : 0;
+  const u = packUniforms([x.size, seed >>> 0, probabilityThreshold(p)], [p < 1 ? 1 / (1 - p) : 0]);
   engine.dispatch(engine.kernel('dropout', DROPOUT_WGSL), [x, out], grid1d(x.size), u);
   return out;
 }
@@ -46,7 +45,7 @@ export function dropout(x: Tensor, p: number, seed: number): Tensor {
   if (!Number.isInteger(seed)) throw new ShapeError(`dropout: the seed must be an integer, got ${seed}`);
   const engine = x.engine;
   const identity = p === 0;
-  const out = identity ? copyOf(engine, x) : applyMask(x, p, seed);
+  const out = identity ? engine.clone(x) : applyMask(x, p, seed);
   if (engine.autograd.needsGrad([x])) engine.autograd.record([x], [out], ([g]) => [identity ? g! : applyMask(g!, p, seed)]);
   return out;
 }

@@ -1,11 +1,12 @@
-// Elementwise arithmetic with autograd: add, sub, mul, scale, bias add, and the in-place helpers
-// autograd and optimizers use. Kernels are generated from one template keyed by expression.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d, type Engine } from '../runtime.ts';
-import type { Tensor } from '../tensor.ts';
+// Elementwise arithmetic with autograd: add, sub, mul, scale, bias add, row sums and reshapeCopy.
+// Kernels are generated from one template keyed by expression.
+import type { Engine } from '../runtime.ts';
+import { assertSameShape, type Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from '../wgsl.ts';
 
 /** out[i] = expr over a[i], b[i] (when two inputs) and the scalar s. */
-export function mapKernel(engine: Engine, key: string, inputs: 1 | 2, expr: string) {
+function mapKernel(engine: Engine, key: string, inputs: 1 | 2, expr: string) {
   const bindings = ['a', 'b'].slice(0, inputs).map((n, i) => `@group(0) @binding(${i}) var<storage, read> ${n}: array<f32>;`);
   return engine.kernel(
     `map:${key}`,
@@ -24,24 +25,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   );
 }
 
-function mapUniforms(n: number, s = 0): ArrayBuffer {
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 1)[0] = n;
-  new Float32Array(u, 4, 1)[0] = s;
-  return u;
-}
-
 /** Runs a map kernel into a new tensor shaped like the first input. */
-export function runMap(engine: Engine, key: string, expr: string, inputs: Tensor[], s = 0): Tensor {
+function runMap(engine: Engine, key: string, expr: string, inputs: Tensor[], s = 0): Tensor {
   const out = engine.empty(inputs[0]!.shape);
-  engine.dispatch(mapKernel(engine, key, inputs.length as 1 | 2, expr), [...inputs, out], grid1d(out.size), mapUniforms(out.size, s));
+  engine.dispatch(mapKernel(engine, key, inputs.length as 1 | 2, expr), [...inputs, out], grid1d(out.size), packUniforms([out.size], [s]));
   return out;
-}
-
-export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
-  if (a.size !== b.size || a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new ShapeError(`${op}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`);
-  }
 }
 
 export function add(a: Tensor, b: Tensor): Tensor {
@@ -132,41 +120,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   return out;
 }
 
-/** a += alpha · b, without autograd (gradient accumulation, optimizers). */
-export function addInPlace(engine: Engine, a: Tensor, b: Tensor, alpha = 1): void {
-  assertSameShape('addInPlace', a, b);
-  const k = engine.kernel(
-    'axpy',
-    /* wgsl */ `
-struct U { n: u32, alpha: f32 }
-@group(0) @binding(0) var<storage, read_write> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<uniform> u: U;
-@compute @workgroup_size(${WORKGROUP_1D})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = ${FLAT_INDEX};
-  if (i < u.n) { a[i] = a[i] + u.alpha * b[i]; }
-}`,
-  );
-  engine.dispatch(k, [a, b], grid1d(a.size), mapUniforms(a.size, alpha));
-}
-
-/** A new tensor with the same contents (no autograd). */
-export function copyOf(engine: Engine, a: Tensor): Tensor {
-  const out = engine.empty(a.shape, a.dtype);
-  engine.copy(a, out, a.byteLength);
-  return out;
-}
-
-/** The same buffer contents under another shape of equal size, with autograd. */
-export function reshape(a: Tensor, shape: readonly number[]): Tensor {
+/**
+ * A copy of a under another shape of equal size, with autograd. It copies (one buffer copy, no
+ * kernel): a tensor owns its buffer, so a view sharing it would need shared ownership.
+ */
+export function reshapeCopy(a: Tensor, shape: readonly number[]): Tensor {
   const engine = a.engine;
   const out = engine.empty(shape, a.dtype);
   if (out.size !== a.size) {
     out.release();
-    throw new ShapeError(`reshape: [${a.shape.join(', ')}] has ${a.size} values, [${shape.join(', ')}] needs ${out.size}`);
+    throw new ShapeError(`reshapeCopy: [${a.shape.join(', ')}] has ${a.size} values, [${shape.join(', ')}] needs ${out.size}`);
   }
   engine.copy(a, out, a.byteLength);
-  if (engine.autograd.needsGrad([a])) engine.autograd.record([a], [out], ([g]) => [reshape(g!, a.shape)]);
+  if (engine.autograd.needsGrad([a])) engine.autograd.record([a], [out], ([g]) => [reshapeCopy(g!, a.shape)]);
   return out;
 }

@@ -4,7 +4,7 @@
 // next[n], found by scanning the ids: O(N²) comparisons over N = ids.size, cheap next to a matmul
 // at training sizes), then one thread per (row, column) walks its list in position order. Every
 // sum runs in a fixed order, so gradients are bit-identical from run to run.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 

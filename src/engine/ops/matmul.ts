@@ -152,7 +152,7 @@ function gemm(engine: Engine, a: Tensor, b: Tensor, g: Geometry, outShape: reado
 }
 
 /** What a compiled kernel is specialised for (instead of branching per element). */
-export interface KernelSpec {
+interface KernelSpec {
   transA: boolean;
   transB: boolean;
   /** The contiguous dimension of the stored A (K, or M with transA) is a multiple of 4. */
@@ -164,7 +164,7 @@ export interface KernelSpec {
   bias: boolean;
 }
 
-export function matmulKernel(engine: Engine, s: KernelSpec): Kernel {
+function matmulKernel(engine: Engine, s: KernelSpec): Kernel {
   const key = `matmul:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.vecA ? 4 : 1}${s.vecB ? 4 : 1}${s.vecC ? 4 : 1}${s.bias ? ':bias' : ''}`;
   return engine.kernel(key, matmulWgsl(s));
 }

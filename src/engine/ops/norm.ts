@@ -1,56 +1,14 @@
 // LayerNorm and RMSNorm over the last dimension: 16 threads per row (4 rows per workgroup) with a
-// workgroup-memory reduction. Forward saves each row's mean and 1/σ for backward; the gamma/beta gradients are
+// workgroup-memory reduction (wgsl.ts). Forward saves each row's mean and 1/σ for backward; the gamma/beta gradients are
 // column sums over row chunks (deterministic, no atomics) finished by sumRows.
-import { grid1d, type Engine } from '../runtime.ts';
+import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { sumRows } from './elementwise.ts';
+import { FOR_COLS, ROW_MAIN, packUniforms, rowGrid, rowReduceWgsl } from '../wgsl.ts';
 
-/** Threads per row, and rows per workgroup (see rowReduceWgsl for why rows are shared). */
-export const ROW_THREADS = 16;
-export const ROWS_PER_GROUP = 4;
-
-/**
- * WGSL: `reduce_sum(v)` (and `reduce_max`) combine a value (f32 or vec2f) over the threads of one
- * row and return the result to each of them. Call them from uniform control flow. Every thread
- * reads its row's partials in the same order (broadcast reads, identical results): two barriers
- * instead of a tree's log2(threads)+1. Few threads per row, several rows per workgroup: SwiftShader
- * slowed 4–8× going from 16 to 64 threads per row; GPUs still get 64-thread workgroups.
- */
-export function rowReduceWgsl(type: 'f32' | 'vec2f', ops: readonly ('sum' | 'max')[] = ['sum']): string {
-  const fns = ops.map(
-    (op) => /* wgsl */ `
-fn reduce_${op}(v: ${type}, lid: u32) -> ${type} {
-  red[lid] = v;
-  workgroupBarrier();
-  let first = lid - lid % ${ROW_THREADS}u;
-  var total = red[first];
-  for (var i = 1u; i < ${ROW_THREADS}u; i++) { total = ${op === 'sum' ? 'total + red[first + i]' : 'max(total, red[first + i])'}; }
-  workgroupBarrier();
-  return total;
-}`,
-  );
-  return `var<workgroup> red: array<${type}, ${ROW_THREADS * ROWS_PER_GROUP}>;${fns.join('')}`;
-}
-
-/** WGSL entry point header of a row kernel: defines lid, lane, row, live, base, cols. */
-export const ROW_MAIN = /* wgsl */ `@compute @workgroup_size(${ROW_THREADS * ROWS_PER_GROUP})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let lane = lid % ${ROW_THREADS}u;
-  let row = (wg.x + wg.y * nwg.x) * ${ROWS_PER_GROUP}u + lid / ${ROW_THREADS}u;
-  let live = row < u.rows;
-  let base = row * u.cols;
-  let cols = select(0u, u.cols, live); // rows past the end loop zero times but still meet the barriers`;
-
-/** WGSL: loop header over this thread's columns of its row. */
-export const FOR_COLS = `for (var c = lane; c < cols; c += ${ROW_THREADS}u)`;
-
-/** Workgroups for `rows` rows. */
-export function rowGrid(rows: number): [number, number] {
-  return grid1d(Math.ceil(rows / ROWS_PER_GROUP), 1);
-}
-
-type NormKind = 'layer' | 'rms';
+/** Which normalisation a kernel computes (its CPU twin uses the same type). */
+export type NormKind = 'layer' | 'rms';
 
 function checkShapes(op: string, x: Tensor, gamma: Tensor, beta: Tensor | null): number {
   const cols = x.shape.at(-1);
@@ -62,10 +20,7 @@ function checkShapes(op: string, x: Tensor, gamma: Tensor, beta: Tensor | null):
 }
 
 function uniforms(rows: number, cols: number, eps: number): ArrayBuffer {
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 2).set([rows, cols]);
-  new Float32Array(u, 8, 1)[0] = eps;
-  return u;
+  return packUniforms([rows, cols], [eps]);
 }
 
 const HEAD = /* wgsl */ `struct U { rows: u32, cols: u32, eps: f32, _p: u32 }`;

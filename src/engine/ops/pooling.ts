@@ -1,10 +1,12 @@
 // Sequence pooling [B, T, H] → [B, H]: the first token (cls), the mask-weighted mean (mean), or
 // the last token whose mask is set (last). A row with no tokens pools to zeros.
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 
-export type PoolKind = 'cls' | 'mean' | 'last';
+/** The pooling kinds, named once for the whole project (models, CPU twin, experiment schema, UI). */
+export const POOL_KINDS = ['cls', 'mean', 'last'] as const;
+export type PoolKind = (typeof POOL_KINDS)[number];
 const KIND_CODE: Record<PoolKind, number> = { cls: 0, mean: 1, last: 2 };
 
 const HEADER = /* wgsl */ `

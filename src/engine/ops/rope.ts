@@ -2,7 +2,7 @@
 //   out = x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1],
 // with angles p·θ^(-2i/D) for the first D/2 frequencies, duplicated over both halves.
 // Backward is the inverse rotation (the same kernel with sin negated).
-import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 
@@ -59,9 +59,7 @@ function applyRope(x: Tensor, opts: RopeOptions, sign: 1 | -1): Tensor {
   const engine = x.engine;
   const [, T, nH, D] = x.shape as [number, number, number, number];
   const out = engine.empty(x.shape);
-  const u = new ArrayBuffer(32);
-  new Uint32Array(u, 0, 5).set([x.size / D, T, nH, D / 2, opts.positionOffset ?? 0]);
-  new Float32Array(u, 20, 2).set([Math.log2(opts.theta), sign]);
+  const u = packUniforms([x.size / D, T, nH, D / 2, opts.positionOffset ?? 0], [Math.log2(opts.theta), sign]);
   const withPositions = opts.positions !== undefined;
   const kernel = engine.kernel(`rope${withPositions ? '.positions' : ''}`, ropeWgsl(withPositions));
   engine.dispatch(kernel, withPositions ? [x, out, opts.positions!] : [x, out], grid1d(x.size / 2), u);

@@ -1,8 +1,8 @@
 // Softmax over the last dimension, stable (the row maximum is subtracted before exp), with the
-// row layout and reduction of norm.ts (16 threads per row). Backward: dx = y·(g − Σ g·y).
+// row layout and reduction of the norms (wgsl.ts, 16 threads per row). Backward: dx = y·(g − Σ g·y).
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
-import { FOR_COLS, ROW_MAIN, rowGrid, rowReduceWgsl } from './norm.ts';
+import { FOR_COLS, ROW_MAIN, rowGrid, rowReduceWgsl } from '../wgsl.ts';
 
 const HEAD = /* wgsl */ `struct U { rows: u32, cols: u32 }`;
 

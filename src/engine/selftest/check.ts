@@ -2,7 +2,7 @@
 // tests and by `lantern selftest` / the System page, so a user checks exactly what CI checks.
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
-import { randn } from '../cpu/random.ts';
+import { randn } from '../random.ts';
 
 export interface CheckResult {
   name: string;

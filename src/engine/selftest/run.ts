@@ -4,7 +4,7 @@ import type { Engine } from '../runtime.ts';
 import type { AdapterReport } from '../gpu.ts';
 import { checkOp, type CheckResult } from './check.ts';
 import { OP_CHECKS } from './index.ts';
-import { caseName, checkCaseGpu, type KdReferenceFile } from './kd.ts';
+import { caseName, checkCaseGpu, type KdReferenceFile } from './kd-reference.ts';
 
 export interface SelfTestReport {
   device: AdapterReport;
@@ -22,37 +22,39 @@ export interface SelfTestOptions {
   onCheck?: (result: CheckResult, done: number, total: number) => void;
 }
 
+/** One check of a run: its name and how to run it. */
+interface PlannedCheck {
+  name: string;
+  run: (engine: Engine) => Promise<CheckResult>;
+}
+
+/** The checks a run performs, in order: the op checks, then the reference file's cases. */
+function plan(opts: Pick<SelfTestOptions, 'reference' | 'only'>): PlannedCheck[] {
+  const all: PlannedCheck[] = [
+    ...OP_CHECKS.map((check) => ({ name: check.name, run: (engine: Engine) => checkOp(engine, check) })),
+    ...(opts.reference?.cases ?? []).map((c, i) => ({ name: caseName(c, i), run: (engine: Engine) => checkCaseGpu(engine, c, i) })),
+  ];
+  return opts.only ? all.filter((c) => opts.only!.test(c.name)) : all;
+}
+
 /** Names of the checks a run would perform, in order. */
 export function selfTestPlan(opts: Pick<SelfTestOptions, 'reference' | 'only'>): string[] {
-  const names = [...OP_CHECKS.map((c) => c.name), ...(opts.reference?.cases.map(caseName) ?? [])];
-  return opts.only ? names.filter((n) => opts.only!.test(n)) : names;
+  return plan(opts).map((c) => c.name);
 }
 
 export async function runSelfTest(engine: Engine, opts: SelfTestOptions): Promise<SelfTestReport> {
-  const match = (name: string) => !opts.only || opts.only.test(name);
-  const total = selfTestPlan(opts).length;
+  const planned = plan(opts);
   const checks: CheckResult[] = [];
-  const done = (r: CheckResult) => {
-    checks.push(r);
-    opts.onCheck?.(r, checks.length, total);
-  };
-  // Op checks one at a time so progress is reported as they finish.
-  for (const check of OP_CHECKS) {
-    if (!match(check.name)) continue;
+  // One at a time, so progress is reported as they finish; a check that throws fails alone.
+  for (const { name, run } of planned) {
+    let result: CheckResult;
     try {
-      done(await checkOp(engine, check));
+      result = await run(engine);
     } catch (e) {
-      done({ name: check.name, maxAbsErr: Infinity, maxRelErr: Infinity, ok: false, detail: (e as Error).message });
+      result = { name, maxAbsErr: Infinity, maxRelErr: Infinity, ok: false, detail: (e as Error).message };
     }
-  }
-  for (const [i, c] of (opts.reference?.cases ?? []).entries()) {
-    const name = caseName(c, i);
-    if (!match(name)) continue;
-    try {
-      done(await checkCaseGpu(engine, c, i));
-    } catch (e) {
-      done({ name, maxAbsErr: Infinity, maxRelErr: Infinity, ok: false, detail: (e as Error).message });
-    }
+    checks.push(result);
+    opts.onCheck?.(result, checks.length, planned.length);
   }
   return { device: opts.device, checks, ok: checks.length > 0 && checks.every((c) => c.ok) };
 }

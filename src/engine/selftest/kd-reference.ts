@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import type { Engine } from '../runtime.ts';
 import { DIVERGENCES, type KdLossSpec } from '../kd-spec.ts';
-import { kdLossCpu, type KdCpuInput } from '../cpu/kd-loss.ts';
-import { kdLoss, uploadSparseTeacher } from '../ops/kd-loss.ts';
+import * as cpu from '../cpu/kd-loss.ts';
+import { kdLoss } from '../ops/kd-loss.ts';
+import { uploadSparseTeacher } from '../kd-args.ts';
 import { compare, worst, type CheckResult } from './check.ts';
 
 const matrix = z.array(z.array(z.number()).min(1)).min(1);
@@ -82,7 +83,7 @@ export function caseSpec(c: KdReferenceCase): KdLossSpec {
   return { divergence: c.kind, ...(c.param != null ? { param: c.param } : {}), temperature: c.temperature, scaleByT2: false, wCe: 0, wKd: 1 };
 }
 
-export function caseCpuInput(c: KdReferenceCase): KdCpuInput {
+export function caseCpuInput(c: KdReferenceCase): cpu.KdCpuInput {
   const n = c.studentLogits.length;
   const v = c.studentLogits[0]!.length;
   return {
@@ -101,7 +102,7 @@ export const GPU_TOLERANCE = 1e-3;
 /** The CPU reference against one case (loss and gradient). */
 export function checkCaseCpu(c: KdReferenceCase, index: number): CheckResult {
   const name = caseName(c, index);
-  const { loss, grad } = kdLossCpu(caseCpuInput(c));
+  const { loss, grad } = cpu.kdLoss(caseCpuInput(c));
   return worst(name, [compare(`${name} loss`, [loss], [c.loss], CPU_TOLERANCE), compare(`${name} grad`, grad, c.grad.flat(), CPU_TOLERANCE)]);
 }
 

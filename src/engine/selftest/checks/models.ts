@@ -1,14 +1,14 @@
-// Whole-model checks for the self-test: a tiny encoder classifier and a tiny decoder (grouped-query
-// heads, padding) on the GPU against the float64 forward composed from the CPU references
+// Whole-model checks for nn/: a tiny encoder classifier and a tiny decoder (grouped-query heads,
+// padding) on the GPU against the float64 forward composed from the CPU references
 // (nn/reference.ts). Ops that pass alone but are wired wrongly together fail here.
-import type { OpCheck } from './check.ts';
-import type { Tensor } from '../tensor.ts';
-import { EncoderClassifier } from '../nn/encoder.ts';
-import { DecoderLM } from '../nn/decoder.ts';
-import { decoderConfig, encoderConfig } from '../nn/config.ts';
-import { seededInit, type Initializer, type Model } from '../nn/module.ts';
-import { decoderForwardRef, encoderForwardRef } from '../nn/reference.ts';
-import { EngineError } from '../errors.ts';
+import type { OpCheck } from '../check.ts';
+import type { Tensor } from '../../tensor.ts';
+import { EncoderClassifier } from '../../nn/encoder.ts';
+import { DecoderLM } from '../../nn/decoder.ts';
+import { decoderConfig, encoderConfig } from '../../nn/config.ts';
+import { seededInit, type Initializer, type Model } from '../../nn/module.ts';
+import { decoderForwardRef, encoderForwardRef } from '../../nn/reference.ts';
+import { EngineError } from '../../errors.ts';
 
 const B = 2;
 const T = 5;
@@ -45,7 +45,7 @@ const encoderWeights = recordingInit(31);
 const decoder = decoderConfig({ hidden: 16, layers: 2, heads: 4, kvHeads: 2, intermediate: 24, maxPosition: 16 }, { vocabSize: 13 });
 const decoderWeights = recordingInit(32);
 
-export const modelChecks: OpCheck[] = [
+export const checks: OpCheck[] = [
   {
     name: 'model: encoder classifier forward (padding, mean pooling)',
     inputs: [

@@ -1,7 +1,8 @@
 // Splitting the last dimension into parts, for fused projections kept under their Hugging Face
 // names (ModernBERT's Wqkv → q, k, v and Wi → input, gate). Backward writes the part gradients back
 // side by side (zeros where a part got none).
-import { FLAT_INDEX, WORKGROUP_1D, grid1d, type Engine } from '../runtime.ts';
+import type { Engine } from '../runtime.ts';
+import { FLAT_INDEX, WORKGROUP_1D, grid1d } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 

@@ -1,0 +1,74 @@
+// WGSL building blocks shared by the kernels, and the host side of their calling convention:
+// 1-D grids, uniform packing, and the row-reduction layout of the row kernels (norms, softmax).
+// A leaf module: it imports nothing, so every kernel file (and the runtime) can use it.
+
+export const WORKGROUP_1D = 256;
+
+/** Workgroup counts for n threads of a 1-D kernel, spilling into y past the 65535 limit. */
+export function grid1d(n: number, perWorkgroup = WORKGROUP_1D): [number, number] {
+  const groups = Math.ceil(n / perWorkgroup);
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}
+
+/** WGSL: the flat thread index of a grid1d dispatch (needs gid and nwg builtins named so). */
+export const FLAT_INDEX = `(gid.x + gid.y * nwg.x * ${WORKGROUP_1D}u)`;
+
+/**
+ * A kernel's uniforms as its WGSL struct lays them out when the struct lists its u32 fields
+ * first and its f32 fields after them (every kernel here does), padded to 16 bytes.
+ */
+export function packUniforms(u32: readonly number[], f32: readonly number[] = []): ArrayBuffer {
+  const words = u32.length + f32.length;
+  const buf = new ArrayBuffer(Math.max(16, Math.ceil(words / 4) * 16));
+  new Uint32Array(buf, 0, u32.length).set(u32);
+  new Float32Array(buf, u32.length * 4, f32.length).set(f32);
+  return buf;
+}
+
+// ---- row kernels ---------------------------------------------------------------------------
+
+/** Threads per row, and rows per workgroup (see rowReduceWgsl for why rows are shared). */
+export const ROW_THREADS = 16;
+export const ROWS_PER_GROUP = 4;
+
+/**
+ * WGSL: `reduce_sum(v)` (and `reduce_max`) combine a value (f32 or vec2f) over the threads of one
+ * row and return the result to each of them. Call them from uniform control flow. Every thread
+ * reads its row's partials in the same order (broadcast reads, identical results): two barriers
+ * instead of a tree's log2(threads)+1. Few threads per row, several rows per workgroup: SwiftShader
+ * slowed 4–8× going from 16 to 64 threads per row; GPUs still get 64-thread workgroups.
+ */
+export function rowReduceWgsl(type: 'f32' | 'vec2f', ops: readonly ('sum' | 'max')[] = ['sum']): string {
+  const fns = ops.map(
+    (op) => /* wgsl */ `
+fn reduce_${op}(v: ${type}, lid: u32) -> ${type} {
+  red[lid] = v;
+  workgroupBarrier();
+  let first = lid - lid % ${ROW_THREADS}u;
+  var total = red[first];
+  for (var i = 1u; i < ${ROW_THREADS}u; i++) { total = ${op === 'sum' ? 'total + red[first + i]' : 'max(total, red[first + i])'}; }
+  workgroupBarrier();
+  return total;
+}`,
+  );
+  return `var<workgroup> red: array<${type}, ${ROW_THREADS * ROWS_PER_GROUP}>;${fns.join('')}`;
+}
+
+/** WGSL entry point header of a row kernel: defines lid, lane, row, live, base, cols. */
+export const ROW_MAIN = /* wgsl */ `@compute @workgroup_size(${ROW_THREADS * ROWS_PER_GROUP})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let lane = lid % ${ROW_THREADS}u;
+  let row = (wg.x + wg.y * nwg.x) * ${ROWS_PER_GROUP}u + lid / ${ROW_THREADS}u;
+  let live = row < u.rows;
+  let base = row * u.cols;
+  let cols = select(0u, u.cols, live); // rows past the end loop zero times but still meet the barriers`;
+
+/** WGSL: loop header over this thread's columns of its row. */
+export const FOR_COLS = `for (var c = lane; c < cols; c += ${ROW_THREADS}u)`;
+
+/** Workgroups for `rows` rows. */
+export function rowGrid(rows: number): [number, number] {
+  return grid1d(Math.ceil(rows / ROWS_PER_GROUP), 1);
+}
