@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Pair } from '../../src/data/schema.ts';
+import { pairSizeIssues } from '../../src/data/limits.ts';
 import { runBatch, type LabelStreamLine, type Teacher } from './batch.ts';
 import { AnswerCache } from './cache.ts';
 import { TEACHER_PROVIDERS, type TeacherOptions, type TeacherProvider } from './config.ts';
@@ -133,8 +134,12 @@ export async function teacherRoutes(app: FastifyInstance, opts: TeacherRouteOpti
     }
     const pairs: Pair[] = [];
     for (let i = 0; i < raw.length; i++) {
-      const size = Buffer.byteLength(JSON.stringify(raw[i]));
-      if (size > limits.maxPairBytes) return reply.code(413).send({ error: `pairs[${i}] is ${size} bytes; one pair may be at most ${limits.maxPairBytes} bytes.` });
+      const tooLarge = pairSizeIssues(raw[i], limits);
+      if (tooLarge.length) {
+        const issue = tooLarge.find((x) => x.field === '(pair)') ?? tooLarge[0]!;
+        const what = issue.field === '(pair)' ? `pairs[${i}] is ${issue.bytes} bytes; one pair may be at most ${issue.limit} bytes` : `pairs[${i}].${issue.field} is ${issue.bytes} bytes; one field may be at most ${issue.limit} bytes`;
+        return reply.code(413).send({ error: `${what}.` });
+      }
       const parsed = Pair.safeParse(raw[i]);
       if (!parsed.success) return reply.code(400).send({ error: `Invalid pair: ${describeIssues(parsed.error.issues, `pairs[${i}]`)}` });
       pairs.push(parsed.data);

@@ -12,7 +12,7 @@ let server: RunningServer;
 
 beforeEach(async () => {
   tmp = tempDir();
-  server = await startServer(teacherOptions(tmp.dir, undefined, { limits: { maxBodyBytes: 200_000, maxPairs: 20, maxPairBytes: 20_000 } }).options);
+  server = await startServer(teacherOptions(tmp.dir, undefined, { limits: { maxBodyBytes: 200_000, maxPairs: 20, maxPairBytes: 20_000, maxFieldBytes: 15_000 } }).options);
 });
 
 afterEach(async () => {
