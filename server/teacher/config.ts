@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { UpstreamConfig, UpstreamDeps } from './upstream.ts';
 import { MAX_FIELD_BYTES, MAX_PAIR_BYTES } from '../../src/data/limits.ts';
+import { checkBaseUrl } from './secrets.ts';
 
 export const TEACHER_PROVIDERS = ['offline', 'openai'] as const;
 export type TeacherProvider = (typeof TEACHER_PROVIDERS)[number];
@@ -44,11 +45,7 @@ export function teacherOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Tea
   let openai: UpstreamConfig | undefined;
   const baseUrl = env.LANTERN_TEACHER_BASE_URL || (provider === 'openai' ? 'https://api.openai.com/v1' : undefined);
   if (baseUrl) {
-    try {
-      new URL(baseUrl);
-    } catch {
-      throw new Error(`LANTERN_TEACHER_BASE_URL is not a URL: "${baseUrl}"`);
-    }
+    checkBaseUrl(baseUrl);
     const model = env.LANTERN_TEACHER_MODEL;
     if (!model) throw new Error('LANTERN_TEACHER_MODEL is required with an OpenAI-compatible teacher (e.g. gpt-4o, or the model name your server serves).');
     openai = {

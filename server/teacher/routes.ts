@@ -12,7 +12,8 @@ import { AnswerCache } from './cache.ts';
 import { TEACHER_PROVIDERS, type TeacherOptions, type TeacherProvider } from './config.ts';
 import { describeOpenaiTeacher, LlmTeacher } from './llm-teacher.ts';
 import { OfflineTeacher } from './offline-teacher.ts';
-import { JobBudget, redactSecret, UpstreamClient } from './upstream.ts';
+import { JobBudget, UpstreamClient } from './upstream.ts';
+import { checkBaseUrl, redactSecret, stripUrlCredentials } from './secrets.ts';
 
 const LabelRequest = z.object({
   pairs: z.array(z.unknown(), { error: 'pairs must be an array of (job, profile) pairs' }),
@@ -24,7 +25,10 @@ export class TeacherService {
   readonly offline = new OfflineTeacher();
   private llm?: { teacher: LlmTeacher; cache: AnswerCache; client: UpstreamClient };
 
-  constructor(readonly options: TeacherOptions, private readonly warn: (message: string) => void) {}
+  constructor(readonly options: TeacherOptions, private readonly warn: (message: string) => void) {
+    // A start-up error, not a failure of every pair later.
+    if (options.openai) checkBaseUrl(options.openai.baseUrl);
+  }
 
   teacher(provider: TeacherProvider): Teacher & { identity: { provider: string; model: string; templateVersion: string } } {
     if (provider === 'offline') return this.offline;
@@ -40,7 +44,7 @@ export class TeacherService {
   }
 
   redact(text: string): string {
-    return redactSecret(text, this.options.openai?.apiKey);
+    return redactSecret(stripUrlCredentials(text), this.options.openai?.apiKey);
   }
 
   info() {
