@@ -60,7 +60,9 @@ describe('field and pair sizes', () => {
     // 'é' is two bytes in UTF-8: half the limit in characters is just over it in bytes.
     const text = [HEADER, row('accents', 'é'.repeat(field / 2 + 1))].join('\n');
     const source = parseCsv(text);
-    expect(applyMapping(source, suggestMapping(source.fields)).errors[0]).toMatchObject({ line: 2, field: 'job.description' });
+    expect(applyMapping(source, suggestMapping(source.fields)).errors).toEqual([
+      { line: 2, field: 'job.description', reason: `job.description is ${(field + 2).toLocaleString('en-US')} bytes; a field may be at most ${field.toLocaleString('en-US')} bytes (the teacher proxy's limit)` },
+    ]);
   });
 });
 
