@@ -1,7 +1,7 @@
 // A labelling job: pairs through a teacher with bounded concurrency, one event per finished pair
 // (a result or an error, never both) and progress events, until done, cancelled or out of budget.
 import type { Pair, TeacherRef } from '../../src/data/schema.ts';
-import type { TeacherResult } from './steps.ts';
+import { labelFlags, type TeacherResult } from './steps.ts';
 import { BudgetExhaustedError, JobCancelledError, UpstreamError, type JobBudget } from './upstream.ts';
 
 export interface Teacher {
@@ -70,7 +70,9 @@ export async function runBatch(teacher: Teacher, pairs: Pair[], opts: BatchOptio
         continue;
       }
       try {
-        const result = await teacher.label(pairs[index]!, { budget, signal });
+        const labelledPair = await teacher.label(pairs[index]!, { budget, signal });
+        const flags = labelFlags(labelledPair.label, labelledPair.labelProbs);
+        const result = flags.length ? { ...labelledPair, flags } : labelledPair;
         labelled++;
         done++;
         if (result.cached) cachedPairs++;

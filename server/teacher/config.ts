@@ -1,6 +1,8 @@
 // Teacher settings, all from the environment (the API key never lives in a file the browser sees).
 import { join } from 'node:path';
 import type { UpstreamConfig, UpstreamDeps } from './upstream.ts';
+import { MAX_FIELD_BYTES, MAX_PAIR_BYTES } from '../../src/data/limits.ts';
+import { checkBaseUrl } from './secrets.ts';
 
 export const TEACHER_PROVIDERS = ['offline', 'openai'] as const;
 export type TeacherProvider = (typeof TEACHER_PROVIDERS)[number];
@@ -18,14 +20,15 @@ export interface TeacherOptions {
   budget: { maxRequests: number; maxTokens: number };
   /** Pairs labelled at once within a job (upstream requests are bounded by openai.concurrency). */
   pairConcurrency: number;
-  limits: { maxBodyBytes: number; maxPairs: number; maxPairBytes: number };
+  /** Per request; maxPairBytes / maxFieldBytes default to the importer's limits (src/data/limits.ts). */
+  limits: { maxBodyBytes: number; maxPairs: number; maxPairBytes: number; maxFieldBytes: number };
   /** Origins besides the server's own that may call the teacher API from a browser. */
   allowedOrigins: string[];
 }
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
 
-export const DEFAULT_LIMITS: TeacherOptions['limits'] = { maxBodyBytes: 32 * 1024 * 1024, maxPairs: 5000, maxPairBytes: 64 * 1024 };
+export const DEFAULT_LIMITS: TeacherOptions['limits'] = { maxBodyBytes: 32 * 1024 * 1024, maxPairs: 5000, maxPairBytes: MAX_PAIR_BYTES, maxFieldBytes: MAX_FIELD_BYTES };
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
@@ -42,11 +45,7 @@ export function teacherOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Tea
   let openai: UpstreamConfig | undefined;
   const baseUrl = env.LANTERN_TEACHER_BASE_URL || (provider === 'openai' ? 'https://api.openai.com/v1' : undefined);
   if (baseUrl) {
-    try {
-      new URL(baseUrl);
-    } catch {
-      throw new Error(`LANTERN_TEACHER_BASE_URL is not a URL: "${baseUrl}"`);
-    }
+    checkBaseUrl(baseUrl);
     const model = env.LANTERN_TEACHER_MODEL;
     if (!model) throw new Error('LANTERN_TEACHER_MODEL is required with an OpenAI-compatible teacher (e.g. gpt-4o, or the model name your server serves).');
     openai = {

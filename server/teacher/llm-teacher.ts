@@ -10,6 +10,7 @@ import { normalisePair } from './normalise.ts';
 import { EvaluationsAnswer, QualificationsAnswer, RequirementsAnswer, type ChainSteps, type Evaluation, type TeacherResult } from './steps.ts';
 import { evaluateStep, explainStep, qualificationsStep, rateStep, requirementsStep, TEMPLATE_VERSION, type StepTemplate } from './templates.ts';
 import type { ChatAnswer, JobBudget, UpstreamClient, UpstreamConfig } from './upstream.ts';
+import { containsSecret, redactSecret, scrubStrings } from './secrets.ts';
 import type { z } from 'zod';
 
 /** A step's JSON answer: tolerant of code fences and prose around the object, strict about its shape. */
@@ -28,11 +29,14 @@ export function parseJsonAnswer<S extends z.ZodType>(content: string, schema: S)
   return parsed.data;
 }
 
-/** The label a rating answer names: its first word, which must be high, medium or low. */
+/**
+ * The label a rating answer names: exactly one word, high, medium or low, with nothing around it
+ * but punctuation and spaces ("High." yes; "High? No. Low." is ambiguous and refused).
+ */
 export function parseLabel(content: string): FitLabel {
-  const word = content.trim().toLowerCase().match(/[a-z]+/)?.[0] ?? '';
+  const word = /^[\s\p{P}]*([a-z]+)[\s\p{P}]*$/iu.exec(content)?.[1]?.toLowerCase();
   const label = FIT_LABELS.find((l) => l === word);
-  if (!label) throw new Error(`the rating is "${content.trim().slice(0, 40)}", not high, medium or low`);
+  if (!label) throw new Error(`the rating is "${content.trim().slice(0, 40)}", not exactly one of high, medium or low`);
   return label;
 }
 
@@ -129,12 +133,14 @@ export class LlmTeacher {
       const params = { ...template.params, logprobs: this.client.config.logprobs && template.params.topLogprobs > 0 };
       const templateId = `${template.name}@${template.version}`;
       const key = cacheKey({ provider: this.providerKey, model: this.client.config.model, template: templateId, params, input: stepInput });
+      const apiKey = this.client.config.apiKey;
       const { value, cached } = await this.cache.getOrCompute(key, templateId, async () => {
         const { value, answer } = await this.client.chat(template.messages(stepInput), template.params, ctx, validate);
         usage.promptTokens += answer.promptTokens;
         usage.completionTokens += answer.completionTokens;
         usage.upstreamCalls++;
-        return value;
+        // An answer that echoes the key (or part of it) is stored and returned without it.
+        return scrubStrings(value, (text) => redactSecret(text, apiKey));
       });
       if (cached) usage.cachedSteps++;
       return value;
@@ -153,7 +159,10 @@ export class LlmTeacher {
     const explanation = await step<Parameters<typeof explainStep.messages>[0], ExplainValue>(explainStep, { title, requirements, evaluations, label: rating.label }, (a) => {
       const text = a.content.trim();
       if (!text) throw new Error('the explanation is empty');
-      return { text, tokens: a.tokens };
+      // Tokens cannot be redacted one by one (the key may straddle them): such an answer keeps its text only.
+      const key = this.client.config.apiKey;
+      const leaks = containsSecret(a.content, key) || (a.tokens !== null && containsSecret(a.tokens.map((t) => t.token).join(''), key));
+      return { text, tokens: leaks ? null : a.tokens };
     });
 
     const steps: ChainSteps = { requirements, qualifications, evaluations, rating: { label: rating.label, answer: rating.answer } };

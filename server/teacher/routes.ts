@@ -3,15 +3,17 @@
 //   POST /api/teacher/label  {pairs, provider?} → NDJSON stream: a "start" line, then per pair a
 //        "result" or "error" line each followed by a "progress" line, then a "summary" line.
 // A client that disconnects stops the job (no new upstream calls); answers that arrived are cached.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Pair } from '../../src/data/schema.ts';
+import { pairSizeIssues } from '../../src/data/limits.ts';
 import { runBatch, type LabelStreamLine, type Teacher } from './batch.ts';
 import { AnswerCache } from './cache.ts';
 import { TEACHER_PROVIDERS, type TeacherOptions, type TeacherProvider } from './config.ts';
 import { describeOpenaiTeacher, LlmTeacher } from './llm-teacher.ts';
 import { OfflineTeacher } from './offline-teacher.ts';
-import { JobBudget, redactSecret, UpstreamClient } from './upstream.ts';
+import { JobBudget, UpstreamClient } from './upstream.ts';
+import { checkBaseUrl, redactSecret, stripUrlCredentials } from './secrets.ts';
 
 const LabelRequest = z.object({
   pairs: z.array(z.unknown(), { error: 'pairs must be an array of (job, profile) pairs' }),
@@ -23,7 +25,10 @@ export class TeacherService {
   readonly offline = new OfflineTeacher();
   private llm?: { teacher: LlmTeacher; cache: AnswerCache; client: UpstreamClient };
 
-  constructor(readonly options: TeacherOptions, private readonly warn: (message: string) => void) {}
+  constructor(readonly options: TeacherOptions, private readonly warn: (message: string) => void) {
+    // A start-up error, not a failure of every pair later.
+    if (options.openai) checkBaseUrl(options.openai.baseUrl);
+  }
 
   teacher(provider: TeacherProvider): Teacher & { identity: { provider: string; model: string; templateVersion: string } } {
     if (provider === 'offline') return this.offline;
@@ -39,7 +44,7 @@ export class TeacherService {
   }
 
   redact(text: string): string {
-    return redactSecret(text, this.options.openai?.apiKey);
+    return redactSecret(stripUrlCredentials(text), this.options.openai?.apiKey);
   }
 
   info() {
@@ -58,14 +63,6 @@ export class TeacherService {
   }
 }
 
-function sameOrigin(origin: string, host: string | undefined): boolean {
-  try {
-    return Boolean(host) && new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
-
 function describeIssues(issues: z.core.$ZodIssue[], prefix: string): string {
   return issues
     .slice(0, 3)
@@ -73,37 +70,15 @@ function describeIssues(issues: z.core.$ZodIssue[], prefix: string): string {
     .join('; ');
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
-
+/** Host, token and origin checks apply to these routes as to every other (server/http-guards.ts). */
 export interface TeacherRouteOptions {
   teacher: TeacherOptions;
-  /** True when the server is bound to loopback without a token: then only loopback Host names are served. */
-  loopbackOnly?: boolean;
 }
 
 export async function teacherRoutes(app: FastifyInstance, opts: TeacherRouteOptions): Promise<void> {
   const service = new TeacherService(opts.teacher, (m) => app.log.warn(m));
   const { limits } = opts.teacher;
   app.addHook('onClose', async () => service.close());
-
-  // CORS only for the studio's own origin (and any configured ones); other browser origins are refused.
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    // DNS rebinding: a page on another name resolved to 127.0.0.1 is "same origin" to the browser,
-    // but its Host header still carries that name.
-    if (opts.loopbackOnly) {
-      const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-      if (!LOOPBACK_NAMES.has(hostname)) {
-        return reply.code(403).send({ error: `This server answers the teacher API only as localhost (Host was "${hostname}"); to serve other names set LANTERN_HOST and LANTERN_API_TOKEN.` });
-      }
-    }
-    const origin = req.headers.origin;
-    if (!origin) return;
-    if (sameOrigin(origin, req.headers.host) || opts.teacher.allowedOrigins.includes(origin)) {
-      reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
-      return;
-    }
-    return reply.code(403).send({ error: `Requests from the origin ${origin} are not allowed: the teacher API serves only the studio's own origin.` });
-  });
 
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const status = error.statusCode ?? 500;
@@ -133,8 +108,12 @@ export async function teacherRoutes(app: FastifyInstance, opts: TeacherRouteOpti
     }
     const pairs: Pair[] = [];
     for (let i = 0; i < raw.length; i++) {
-      const size = Buffer.byteLength(JSON.stringify(raw[i]));
-      if (size > limits.maxPairBytes) return reply.code(413).send({ error: `pairs[${i}] is ${size} bytes; one pair may be at most ${limits.maxPairBytes} bytes.` });
+      const tooLarge = pairSizeIssues(raw[i], limits);
+      if (tooLarge.length) {
+        const issue = tooLarge.find((x) => x.field === '(pair)') ?? tooLarge[0]!;
+        const what = issue.field === '(pair)' ? `pairs[${i}] is ${issue.bytes} bytes; one pair may be at most ${issue.limit} bytes` : `pairs[${i}].${issue.field} is ${issue.bytes} bytes; one field may be at most ${issue.limit} bytes`;
+        return reply.code(413).send({ error: `${what}.` });
+      }
       const parsed = Pair.safeParse(raw[i]);
       if (!parsed.success) return reply.code(400).send({ error: `Invalid pair: ${describeIssues(parsed.error.issues, `pairs[${i}]`)}` });
       pairs.push(parsed.data);
@@ -147,8 +126,10 @@ export async function teacherRoutes(app: FastifyInstance, opts: TeacherRouteOpti
       return reply.code(400).send({ error: (e as Error).message });
     }
 
-    // From here on the answer is a stream we write ourselves.
+    // From here on the answer is a stream we write ourselves. It may be quiet for as long as an
+    // upstream takes (its own timeouts bound that), so the idle timeout no longer applies.
     reply.hijack();
+    req.raw.socket.setTimeout(0);
     const res = reply.raw;
     const headers = { ...reply.getHeaders(), 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
     res.writeHead(200, headers as Record<string, string>);

@@ -2,10 +2,18 @@
 // server, LM Studio): bounded concurrency, per-request timeout, retries with exponential backoff and
 // jitter on 429 / 5xx / timeouts / connection errors / malformed answers, honouring Retry-After, and
 // a per-job request and token budget. The API key never leaves this file except in the
-// Authorization header: every message built from upstream text goes through `redact`.
+// Authorization header: every message built from upstream text goes through `redact` (before it
+// is cut short, so no piece of a key survives the cut). Answers are bounded twice: the response
+// body in bytes (maxResponseBytes) and the answer in characters per token the step asked for.
 import { z } from 'zod';
 import type { TokenLogprob } from '../../src/data/schema.ts';
+import { checkBaseUrl, displayUrl, redactSecret, stripUrlCredentials } from './secrets.ts';
 import type { ChatMessage, StepParams } from './templates.ts';
+
+/** Longest characters-per-token an answer may average: real tokens are 3–5 characters, runs of spaces or symbols up to ~16. */
+export const MAX_CHARS_PER_TOKEN = 16;
+/** Default bound on one response body: a 220-token explanation with top-5 logprobs is about 100 KB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 
 export interface UpstreamConfig {
   /** e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (the part before /chat/completions). */
@@ -24,6 +32,8 @@ export interface UpstreamConfig {
   concurrency: number;
   /** Ask for logprobs / top_logprobs (turn off for servers that reject the parameters). */
   logprobs: boolean;
+  /** Bytes of one response body read at most (default DEFAULT_MAX_RESPONSE_BYTES); a larger body is a failed attempt. */
+  maxResponseBytes?: number;
 }
 
 export interface UpstreamDeps {
@@ -54,12 +64,6 @@ export class UpstreamError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Errors that belong to one job, not to the answer: another job waiting on the same answer retries. */
-/** Removes the API key from any text that may be shown or logged. */
-export function redactSecret(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join('[redacted]') : text;
 }
 
 export class BudgetExhaustedError extends Error {
@@ -160,6 +164,43 @@ function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/** The body as text, refusing (and no longer reading) one larger than `maxBytes`. */
+async function readBounded(res: Response, maxBytes: number): Promise<string> {
+  const tooLarge = () => new UpstreamError(`the upstream's answer is larger than ${maxBytes} bytes`, true, res.status);
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    bytes += value.length;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/** An answer longer than the tokens the step allowed could produce is not an answer to it. */
+function checkAnswerSize(answer: ChatAnswer, params: StepParams): void {
+  const maxChars = params.max_tokens * MAX_CHARS_PER_TOKEN;
+  if (answer.content.length > maxChars) {
+    throw new Error(`it is ${answer.content.length} characters long, more than ${maxChars} (${MAX_CHARS_PER_TOKEN} per token of the ${params.max_tokens} asked for)`);
+  }
+  if (answer.tokens && answer.tokens.length > params.max_tokens) {
+    throw new Error(`it has ${answer.tokens.length} tokens, more than the ${params.max_tokens} asked for`);
+  }
+}
+
 export class UpstreamClient {
   private readonly semaphore: Semaphore;
   private readonly fetchImpl: typeof fetch;
@@ -167,18 +208,32 @@ export class UpstreamClient {
   private readonly random: () => number;
   private readonly warn: (message: string) => void;
   readonly endpoint: string;
+  /** The endpoint as messages show it (no credentials, no query). */
+  private readonly where: string;
 
   constructor(readonly config: UpstreamConfig, deps: UpstreamDeps = {}) {
+    checkBaseUrl(config.baseUrl);
     this.semaphore = new Semaphore(Math.max(1, config.concurrency));
     this.fetchImpl = deps.fetch ?? fetch;
     this.sleep = deps.sleep ?? abortableSleep;
     this.random = deps.random ?? Math.random;
     this.warn = deps.warn ?? (() => {});
-    this.endpoint = `${config.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    // The path goes before any query (e.g. Azure's ?api-version=…), which is kept.
+    const url = new URL(config.baseUrl);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;
+    this.endpoint = url.toString();
+    this.where = displayUrl(this.endpoint);
   }
 
+  /** `text` fit to show or log: no piece of the key, no URL credentials or queries. */
   redact(text: string): string {
-    return redactSecret(text, this.config.apiKey);
+    return redactSecret(stripUrlCredentials(text), this.config.apiKey);
+  }
+
+  /** At most `n` characters of upstream text for a message, redacted before it is cut. */
+  private quote(text: string, n: number): string {
+    const clean = this.redact(text);
+    return clean.length > n ? `${clean.slice(0, n)}…` : clean;
   }
 
   /** Delay before retry number `retry` (0-based): exponential with "equal jitter", or Retry-After. */
@@ -207,6 +262,7 @@ export class UpstreamClient {
         const answer = await this.request(messages, params, (ms) => (retryAfterMs = ms));
         ctx.budget.addTokens(answer.promptTokens + answer.completionTokens);
         try {
+          checkAnswerSize(answer, params);
           return { value: validate(answer), answer };
         } catch (e) {
           throw new UpstreamError(`the upstream's answer did not have the expected form: ${(e as Error).message}`, true);
@@ -252,12 +308,13 @@ export class UpstreamClient {
       status = res.status;
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
       if (retryAfter !== undefined) onRetryAfter(retryAfter);
-      text = await res.text();
+      text = await readBounded(res, this.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     } catch (e) {
+      if (e instanceof UpstreamError) throw e;
       const err = e as Error;
       if (err.name === 'TimeoutError') throw new UpstreamError(`the upstream did not answer within ${this.config.timeoutMs} ms`, true);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new UpstreamError(`could not reach the upstream at ${this.endpoint} (${cause?.code ?? cause?.message ?? err.message})`, true, undefined, true);
+      throw new UpstreamError(`could not reach the upstream at ${this.where} (${this.redact(cause?.code ?? cause?.message ?? err.message)})`, true, undefined, true);
     } finally {
       this.semaphore.release();
     }
@@ -270,13 +327,13 @@ export class UpstreamClient {
     }
     if (status < 200 || status >= 300) {
       // 404: a wrong base URL or model name fails every pair alike; other 4xx may be this pair's own.
-      throw new UpstreamError(`the upstream answered HTTP ${status}: ${text.slice(0, 300)}`, false, status, status === 404);
+      throw new UpstreamError(`the upstream answered HTTP ${status}: ${this.quote(text, 300)}`, false, status, status === 404);
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new UpstreamError(`the upstream's answer is not valid JSON (${text.length} bytes${text.length ? `, starting "${text.slice(0, 40)}"` : ''})`, true, status);
+      throw new UpstreamError(`the upstream's answer is not valid JSON (${text.length} bytes${text.length ? `, starting "${this.quote(text, 40)}"` : ''})`, true, status);
     }
     const parsed = ChatCompletion.safeParse(json);
     if (!parsed.success) {

@@ -7,8 +7,13 @@
 // Policy: an import with any invalid row is rejected as a whole (ImportRejectedError lists every
 // error) unless the user opts in to skipping invalid rows (skipInvalid), in which case the valid
 // rows are written and the skipped ones reported. A rejected or failed import writes nothing.
+// Every line of the file ends up in a row or in an error: a quote left open reports its line and
+// reading resumes on the next one; bytes that are not UTF-8 report their rows (parseSourceBytes);
+// fields and pairs larger than the teacher proxy accepts (limits.ts) are reported, not imported.
 import Papa from 'papaparse';
 import { Education, Example, Experience, REMOTE_POLICIES, type Dataset, type RemotePolicy } from './schema.ts';
+import { describeSizeIssue, pairSizeIssues } from './limits.ts';
+import { jsonTextDepth, MAX_JSON_DEPTH, tooDeepMessage } from './json-depth.ts';
 import { newDataset } from './datasets.ts';
 import type { LanternStore } from './store.ts';
 
@@ -49,6 +54,8 @@ export interface RowError {
 
 export interface SourceRow {
   line: number;
+  /** Last line of the row, when a quoted CSV value spans several (else the row is one line). */
+  lastLine?: number;
   values: Record<string, unknown>;
 }
 
@@ -87,42 +94,74 @@ export class ImportRejectedError extends Error {
 
 // --- 1. parse ------------------------------------------------------------------------------------
 
+/** Offsets where each line starts (index 0 = line 1). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** 1-based line holding `offset`. */
+function lineAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
+
 export function parseCsv(text: string): ParsedSource {
   const body = text.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n');
+  const starts = lineStarts(body);
   const rows: SourceRow[] = [];
   const errors: RowError[] = [];
   let header: string[] | null = null;
-  let lineAtCursor = 1;
-  let lastCursor = 0;
-  Papa.parse<string[]>(body, {
-    header: false,
-    skipEmptyLines: false,
-    step: (result) => {
-      const startLine = lineAtCursor;
-      const cursor = result.meta.cursor;
-      for (let i = lastCursor; i < cursor && i < body.length; i++) if (body.charCodeAt(i) === 10) lineAtCursor++;
-      lastCursor = cursor;
-      const cells = result.data;
-      const quoteError = result.errors.find((e) => e.type === 'Quotes');
-      if (header === null) {
-        header = cells.map((c, i) => c.trim() || `column ${i + 1}`);
-        if (quoteError) errors.push({ line: startLine, field: '(header)', reason: quoteError.message });
-        return;
-      }
-      if (cells.length === 1 && cells[0]!.trim() === '') return; // blank line
-      if (quoteError) {
-        errors.push({ line: startLine, field: '(row)', reason: `${quoteError.message} — a quoted value is not closed` });
-        return;
-      }
-      if (cells.length !== header.length) {
-        errors.push({ line: startLine, field: '(row)', reason: `expected ${header.length} columns, got ${cells.length}` });
-        return;
-      }
-      const values: Record<string, unknown> = {};
-      header.forEach((h, i) => (values[h] = cells[i]));
-      rows.push({ line: startLine, values });
-    },
-  });
+  // A quote left open swallows every line after it into one value. Such a row is reported by its
+  // first line and reading starts again on the next line, so no line is lost unreported.
+  let offset = 0;
+  let delimiter = ''; // detected on the first pass, kept when reading resumes
+  while (offset < body.length) {
+    let resumeAt = -1;
+    let rowStart = offset;
+    Papa.parse<string[]>(offset === 0 ? body : body.slice(offset), {
+      header: false,
+      skipEmptyLines: false,
+      delimiter,
+      step: (result, parser) => {
+        delimiter ||= result.meta.delimiter;
+        const startLine = lineAt(starts, rowStart);
+        const end = offset + result.meta.cursor;
+        const lastLine = lineAt(starts, Math.max(rowStart, end - 1));
+        rowStart = end;
+        const cells = result.data;
+        const quoteError = result.errors.find((e) => e.type === 'Quotes');
+        if (header === null) {
+          if (quoteError) throw new MappingError(`The CSV header (line ${startLine}) has a quoted name that is not closed: ${quoteError.message}. Fix the header line.`);
+          header = cells.map((c, i) => c.trim() || `column ${i + 1}`);
+          return;
+        }
+        if (quoteError) {
+          errors.push({ line: startLine, field: '(row)', reason: `${quoteError.message}: a quoted value opened on this line is not closed properly (the next lines were read on their own)` });
+          resumeAt = starts[startLine] ?? body.length; // the start of the following line
+          parser.abort();
+          return;
+        }
+        if (cells.length === 1 && cells[0]!.trim() === '') return; // blank line
+        if (cells.length !== header.length) {
+          errors.push({ line: startLine, field: '(row)', reason: `expected ${header.length} columns, got ${cells.length}` });
+          return;
+        }
+        const values: Record<string, unknown> = {};
+        header.forEach((h, i) => (values[h] = cells[i]));
+        rows.push(lastLine > startLine ? { line: startLine, lastLine, values } : { line: startLine, values });
+      },
+    });
+    if (resumeAt < 0) break;
+    offset = resumeAt;
+  }
   const fields: string[] = header ?? [];
   const dup = fields.find((f, i) => fields.indexOf(f) !== i);
   if (dup) throw new MappingError(`The CSV header names the column "${dup}" twice; rename one of them.`);
@@ -150,6 +189,11 @@ export function parseJsonl(text: string): ParsedSource {
     .forEach((raw, i) => {
       const line = i + 1;
       if (raw.trim() === '') return;
+      const depth = jsonTextDepth(raw);
+      if (depth > MAX_JSON_DEPTH) {
+        errors.push({ line, field: '(row)', reason: tooDeepMessage(depth) });
+        return;
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(raw);
@@ -173,6 +217,51 @@ export function parseJsonl(text: string): ParsedSource {
   return { format: 'jsonl', fields, rows, errors };
 }
 
+/** Bytes that are not UTF-8 text, by line. */
+export interface EncodingProblem {
+  line: number;
+  /** 1-based byte position within the line of the first byte that is not UTF-8, and its value. */
+  column: number;
+  byte: number;
+}
+
+/** The index of the first byte that does not belong to valid UTF-8, or -1. */
+function firstInvalidUtf8(bytes: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; ) {
+    const b = bytes[i]!;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0 || i + need >= to) return i;
+    for (let k = 1; k <= need; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    // Overlong three-byte forms, UTF-16 surrogates and code points past U+10FFFF.
+    const b1 = bytes[i + 1]!;
+    if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 > 0x9f) || (b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 > 0x8f)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * File bytes as text. A byte-order mark picks UTF-8 or UTF-16; otherwise the bytes are read as
+ * `encoding` (default UTF-8), and with UTF-8 every line holding bytes that are not UTF-8 is
+ * listed (those bytes become U+FFFD in the text, as a browser's File.text() would make them).
+ */
+export function decodeSourceBytes(bytes: Uint8Array, encoding = 'utf-8'): { text: string; encoding: string; problems: EncodingProblem[] } {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le', problems: [] };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be', problems: [] };
+  const decoder = new TextDecoder(encoding);
+  if (decoder.encoding !== 'utf-8') return { text: decoder.decode(bytes), encoding: decoder.encoding, problems: [] };
+  const problems: EncodingProblem[] = [];
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const bad = firstInvalidUtf8(bytes, start, end);
+    if (bad >= 0) problems.push({ line, column: bad - start + 1, byte: bytes[bad]! });
+    start = end + 1;
+  }
+  return { text: decoder.decode(bytes), encoding: 'utf-8', problems };
+}
+
 export function parseSource(text: string, format: 'csv' | 'jsonl' | 'auto' = 'auto', fileName = ''): ParsedSource {
   if (format === 'auto') {
     if (/\.jsonl?$|\.ndjson$/i.test(fileName)) format = 'jsonl';
@@ -180,6 +269,32 @@ export function parseSource(text: string, format: 'csv' | 'jsonl' | 'auto' = 'au
     else format = text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
   }
   return format === 'csv' ? parseCsv(text) : parseJsonl(text);
+}
+
+/**
+ * parseSource for a file's bytes: rows holding bytes that are not UTF-8 are reported (with the
+ * line, the byte and the encoding to try) instead of being imported with U+FFFD in place of their
+ * letters. Pass `encoding` (e.g. "windows-1252", any label TextDecoder knows) to read such a file.
+ */
+export function parseSourceBytes(bytes: Uint8Array, opts: { format?: 'csv' | 'jsonl' | 'auto'; fileName?: string; encoding?: string } = {}): ParsedSource & { encoding: string } {
+  const decoded = decodeSourceBytes(bytes, opts.encoding);
+  const source = parseSource(decoded.text, opts.format, opts.fileName);
+  if (decoded.problems.length === 0) return { ...source, encoding: decoded.encoding };
+  const reason = (p: EncodingProblem) =>
+    `line ${p.line} is not UTF-8 text (byte 0x${p.byte.toString(16).toUpperCase().padStart(2, '0')} at byte ${p.column}): ` +
+    'the file is in another encoding (often windows-1252 from Excel); save it as UTF-8, or import it with the encoding windows-1252';
+  const rows: SourceRow[] = [];
+  const errors = [...source.errors];
+  for (const row of source.rows) {
+    const problem = decoded.problems.find((p) => p.line >= row.line && p.line <= (row.lastLine ?? row.line));
+    if (problem) errors.push({ line: row.line, field: '(row)', reason: reason(problem) });
+    else rows.push(row);
+  }
+  // A header line that is not UTF-8 would misname every column.
+  const header = source.format === 'csv' ? decoded.problems.find((p) => p.line === 1) : undefined;
+  if (header) throw new MappingError(`The CSV header: ${reason(header)}.`);
+  errors.sort((a, b) => a.line - b.line);
+  return { ...source, rows, errors, encoding: decoded.encoding };
 }
 
 // --- 2. map --------------------------------------------------------------------------------------
@@ -286,6 +401,8 @@ function asList(value: unknown): string[] {
 }
 
 function parseJsonCell(text: string): unknown {
+  const depth = jsonTextDepth(text);
+  if (depth > MAX_JSON_DEPTH) throw new FieldError(tooDeepMessage(depth));
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -394,7 +511,10 @@ export function applyMapping(source: ParsedSource, mapping: ColumnMapping, opts:
         }
       } else {
         const first = firstLineOfId.get(parsed.data.id);
-        if (first !== undefined) rowErrors.push({ line: row.line, field: 'id', reason: `duplicate id "${parsed.data.id}" (first used on line ${first})` });
+        const tooLarge = pairSizeIssues(parsed.data);
+        if (tooLarge.length) {
+          for (const issue of tooLarge) rowErrors.push({ line: row.line, field: issue.field === '(pair)' ? '(row)' : issue.field, reason: `${describeSizeIssue(issue)} (the teacher proxy's limit)` });
+        } else if (first !== undefined) rowErrors.push({ line: row.line, field: 'id', reason: `duplicate id "${parsed.data.id}" (first used on line ${first})` });
         else {
           firstLineOfId.set(parsed.data.id, row.line);
           examples.push(parsed.data);

@@ -101,6 +101,11 @@ export type TokenLogprob = z.infer<typeof TokenLogprob>;
 export const LabelProbs = z.object({ low: z.number().min(0).max(1), medium: z.number().min(0).max(1), high: z.number().min(0).max(1) });
 export type LabelProbs = z.infer<typeof LabelProbs>;
 
+/** Why a stored label is doubtful; the Review page shows it (the label is kept, not silently trusted). */
+export const LABEL_FLAG_CODES = ['soft-label-disagrees'] as const;
+export const LabelFlag = z.object({ code: z.enum(LABEL_FLAG_CODES), message: z.string() });
+export type LabelFlag = z.infer<typeof LabelFlag>;
+
 export const TeacherLabel = z.object({
   exampleId: ExampleId,
   teacher: TeacherRef,
@@ -112,6 +117,8 @@ export const TeacherLabel = z.object({
   explanationTopLogprobs: z.array(TokenLogprob).optional(),
   /** Intermediate outputs of the decomposed prompt chain. */
   steps: z.unknown().optional(),
+  /** Doubts the teacher proxy found (e.g. label probabilities that favour another label). */
+  flags: z.array(LabelFlag).optional(),
   createdAt: z.string(),
 });
 export type TeacherLabel = z.infer<typeof TeacherLabel>;

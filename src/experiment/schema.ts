@@ -16,6 +16,9 @@ import { z } from 'zod';
 import { DECODER_PRESETS, DECODER_PRESET_NAMES, ENCODER_PRESETS, ENCODER_PRESET_NAMES } from '../engine/presets.ts';
 import { DEFAULT_KD_LOSS, DIVERGENCES, DIVERGENCE_PARAM, KdSpecError, validateKdLossSpec } from '../engine/kd-spec.ts';
 import { deepEqual, formatPath, getPath, parsePath, setPath } from './paths.ts';
+import { decoderConfig, encoderConfig, type ModelConfig } from '../engine/nn/config.ts';
+import { trainingMemoryEstimate } from '../engine/nn/size.ts';
+import { jsonTextDepth, MAX_JSON_DEPTH, tooDeepMessage, valueDepth } from '../data/json-depth.ts';
 
 export const EXPERIMENT_VERSION = 1;
 
@@ -372,6 +375,7 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
   };
   const teacher = config.inHouseTeacher;
   checkTraining('inHouseTeacher', teacher, DECODER_PRESETS[teacher.preset].maxPosition, `${teacher.preset} decoder`);
+  errors.push(...experimentMemoryIssues(config));
   // A decoder's context holds the prompt and the text it writes.
   if (config.synthetic.maxNewTokens >= teacher.maxSeqLen) {
     errors.push({ path: 'synthetic.maxNewTokens', message: `${config.synthetic.maxNewTokens} new tokens leave no room for the prompt in the in-house teacher's ${teacher.maxSeqLen}-token context` });
@@ -475,8 +479,14 @@ function sweepIssues(config: ExperimentConfig, base: unknown): ExperimentIssue[]
 
 /** Validate an experiment (parsed JSON), filling defaults. Never throws. */
 export function safeParseExperiment(input: unknown): ParseResult {
+  // Every step below walks the document recursively: refuse hostile nesting before any of them.
+  const depth = valueDepth(input, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) return { ok: false, errors: [{ path: '(root)', message: tooDeepMessage(depth) }], warnings: [] };
   const result = parseBase(input);
   if (!result.ok || !result.config.sweep) return result;
+  // Count before checking values one by one (or expanding): a huge product is refused outright.
+  const tooMany = sweepSizeIssue(result.config.sweep);
+  if (tooMany) return { ok: false, errors: [tooMany], warnings: result.warnings };
   // The sweep's values are checked against the experiment they modify, minus the sweep itself.
   const base = structuredClone(result.config) as Partial<ExperimentConfig>;
   delete base.sweep;
@@ -493,6 +503,8 @@ export function parseExperiment(input: unknown): { config: ExperimentConfig; war
 
 /** Parse experiment JSON text (a file, a textarea); a syntax error is an ExperimentError too. */
 export function parseExperimentJson(text: string): { config: ExperimentConfig; warnings: ExperimentIssue[] } {
+  const depth = jsonTextDepth(text);
+  if (depth > MAX_JSON_DEPTH) throw new ExperimentError([{ path: '(root)', message: tooDeepMessage(depth) }]);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -507,7 +519,89 @@ export function defaultExperiment(): ExperimentConfig {
   return parseExperiment({}).config;
 }
 
+// ── memory ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Vocabulary the memory check assumes: the pruned tokenizer of a dataset is not known when an
+ * experiment is parsed (the engine README's figures use the same size). Callers that know the
+ * dataset's vocabulary pass it to experimentMemoryIssues.
+ */
+export const NOMINAL_VOCAB_SIZE = 8192;
+/** What a model's training may need when no device is known: more than any consumer GPU holds. */
+export const MAX_TRAINING_MEMORY_BYTES = 24 * 2 ** 30;
+
+/** What is known of the GPU a run will use (a GPUDevice's limits), and of its data. */
+export interface MemoryLimits {
+  /** Bytes one model's training may hold in total (default MAX_TRAINING_MEMORY_BYTES). */
+  memoryBytes?: number;
+  /** The device's maxBufferSize / maxStorageBufferBindingSize: the largest single buffer. */
+  maxBufferSize?: number;
+  maxStorageBufferBindingSize?: number;
+  /** The dataset's pruned vocabulary (default NOMINAL_VOCAB_SIZE). */
+  vocabSize?: number;
+}
+
+const formatBytes = (n: number) => (n >= 2 ** 30 ? `${+(n / 2 ** 30).toFixed(1)} GiB` : `${Math.max(1, Math.round(n / 2 ** 20))} MiB`);
+
+/**
+ * Every model the experiment trains (the in-house teacher and each stage) against the engine's
+ * training-memory estimate for its preset, batch and sequence length; with `limits` from a device,
+ * also against its largest buffer. The error states the figures and what to lower.
+ */
+export function experimentMemoryIssues(config: ExperimentConfig, limits: MemoryLimits = {}): ExperimentIssue[] {
+  const vocabSize = limits.vocabSize ?? NOMINAL_VOCAB_SIZE;
+  const budget = limits.memoryBytes ?? MAX_TRAINING_MEMORY_BYTES;
+  const maxBuffer = Math.min(limits.maxBufferSize ?? Infinity, limits.maxStorageBufferBindingSize ?? Infinity);
+  const models: [string, ModelConfig, { batchSize: number; maxSeqLen: number }][] = [
+    [`the in-house teacher (${config.inHouseTeacher.preset} decoder)`, decoderConfig(config.inHouseTeacher.preset, { vocabSize }), config.inHouseTeacher],
+    ...config.stages.map((stage): [string, ModelConfig, typeof stage] => [
+      `stage "${stage.id}" (${stage.student.preset} ${stage.task === 'explain' ? 'decoder' : 'encoder'})`,
+      stage.task === 'explain' ? decoderConfig(stage.student.preset, { vocabSize }) : encoderConfig(stage.student.preset, { vocabSize, numClasses: 3 }),
+      stage,
+    ]),
+  ];
+  const paths = ['inHouseTeacher', ...config.stages.map((_, i) => `stages.${i}`)];
+  const issues: ExperimentIssue[] = [];
+  models.forEach(([what, model, t], i) => {
+    const estimate = trainingMemoryEstimate(model, t.batchSize, t.maxSeqLen);
+    const shape = `batch ${t.batchSize} × ${t.maxSeqLen} tokens`;
+    const assumed = limits.vocabSize === undefined ? `, assuming a vocabulary of ${vocabSize} tokens` : '';
+    if (estimate.totalBytes > budget) {
+      issues.push({
+        path: `${paths[i]}.batchSize`,
+        message:
+          `${what} needs about ${formatBytes(estimate.totalBytes)} to train at ${shape} (${formatBytes(estimate.parameterBytes)} weights and optimizer state, ` +
+          `${formatBytes(estimate.activationBytes)} activations${assumed}); the limit is ${formatBytes(budget)}: lower batchSize or maxSeqLen`,
+      });
+    } else if (estimate.largestBufferBytes > maxBuffer) {
+      issues.push({
+        path: `${paths[i]}.batchSize`,
+        message: `${what} needs one ${formatBytes(estimate.largestBufferBytes)} buffer at ${shape}${assumed}; this GPU's largest is ${formatBytes(maxBuffer)}: lower batchSize or maxSeqLen`,
+      });
+    }
+  });
+  return issues;
+}
+
 // ── sweeps ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Runs one sweep may expand to: every run is a whole experiment, and all of them are listed at once. */
+export const MAX_SWEEP_RUNS = 1000;
+
+/** Runs a sweep expands to: the product of every param's value count, times the seeds. */
+export function sweepRunCount(sweep: SweepConfig): number {
+  return sweep.params.reduce((n, p) => n * p.values.length, 1) * (sweep.seeds?.length ?? 1);
+}
+
+function sweepSizeIssue(sweep: SweepConfig): ExperimentIssue | undefined {
+  const runs = sweepRunCount(sweep);
+  if (runs <= MAX_SWEEP_RUNS) return undefined;
+  const factors = [...sweep.params.map((p) => p.values.length), ...(sweep.seeds ? [sweep.seeds.length] : [])];
+  return {
+    path: 'sweep',
+    message: `the sweep expands to ${runs.toLocaleString('en-US')} runs (${factors.join(' × ')}); at most ${MAX_SWEEP_RUNS.toLocaleString('en-US')} are allowed: sweep fewer values or split it into several experiments`,
+  };
+}
 
 export interface SweepRun {
   /** Filesystem- and URL-safe id, e.g. "divergence-tvd_seed-2". */
@@ -535,6 +629,8 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9.]+/g, '-').replace(/^-+|-+$/g
  * checked by parseExperiment).
  */
 export function expandSweep(config: ExperimentConfig): SweepRun[] {
+  const tooMany = config.sweep && sweepSizeIssue(config.sweep);
+  if (tooMany) throw new ExperimentError([tooMany]);
   const base = structuredClone(config) as Partial<ExperimentConfig>;
   delete base.sweep;
   const sweep = config.sweep;

@@ -12,8 +12,11 @@
 // CompressionStream('deflate-raw')) — chosen over CompressionStream because it is synchronous and
 // behaves the same in Node and every browser. Raw DEFLATE carries no checksum, so a CRC-32 of the
 // JSON follows it: an edited or truncated link is caught instead of decoding to another experiment.
+// Decoding inflates in small steps and stops at MAX_JSON_BYTES, so a decompression bomb never
+// reaches memory. When a summary follows, the experiment's CRC covers the JSON plus "&s": a link
+// cut at the "&" still decodes, and says that its summary was lost.
 
-import { deflateSync, inflateSync } from 'fflate';
+import { deflateSync, Inflate } from 'fflate';
 import { z } from 'zod';
 import { ExperimentError, minimalExperiment, safeParseExperiment, type ExperimentConfig, type ExperimentIssue } from './schema.ts';
 
@@ -40,6 +43,10 @@ const MAX_PART_CHARS = 32_768;
 const MAX_JSON_BYTES = 512 * 1024;
 const MAX_SUMMARY_ROWS = 32;
 const MAX_SUMMARY_METRICS = 16;
+/** Compressed bytes inflated at a time: DEFLATE expands at most ~1032×, so one step yields ≤ ~264 KB. */
+const INFLATE_STEP = 256;
+/** Appended to the experiment's JSON for its CRC when a summary follows (never to the link itself). */
+const SUMMARY_FOLLOWS = new TextEncoder().encode('&s');
 
 // ── bytes ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -75,32 +82,58 @@ function fromBase64Url(text: string): Uint8Array {
   return bytes;
 }
 
-function encodeJson(value: unknown): string {
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function encodeJson(value: unknown, opts: { summaryFollows?: boolean } = {}): string {
   const json = new TextEncoder().encode(JSON.stringify(value));
   const body = deflateSync(json, { level: 9 });
   const out = new Uint8Array(body.length + 4);
   out.set(body);
-  new DataView(out.buffer).setUint32(body.length, crc32(json));
+  new DataView(out.buffer).setUint32(body.length, crc32(opts.summaryFollows ? concat(json, SUMMARY_FOLLOWS) : json));
   return toBase64Url(out);
 }
 
-function decodeJson(part: string, what: string): unknown {
+/** Raw DEFLATE, inflated a little at a time and abandoned as soon as the output passes `cap`. */
+function inflateCapped(body: Uint8Array, cap: number, what: string): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Inflate((chunk) => {
+    total += chunk.length;
+    if (total > cap) throw new ShareLinkError(`the link's ${what} is too large: it inflates to more than ${cap} bytes`);
+    parts.push(chunk);
+  });
+  try {
+    for (let at = 0; at < body.length; at += INFLATE_STEP) inflater.push(body.subarray(at, at + INFLATE_STEP), at + INFLATE_STEP >= body.length);
+  } catch (e) {
+    if (e instanceof ShareLinkError) throw e;
+    throw new ShareLinkError(`the link's ${what} is damaged or truncated (it does not decompress)`);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function decodeJson(part: string, what: string): { value: unknown; summaryFollows: boolean } {
   if (part.length === 0) throw new ShareLinkError(`the link's ${what} is empty`);
   if (part.length > MAX_PART_CHARS) throw new ShareLinkError(`the link's ${what} is too long (${part.length} characters)`);
   const bytes = fromBase64Url(part);
   if (bytes.length < 5) throw new ShareLinkError(`the link's ${what} is truncated`);
   const body = bytes.subarray(0, bytes.length - 4);
   const expectedCrc = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0);
-  let json: Uint8Array;
+  const json = inflateCapped(body, MAX_JSON_BYTES, what);
+  const summaryFollows = crc32(json) !== expectedCrc && crc32(concat(json, SUMMARY_FOLLOWS)) === expectedCrc;
+  if (!summaryFollows && crc32(json) !== expectedCrc) throw new ShareLinkError(`the link's ${what} is damaged or truncated (checksum mismatch)`);
   try {
-    json = inflateSync(body);
-  } catch {
-    throw new ShareLinkError(`the link's ${what} is damaged or truncated (it does not decompress)`);
-  }
-  if (json.length > MAX_JSON_BYTES) throw new ShareLinkError(`the link's ${what} is too large`);
-  if (crc32(json) !== expectedCrc) throw new ShareLinkError(`the link's ${what} is damaged or truncated (checksum mismatch)`);
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+    return { value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json)), summaryFollows };
   } catch {
     throw new ShareLinkError(`the link's ${what} is not valid JSON`);
   }
@@ -123,7 +156,7 @@ function roundSummary(summary: ShareSummary): ShareSummary {
 
 /** The hash part of a share link ("#x=…", plus "&s=…" when a summary is given). */
 export function encodeShareLink(config: ExperimentConfig, options: { summary?: ShareSummary } = {}): string {
-  let hash = `#x=${encodeJson(minimalExperiment(config))}`;
+  let hash = `#x=${encodeJson(minimalExperiment(config), { summaryFollows: options.summary !== undefined })}`;
   if (options.summary !== undefined) {
     const checked = ShareSummary.safeParse(options.summary);
     if (!checked.success) throw new ShareLinkError(`invalid summary: ${checked.error.issues[0]!.message}`);
@@ -164,16 +197,20 @@ function decode(link: string): DecodedShareLink {
   const x = parts.get('x');
   if (x === undefined) throw new ShareLinkError('this link holds no experiment (its hash has no "x=" part)');
 
-  const json = decodeJson(x, 'experiment');
-  const result = safeParseExperiment(json);
+  const experiment = decodeJson(x, 'experiment');
+  const result = safeParseExperiment(experiment.value);
   if (!result.ok) {
     const detail = new ExperimentError(result.errors).message;
     throw new ShareLinkError(`the link describes an invalid experiment — ${detail}`, result.errors);
   }
   const decoded: DecodedShareLink = { config: result.config, warnings: result.warnings };
   const s = parts.get('s');
+  if (s === undefined && experiment.summaryFollows) {
+    // The experiment is whole (its checksum says so); only the results that rode along are gone.
+    decoded.warnings.push({ path: '(link)', message: 'the link was cut short after the experiment: its results summary is missing (copy the whole link to see it)' });
+  }
   if (s !== undefined) {
-    const summary = ShareSummary.safeParse(decodeJson(s, 'summary'));
+    const summary = ShareSummary.safeParse(decodeJson(s, 'summary').value);
     if (!summary.success) throw new ShareLinkError(`the link's summary is invalid: ${summary.error.issues[0]!.message}`);
     decoded.summary = summary.data;
   }

@@ -24,10 +24,10 @@ describe('server', () => {
 
   it('refuses a non-loopback interface without a token, and then requires the token', async () => {
     expect(() => configFromEnv({ LANTERN_HOST: '0.0.0.0' })).toThrow(/LANTERN_API_TOKEN/);
-    const app = await buildServer({ apiToken: 's3cret' });
+    const app = await buildServer({ apiToken: 's3cret-s3cret-s3cret' });
     try {
       expect((await app.inject({ url: '/api/health' })).statusCode).toBe(401);
-      const ok = await app.inject({ url: '/api/health', headers: { authorization: 'Bearer s3cret' } });
+      const ok = await app.inject({ url: '/api/health', headers: { authorization: 'Bearer s3cret-s3cret-s3cret' } });
       expect(ok.statusCode).toBe(200);
     } finally {
       await app.close();

@@ -12,7 +12,7 @@ let server: RunningServer;
 
 beforeEach(async () => {
   tmp = tempDir();
-  server = await startServer(teacherOptions(tmp.dir, undefined, { limits: { maxBodyBytes: 200_000, maxPairs: 20, maxPairBytes: 20_000 } }).options);
+  server = await startServer(teacherOptions(tmp.dir, undefined, { limits: { maxBodyBytes: 200_000, maxPairs: 20, maxPairBytes: 20_000, maxFieldBytes: 15_000 } }).options);
 });
 
 afterEach(async () => {
@@ -108,9 +108,9 @@ describe('teacher API', () => {
     expect(rebound.json().error).toMatch(/only as localhost.*evil\.example/);
     expect((await server.app.inject({ url: '/api/teacher/info', headers: { host: 'localhost:5174' } })).statusCode).toBe(200);
     // With a token (bound beyond loopback) any Host name is served to a caller that has the token.
-    const app = await buildServer({ apiToken: 'tok-123', teacher: teacherOptions(tmp.dir, undefined).options });
+    const app = await buildServer({ apiToken: 'tok-0123456789abcdef', teacher: teacherOptions(tmp.dir, undefined).options });
     try {
-      const res = await app.inject({ url: '/api/teacher/info', headers: { host: '192.168.1.20:5174', authorization: 'Bearer tok-123' } });
+      const res = await app.inject({ url: '/api/teacher/info', headers: { host: '192.168.1.20:5174', authorization: 'Bearer tok-0123456789abcdef' } });
       expect(res.statusCode).toBe(200);
     } finally {
       await app.close();
@@ -118,12 +118,12 @@ describe('teacher API', () => {
   });
 
   it('requires the bearer token on the teacher routes when the server has one', async () => {
-    const app = await buildServer({ apiToken: 'tok-123', teacher: teacherOptions(tmp.dir, undefined).options });
+    const app = await buildServer({ apiToken: 'tok-0123456789abcdef', teacher: teacherOptions(tmp.dir, undefined).options });
     try {
       expect((await app.inject({ url: '/api/teacher/info' })).statusCode).toBe(401);
       const res = await app.inject({ method: 'POST', url: '/api/teacher/label', payload: { pairs: [PAIRS[0]] } });
       expect(res.statusCode).toBe(401);
-      const ok = await app.inject({ url: '/api/teacher/info', headers: { authorization: 'Bearer tok-123' } });
+      const ok = await app.inject({ url: '/api/teacher/info', headers: { authorization: 'Bearer tok-0123456789abcdef' } });
       expect(ok.statusCode).toBe(200);
     } finally {
       await app.close();

@@ -21,7 +21,12 @@ describe('chain answers', () => {
   it('reads the label word and refuses anything else', () => {
     expect(parseLabel(' High.')).toBe('high');
     expect(parseLabel('medium\n')).toBe('medium');
-    expect(() => parseLabel('maybe')).toThrow(/not high, medium or low/);
+    expect(parseLabel('**Low**')).toBe('low');
+    expect(() => parseLabel('maybe')).toThrow(/not exactly one of high, medium or low/);
+    // Ambiguous answers used to be stored as their first word.
+    for (const ambiguous of ['High? No. Low.', 'high or medium', 'Medium-high', 'low fit', 'High\n\nThe candidate', 'highly']) {
+      expect(() => parseLabel(ambiguous)).toThrow(/not exactly one of high, medium or low/);
+    }
   });
 
   it('turns the label token’s top_logprobs into probabilities over the three labels', () => {

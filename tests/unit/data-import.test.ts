@@ -110,7 +110,11 @@ describe('CSV import', () => {
     const withConstant = applyMapping(source, { fields: { 'job.title': 'Job Title', 'job.description': 'Job Description', 'profile.headline': 'Candidate Headline' }, constants: { 'job.remotePolicy': 'onsite' } });
     expect(withConstant.examples.every((e) => e.job.remotePolicy === 'onsite')).toBe(true);
     const broken = parseCsv('title,description\nok,"fine"\nbad,"never closed\nmore');
-    expect(broken.errors).toEqual([{ line: 3, field: '(row)', reason: expect.stringContaining('a quoted value is not closed') }]);
+    // The open quote's line is reported, and the line it swallowed is read (and reported) on its own.
+    expect(broken.errors).toEqual([
+      { line: 3, field: '(row)', reason: expect.stringContaining('a quoted value opened on this line is not closed') },
+      { line: 4, field: '(row)', reason: 'expected 2 columns, got 1' },
+    ]);
     expect(() => parseCsv('a,a\n1,2')).toThrow(/names the column "a" twice/);
   });
 });

@@ -1,12 +1,50 @@
 // A small OpenAI-compatible chat-completions server on 127.0.0.1 for the teacher tests. It answers
 // each step of the chain from the prompt itself (with the shared lexicon), with or without
 // logprobs, and can be told to misbehave: timeouts, 429 with Retry-After, 500s, malformed JSON,
-// truncated bodies, missing fields, invalid step answers, or a 401 that echoes the caller's key.
+// truncated bodies, missing fields, invalid step answers, a 401 that echoes the caller's key, and
+// the hostile kind: a body dripped slower than any timeout, a body of megabytes, an answer far
+// longer than the step's max_tokens, an ambiguous rating, label probabilities that contradict the
+// label, a good answer that echoes the key (split across tokens, too), and an error body that is
+// long enough for the key to straddle any cut made in it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findSkills } from '../../../src/data/lexicon.ts';
 
-export type Fault = 'timeout' | '429' | '500' | 'malformed-json' | 'truncated' | 'missing-fields' | 'bad-answer' | 'echo-key-401';
+export type Fault =
+  | 'timeout'
+  | '429'
+  | '500'
+  | 'malformed-json'
+  | 'truncated'
+  | 'missing-fields'
+  | 'bad-answer'
+  | 'echo-key-401'
+  | 'slow-drip'
+  | 'huge-body'
+  | 'long-answer'
+  | 'ambiguous-rating'
+  | 'contradicting-probs'
+  | 'echo-key-answer'
+  | 'echo-key-long-error';
+
+/** Every fault class, for runners that inject them all. */
+export const FAULTS: readonly Fault[] = [
+  'timeout',
+  '429',
+  '500',
+  'malformed-json',
+  'truncated',
+  'missing-fields',
+  'bad-answer',
+  'echo-key-401',
+  'slow-drip',
+  'huge-body',
+  'long-answer',
+  'ambiguous-rating',
+  'contradicting-probs',
+  'echo-key-answer',
+  'echo-key-long-error',
+];
 export type StepName = 'requirements' | 'qualifications' | 'evaluate' | 'rate' | 'explain';
 
 export interface RecordedRequest {
@@ -24,6 +62,8 @@ export interface FakeUpstreamOptions {
   delayMs?: number;
   /** Seconds sent in Retry-After with a 429. */
   retryAfterSeconds?: number;
+  /** Size of the 'huge-body' answer (default 5 MB). */
+  hugeBodyBytes?: number;
 }
 
 function stepOf(system: string): StepName {
@@ -36,9 +76,18 @@ function stepOf(system: string): StepName {
 
 const ln = Math.log;
 
+type TokenEntry = { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] };
+interface Completion {
+  id: string;
+  object: string;
+  model: string;
+  choices: { index: number; message: { role: string; content: string }; logprobs: { content: TokenEntry[] } | null; finish_reason: string }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
 export class FakeUpstream {
   readonly requests: RecordedRequest[] = [];
-  private faults: { fault: Fault; step?: StepName; remaining: number }[] = [];
+  private faults: { fault: Fault; step?: StepName; match?: string; remaining: number }[] = [];
   private server!: Server;
   url = '';
   private readonly sockets = new Set<import('node:net').Socket>();
@@ -61,9 +110,9 @@ export class FakeUpstream {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Serve `fault` to the next `count` requests (of `step`, when given). */
-  failNext(fault: Fault, count = 1, step?: StepName): void {
-    this.faults.push({ fault, step, remaining: count });
+  /** Serve `fault` to the next `count` requests (of `step`, and whose prompt contains `match`, when given). */
+  failNext(fault: Fault, count = 1, step?: StepName, match?: string): void {
+    this.faults.push({ fault, step, match, remaining: count });
   }
 
   clearFaults(): void {
@@ -74,8 +123,8 @@ export class FakeUpstream {
     return this.requests.filter((r) => r.step === step).length;
   }
 
-  private takeFault(step: StepName): Fault | undefined {
-    const f = this.faults.find((x) => x.remaining > 0 && (!x.step || x.step === step));
+  private takeFault(step: StepName, prompt: string): Fault | undefined {
+    const f = this.faults.find((x) => x.remaining > 0 && (!x.step || x.step === step) && (!x.match || prompt.includes(x.match)));
     if (!f) return undefined;
     f.remaining--;
     return f.fault;
@@ -86,7 +135,7 @@ export class FakeUpstream {
     for await (const chunk of req) raw += chunk;
     const body = JSON.parse(raw) as RecordedRequest['body'];
     const step = stepOf(body.messages[0]?.content ?? '');
-    const fault = this.takeFault(step);
+    const fault = this.takeFault(step, body.messages.map((m) => m.content).join('\n'));
     this.requests.push({ step, authorization: req.headers.authorization, body, fault });
     if (this.options.delayMs) await new Promise((r) => setTimeout(r, this.options.delayMs));
 
@@ -120,13 +169,73 @@ export class FakeUpstream {
       case 'echo-key-401':
         res.writeHead(401, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization}` } }));
+      case 'slow-drip': {
+        // A byte at a time, slower than the client's timeout: the whole exchange must time out.
+        const full = JSON.stringify(this.answer(step, body));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(full.length) });
+        let at = 0;
+        const timer = setInterval(() => {
+          if (res.destroyed || at >= full.length) return clearInterval(timer);
+          res.write(full[at++]!);
+        }, 50);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      case 'huge-body': {
+        const content = 'The candidate meets SQL. '.repeat(Math.ceil((this.options.hugeBodyBytes ?? 5_000_000) / 25));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(this.completion(content, null)));
+      }
+      case 'long-answer': {
+        // Well-formed, within any body limit, but far longer than max_tokens allows.
+        const words = ((body.max_tokens ?? 100) * 20) / 5;
+        const content = step === 'rate' ? `high ${'high '.repeat(words)}` : step === 'explain' ? 'SQL is met. '.repeat(words / 2) : JSON.stringify({ requirements: [{ id: 'r1', text: 'SQL '.repeat(words), kind: 'must', category: 'skill' }], qualifications: [], evaluations: [] });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(this.completion(content, null)));
+      }
+      case 'ambiguous-rating': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(step === 'rate' ? this.completion('High? No. Low.', null) : this.answer(step, body)));
+      }
+      case 'contradicting-probs': {
+        // Rated high, while the label token's own alternatives put 0.9 on low.
+        const answer = step === 'rate'
+          ? this.completion('high', [{ token: 'high', logprob: ln(0.05), top_logprobs: [{ token: 'low', logprob: ln(0.9) }, { token: 'high', logprob: ln(0.05) }, { token: 'medium', logprob: ln(0.05) }] }])
+          : this.answer(step, body);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(answer));
+      }
+      case 'echo-key-answer': {
+        const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+        const answer = this.answer(step, body);
+        const message = answer.choices[0]!.message;
+        if (step === 'explain') {
+          // The key inside the text and split across tokens, so no single token holds it.
+          message.content = `${message.content} Reference: ${key}.`;
+          const pieces = [...message.content.matchAll(/.{1,5}/gs)].map((m) => m[0]);
+          answer.choices[0]!.logprobs = { content: pieces.map((p) => ({ token: p, logprob: ln(0.9), top_logprobs: [{ token: p, logprob: ln(0.9) }] })) };
+        } else if (step === 'requirements') {
+          const parsed = JSON.parse(message.content.replace(/^```json\n|\n```$/g, '')) as { requirements: { text: string }[] };
+          parsed.requirements[0]!.text = `${parsed.requirements[0]!.text} (${key})`;
+          message.content = JSON.stringify(parsed);
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(answer));
+      }
+      case 'echo-key-long-error': {
+        // A 400 whose body puts the key right across the 300-character mark where messages were cut.
+        const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+        const message = `${'Your request could not be processed. '.repeat(8)}`.slice(0, 270) + ` Key used: ${key}`;
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        return void res.end(message);
+      }
       default:
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(this.answer(step, body)));
     }
   }
 
-  private completion(content: string, tokens: { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] }[] | null) {
+  private completion(content: string, tokens: { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] }[] | null): Completion {
     return {
       id: 'chatcmpl-test',
       object: 'chat.completion',
@@ -137,7 +246,7 @@ export class FakeUpstream {
   }
 
   /** A plausible answer for each step, computed from the prompt. */
-  private answer(step: StepName, body: RecordedRequest['body']) {
+  private answer(step: StepName, body: RecordedRequest['body']): Completion {
     const prompt = body.messages[body.messages.length - 1]!.content;
     const withLogprobs = Boolean(body.logprobs) && this.options.logprobs !== false;
     switch (step) {
