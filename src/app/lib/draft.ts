@@ -104,7 +104,7 @@ export function unusedStageId(config: Pick<ExperimentConfig, 'stages'> | null, b
 /** Config paths a sweep often varies, for the sweep builder's suggestions. */
 export function sweepablePaths(config: Pick<ExperimentConfig, 'stages'>): string[] {
   return [
-    ...config.stages.flatMap((s, i) => [`stages.${i}.loss.divergence`, `stages.${i}.loss.temperature`, `stages.${i}.loss.wCe`, `stages.${i}.loss.param`, `stages.${i}.student.preset`, `stages.${i}.optimizer.lr`, `stages.${i}.steps`, `stages.${i}.source`]),
+    ...config.stages.flatMap((_, i) => [`stages.${i}.loss.divergence`, `stages.${i}.loss.temperature`, `stages.${i}.loss.wCe`, `stages.${i}.loss.param`, `stages.${i}.student.preset`, `stages.${i}.optimizer.lr`, `stages.${i}.steps`, `stages.${i}.source`]),
     'inHouseTeacher.preset',
     'inHouseTeacher.steps',
     'synthetic.logits',
