@@ -108,3 +108,29 @@ describe('runs table', () => {
     expect(bySeed[0]!.metrics['explainer.rougeL']!.mean).toBeCloseTo(0.55, 12);
   });
 });
+
+describe('parallel coordinates', () => {
+  const table = tableOfSweep(lossSweep);
+  const columns = columnsOf(table);
+  const col = (key: string) => columns.find((c) => c.key === key)!;
+  it('places numeric values by their range and categories evenly', async () => {
+    const { buildAxis } = await import('../../src/app/lib/parallel-coords.ts');
+    const metric = buildAxis(table.rows, col('explainer.rougeL'));
+    expect([metric.kind, metric.min, metric.max]).toEqual(['numeric', 0.4, 0.7]);
+    expect(metric.position(0.55)).toBeCloseTo(0.5, 12);
+    const param = buildAxis(table.rows, col('stages.0.loss.divergence'));
+    expect([param.kind, param.categories]).toEqual(['categorical', ['fkl', 'tvd']]);
+    expect([param.position('fkl'), param.position('tvd'), param.position('jsd')]).toEqual([0, 1, null]);
+  });
+  it('turns a brush into the table filter it stands for', async () => {
+    const { brushFilter, buildAxis } = await import('../../src/app/lib/parallel-coords.ts');
+    const metric = buildAxis(table.rows, col('explainer.rougeL'));
+    // Positions 0.5–0.9 of the axis 0.4–0.7 are ROUGE-L 0.55–0.67.
+    const f = brushFilter(metric, 0.9, 0.5);
+    expect('range' in f && f.range[0]).toBeCloseTo(0.55, 12);
+    expect('range' in f && f.range[1]).toBeCloseTo(0.67, 12);
+    expect(filterRows(table.rows, columns, { 'explainer.rougeL': f }).map((r) => r.metrics['explainer.rougeL'])).toEqual([0.6]);
+    expect(brushFilter(buildAxis(table.rows, col('stages.0.loss.divergence')), 0.8, 1)).toEqual({ values: ['tvd'] });
+    expect(brushFilter(buildAxis(table.rows, col('seed')), 0, 0.2)).toEqual({ range: [1, 1.2] });
+  });
+});

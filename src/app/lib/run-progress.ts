@@ -124,3 +124,11 @@ export function phaseFraction(x: PhaseProgress): number | null {
   if (x.done === null || !x.total) return null;
   return Math.min(1, x.done / x.total);
 }
+
+/** Training speed from the latest (page clock ms, step) samples of one model: steps per second. */
+export function stepsPerSecond(samples: readonly (readonly [number, number])[]): number | null {
+  if (samples.length < 2) return null;
+  const [t0, s0] = samples[0]!;
+  const [t1, s1] = samples.at(-1)!;
+  return t1 > t0 && s1 > s0 ? ((s1 - s0) * 1000) / (t1 - t0) : null;
+}

@@ -67,3 +67,17 @@ export function sweepRunsInSeries(series: Series): string[] {
   }
   return out;
 }
+
+/** The curves results.json keeps (downsampled), as series: for runs recorded without live curves. */
+export function seriesFromResults(results: { teacher: { curves: Curves }; stages: { id: string; curves: Curves }[] }, sweepRun?: string): Series {
+  const out: Series = {};
+  const put = (model: string, curves: Curves) => {
+    out[seriesKey(model, 'train', sweepRun)] = curves.train.map((p) => [p.step, p.loss]);
+    out[seriesKey(model, 'val', sweepRun)] = curves.val.map((p) => [p.step, p.loss]);
+  };
+  put('teacher', results.teacher.curves);
+  for (const s of results.stages) put(s.id, s.curves);
+  return out;
+}
+
+type Curves = { train: { step: number; loss: number }[]; val: { step: number; loss: number }[] };
