@@ -15,6 +15,7 @@ import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/bro
 import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
 import { flatMetrics, runSweep, type SweepResults } from '../src/experiment/run/sweep.ts';
 import { applyToSeries } from '../src/app/lib/run-series.ts';
+import { runLockName } from '../src/app/lib/studio-store.ts';
 import type { SpeedFigures } from '../src/app/lib/estimate.ts';
 import { benchMatmul, benchTraining } from '../bench/engine.ts';
 
@@ -67,9 +68,6 @@ export interface ExperimentRun {
   /** results.json of `lantern run`: one experiment's results, or a sweep's rows and aggregate. */
   results: RunResults | SweepResults;
 }
-
-/** The Web Lock a run holds while it runs in some tab: a "running" record nobody holds was interrupted. */
-export const runLockName = (runId: string) => `lantern-run:${runId}`;
 
 /** What the run list shows as the run's device. */
 const deviceName = (r: AdapterReport) => [r.adapter.vendor, r.adapter.architecture, r.adapter.description].filter(Boolean).join(' · ') || 'WebGPU adapter';
