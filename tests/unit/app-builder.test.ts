@@ -18,6 +18,11 @@ describe('editing the document', () => {
     expect(doc.stages).toEqual([{ id: 'explainer', task: 'explain' }, { id: 'classifier', task: 'classify', loss: { divergence: 'tvd' } }]);
     expect(safeParseExperiment(doc).ok).toBe(true);
   });
+  it('appends at the index one past the end, writing out the default stages first', () => {
+    const doc = setField({ version: 1 }, effective, 'stages.2', { id: 'small', task: 'explain', source: 'explainer' });
+    expect((doc.stages as { id: string }[]).map((s) => s.id)).toEqual(['explainer', 'classifier', 'small']);
+    expect(() => setField({ stages: [] }, effective, 'stages.3', {})).toThrow(/no such array element/);
+  });
   it('clears a field back to its default, and removes array items', () => {
     const doc = setField({ seed: 3, stages: [{ id: 'a', task: 'explain' }, { id: 'b', task: 'explain' }] }, effective, 'seed', undefined);
     expect(doc).not.toHaveProperty('seed');

@@ -19,7 +19,7 @@ export const isSet = (doc: unknown, path: string) => getPath(doc, path) !== unde
 
 /**
  * A copy of the document with `value` at `path`; `undefined` removes the field (back to its
- * default). An array the path goes through (stages, sweep params) that the document leaves to
+ * default); the index one past an array's end appends. An array the path goes through (stages, sweep params) that the document leaves to
  * its default is first written out in its minimal form, so editing one stage keeps the others.
  */
 export function setField(doc: Doc, effective: ExperimentConfig | null, path: string | PathSegment[], value: unknown): Doc {
@@ -34,9 +34,16 @@ export function setField(doc: Doc, effective: ExperimentConfig | null, path: str
     const fallback = minimal ?? (prefix.length === 1 && prefix[0] === 'stages' ? structuredClone(DEFAULT_STAGES) : []);
     next = setPath(next, prefix, Array.isArray(fallback) ? fallback : []);
   }
-  if (value !== undefined) return setPath(next, segments, value);
   const parent = getPath(next, segments.slice(0, -1));
   const last = segments.at(-1)!;
+  if (value !== undefined) {
+    // One past the end appends (a new stage, a new swept parameter).
+    if (Array.isArray(parent) && last === parent.length) {
+      parent.push(structuredClone(value));
+      return next;
+    }
+    return setPath(next, segments, value);
+  }
   if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
   else if (isRecord(parent)) delete parent[String(last)];
   return next;

@@ -60,6 +60,7 @@ export class ExperimentDraft {
   }
 
   #set(doc: Doc, origin?: string) {
+    this.linkError = null;
     this.doc = doc;
     if (origin !== undefined) this.origin = origin;
     this.jsonText = JSON.stringify(doc, null, 2);
@@ -89,6 +90,7 @@ export class ExperimentDraft {
 
   /** The JSON view's edit: applied when it parses as JSON (invalid experiments included, so their errors show). */
   setJson(text: string) {
+    this.linkError = null;
     this.jsonText = text;
     let value: unknown;
     try {
