@@ -5,21 +5,13 @@ import { defaultExperiment, expandSweep, minimalExperiment, safeParseExperiment,
 import { decodeShareLink, ShareLinkError, type ShareSummary } from '../../experiment/share-link.ts';
 import { fieldValue, setField, type Doc } from '../lib/draft.ts';
 import { TEMPLATES } from '../lib/templates.ts';
+import { readStored, writeStored } from '../lib/local-store.ts';
 
 const STORAGE_KEY = 'lantern.builder.draft';
 
 interface Saved {
   doc: Doc;
   origin: string;
-}
-
-function restore(): Saved | null {
-  try {
-    const text = typeof localStorage === 'undefined' ? null : localStorage.getItem(STORAGE_KEY);
-    return text ? (JSON.parse(text) as Saved) : null;
-  } catch {
-    return null;
-  }
 }
 
 const FIRST_TEMPLATE = TEMPLATES.find((t) => t.tiny) ?? TEMPLATES[0];
@@ -54,7 +46,7 @@ export class ExperimentDraft {
   });
 
   constructor() {
-    const saved = restore();
+    const saved = readStored<Saved>(STORAGE_KEY);
     if (saved) this.#set(saved.doc, saved.origin);
     else if (FIRST_TEMPLATE) this.loadTemplate(FIRST_TEMPLATE.id);
   }
@@ -72,11 +64,7 @@ export class ExperimentDraft {
   #remember(doc: Doc) {
     const result = safeParseExperiment(doc);
     if (result.ok) this.#lastValid = result.config;
-    try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify({ doc, origin: this.origin } satisfies Saved));
-    } catch {
-      // Private mode or a full quota: the draft lives on in this tab.
-    }
+    writeStored(STORAGE_KEY, { doc, origin: this.origin } satisfies Saved);
   }
 
   value(path: string): unknown {

@@ -22,9 +22,10 @@ export class RunSession {
   status = $state<SessionStatus>('idle');
   error = $state<string | null>(null);
   progress = $state.raw<RunProgress | null>(null);
-  /** Bumped when `series` changed (series itself is a plain object, mutated in place). */
-  seriesVersion = $state(0);
-  series: Series = {};
+  /** The live curves as last drawn: a fresh copy per animation frame in which they changed. */
+  series = $state.raw<Series>({});
+  /** Mutated in place by every event; copied into `series` at most once per frame. */
+  #live: Series = {};
   /** The model training now, its steps/s and sequences/s (batch × steps/s). */
   speed = $state.raw<{ model: string; stepsPerSec: number; sequencesPerSec: number } | null>(null);
   gpu = $state.raw<PoolStats | null>(null);
@@ -41,8 +42,8 @@ export class RunSession {
     this.config = config;
     this.status = 'starting';
     this.error = null;
-    this.series = structuredClone(opts.series ?? {});
-    this.seriesVersion++;
+    this.#live = structuredClone(opts.series ?? {});
+    this.#publish();
     this.#samples.clear();
     this.speed = null;
     const first = config.sweep ? expandSweep(config)[0]?.config ?? config : config;
@@ -60,10 +61,10 @@ export class RunSession {
         const rate = stepsPerSecond(samples);
         this.speed = rate === null ? this.speed : { model: event.model, stepsPerSec: rate, sequencesPerSec: rate * batchOf(event.model) };
       }
-      if (applyToSeries(this.series, event, sweepRun) && !this.#frame) {
+      if (applyToSeries(this.#live, event, sweepRun) && !this.#frame) {
         this.#frame = requestAnimationFrame(() => {
           this.#frame = 0;
-          this.seriesVersion++;
+          this.#publish();
         });
       }
     };
@@ -78,8 +79,12 @@ export class RunSession {
     } finally {
       clearInterval(this.#poll);
       await this.#pollStatus();
-      this.seriesVersion++;
+      this.#publish();
     }
+  }
+
+  #publish() {
+    this.series = Object.fromEntries(Object.entries(this.#live).map(([k, v]) => [k, v.slice()]));
   }
 
   /** Asks the run to stop after its current training step; it saves a resume point there. */

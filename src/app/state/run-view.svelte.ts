@@ -54,17 +54,15 @@ export class RunViewState {
   watch(): () => void {
     void this.load();
     this.#timer = setInterval(() => {
-      if (this.elsewhere || this.record?.status === 'running') void this.load();
+      // Also while this tab's run has not written its record yet.
+      if (this.live || this.missing || this.elsewhere || this.record?.status === 'running') void this.load();
     }, POLL_MS);
     return () => clearInterval(this.#timer);
   }
 
   /** The curves to draw: live from this tab's session, else the record's, else results.json's. */
   series(): Series {
-    if (session.runId === this.id && session.status !== 'idle') {
-      void session.seriesVersion;
-      return session.series;
-    }
+    if (session.runId === this.id && session.status !== 'idle') return session.series;
     const recorded = this.record?.metrics ?? {};
     if (Object.keys(recorded).length) return recorded;
     if (this.results?.kind === 'run') return seriesFromResults(this.results.results);

@@ -3,20 +3,12 @@
 import * as Comlink from 'comlink';
 import { getTrainer } from '../lib/trainer.ts';
 import type { SpeedFigures } from '../lib/estimate.ts';
+import { readStored, writeStored } from '../lib/local-store.ts';
 
 const STORAGE_KEY = 'lantern.device.speed';
 
-function restore(): SpeedFigures | null {
-  try {
-    const text = typeof localStorage === 'undefined' ? null : localStorage.getItem(STORAGE_KEY);
-    return text ? (JSON.parse(text) as SpeedFigures) : null;
-  } catch {
-    return null;
-  }
-}
-
 export class DeviceSpeed {
-  figures = $state.raw<SpeedFigures | null>(restore());
+  figures = $state.raw<SpeedFigures | null>(readStored<SpeedFigures>(STORAGE_KEY));
   measuring = $state(false);
   /** What the measurement is doing now. */
   line = $state('');
@@ -30,11 +22,7 @@ export class DeviceSpeed {
     try {
       const figures = await getTrainer().speedProbe(Comlink.proxy((line: string) => void (this.line = line)));
       this.figures = figures;
-      try {
-        localStorage.setItem(STORAGE_KEY, JSON.stringify(figures));
-      } catch {
-        // Kept for this tab only.
-      }
+      writeStored(STORAGE_KEY, figures);
     } catch (e) {
       this.error = (e as Error).message;
     } finally {
