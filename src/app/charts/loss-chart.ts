@@ -33,6 +33,9 @@ export function lossChartData({ train, val, smoothing, log, maxPoints }: LossCha
   ]);
 }
 
+/** Steps are whole numbers: ticks never fall between them. */
+const STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
+
 export const COLORS = ['#c46a12', '#2f6fde', '#1f7a3a', '#8e44ad', '#b3261e', '#0e8a8a', '#7a5c12', '#d1497b'];
 
 export function lossChartOptions(width: number, log: boolean, color = COLORS[0]!): uPlot.Options {
@@ -40,7 +43,7 @@ export function lossChartOptions(width: number, log: boolean, color = COLORS[0]!
     width,
     height: 220,
     scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-    axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
+    axes: [{ label: 'step', incrs: STEP_INCRS }, { label: 'loss', size: 60 }],
     legend: { live: true },
     series: [
       { label: 'step' },
@@ -74,5 +77,5 @@ export function bandChartOptions(width: number, log: boolean, labels: readonly s
     series.push({ label: `${label} (max)`, stroke: `${color}00`, spanGaps: true });
     bands.push({ series: [base + 2, base + 1], fill: `${color}26` });
   });
-  return { width, height: 260, scales: { x: { time: false }, y: log ? { distr: 3 } : {} }, axes: [{ label: 'step' }, { label: 'loss', size: 60 }], series, bands };
+  return { width, height: 260, scales: { x: { time: false }, y: log ? { distr: 3 } : {} }, axes: [{ label: 'step', incrs: STEP_INCRS }, { label: 'loss', size: 60 }], series, bands };
 }
