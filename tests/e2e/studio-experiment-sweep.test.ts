@@ -45,7 +45,7 @@ describe('Studio II: compare a sweep', () => {
     await page.waitForURL(/#\/runs\/[\w-]+$/);
     const runId = decodeURIComponent(page.url().split('/').at(-1)!);
     await expect.poll(() => page.getByTestId('sweep-progress').textContent(), { timeout: 300_000 }).toMatch(/Sweep run [2-4] of 4/);
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 900_000, intervals: [2000] }).toBe('done');
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 900_000, interval: 2000 }).toBe('done');
     const runSeconds = (Date.now() - t0) / 1000;
     const sweep = JSON.parse((await runArtifact(page, runId, 'results.json'))!) as SweepResults;
     expect(sweep.rows.map((r) => r.status)).toEqual(['done', 'done', 'done', 'done']);
@@ -74,7 +74,7 @@ describe('Studio II: compare a sweep', () => {
     for (const g of sweep.aggregate) {
       for (const m of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum']) {
         const text = await paper.locator(`tr[data-group="${g.group}"] td[data-key="explainer.${m}"]`).textContent();
-        expect(text!.replace(' ★', '')).toBe(formatSummary(g.metrics[`explainer.${m}`]!));
+        expect(text!.replace(/\s*★$/, '')).toBe(formatSummary(g.metrics[`explainer.${m}`]!));
         expect(g.metrics[`explainer.${m}`]!.n).toBe(2);
       }
     }
