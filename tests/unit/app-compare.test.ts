@@ -41,6 +41,9 @@ describe('loss sweep table', () => {
     expect(fkl!.cells[1]!.best).toBe(false);
     expect(tvd!.cells[0]!.best).toBe(true);
     expect(formatSummary(tvd!.cells[1]!)).toBe('0.700 [0.700, 0.700]');
+    // A column where every group ties marks none.
+    const tie = lossSweepTable(sweepOf([row('fkl', 1, 0.5, 0.5), row('tvd', 1, 0.5, 0.5)], { stages: [{ id: 'explainer', task: 'explain' }] }), 'explainer');
+    expect(tie.rows.flatMap((r) => r.cells.map((c) => c.best))).toEqual([false, false, false, false]);
   });
 });
 

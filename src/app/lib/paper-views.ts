@@ -41,7 +41,9 @@ function markBest(columns: PaperColumn[], rows: { label: string; cells: MetricSu
   const best = columns.map((c, j) => {
     const means = rows.map((r) => r.cells[j]!.mean).filter((m): m is number => m !== null);
     if (means.length < 2) return null;
-    return c.lowerIsBetter ? Math.min(...means) : Math.max(...means);
+    const best = c.lowerIsBetter ? Math.min(...means) : Math.max(...means);
+    // When every row ties there is no best to mark.
+    return means.every((m) => m === best) ? null : best;
   });
   return rows.map((r) => ({ label: r.label, cells: r.cells.map((cell, j) => ({ ...cell, best: best[j] !== null && cell.mean === best[j] })) }));
 }
