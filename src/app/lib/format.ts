@@ -17,13 +17,14 @@ export function formatCount(n: number): string {
   return String(n);
 }
 
-/** Seconds as "42 s", "3 min 5 s", "2 h 10 min". */
+/** Seconds as "42 s", "3 min 5 s", "2 h 10 min", "12 days". */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.round(s / 86400).toLocaleString('en')} days`;
 }
 
 /** An ISO time as the reader's local date and time. */
