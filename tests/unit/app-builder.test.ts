@@ -4,6 +4,7 @@ import { fieldValue, formatValueList, issuesAt, issuesUnder, parseValueList, set
 import { effectiveTrainingFlops, estimateTraining, modelSize, type SpeedFigures } from '../../src/app/lib/estimate.ts';
 import { TEMPLATES } from '../../src/app/lib/templates.ts';
 import { parseExperiment, safeParseExperiment } from '../../src/experiment/schema.ts';
+import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
 import { parameterCount } from '../../src/engine/nn/size.ts';
 import { decoderConfig } from '../../src/engine/nn/config.ts';
 
@@ -80,5 +81,13 @@ describe('templates', () => {
   it('include every shipped example, each a valid experiment', () => {
     expect(TEMPLATES.map((t) => t.id)).toEqual(expect.arrayContaining(['sweep-losses', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny']));
     for (const t of TEMPLATES) expect(safeParseExperiment(JSON.parse(t.json)).ok).toBe(true);
+  });
+  it('share as links under 2 KB that open to the same experiment', () => {
+    for (const t of TEMPLATES) {
+      const config = parseExperiment(JSON.parse(t.json)).config;
+      const link = `http://127.0.0.1:5174/${encodeShareLink(config)}`;
+      expect(link.length, t.id).toBeLessThan(2048);
+      expect(decodeShareLink(link).config).toEqual(config);
+    }
   });
 });
