@@ -2,6 +2,7 @@
 import * as Comlink from 'comlink';
 import { acquireDevice, BROWSER_HINT, WebGPUUnavailableError, type AcquiredDevice, type AdapterReport } from '../src/engine/gpu.ts';
 import { Engine } from '../src/engine/runtime.ts';
+import type { PoolStats } from '../src/engine/pool.ts';
 import type { CheckResult } from '../src/engine/selftest/check.ts';
 import { parseKdReference } from '../src/engine/selftest/kd-reference.ts';
 import { runSelfTest, type SelfTestReport } from '../src/engine/selftest/run.ts';
@@ -13,6 +14,10 @@ import { RunCancelled, type RunEvent } from '../src/experiment/run/host.ts';
 import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/browser-host.ts';
 import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
 import { flatMetrics, runSweep, type SweepResults } from '../src/experiment/run/sweep.ts';
+import { applyToSeries } from '../src/app/lib/run-series.ts';
+import { runLockName } from '../src/app/lib/studio-store.ts';
+import type { SpeedFigures } from '../src/app/lib/estimate.ts';
+import { benchMatmul, benchTraining } from '../bench/engine.ts';
 
 export type ProbeResult =
   | { supported: true; report: AdapterReport }
@@ -20,12 +25,15 @@ export type ProbeResult =
 
 let acquired: Promise<AcquiredDevice> | undefined;
 const engines = new WeakMap<GPUDevice, Engine>();
+/** The engine last handed out (status() reads its memory without requesting a device). */
+let currentEngine: Engine | undefined;
 
 /** One engine per device (a lost device gets a fresh one with the next device). */
 async function engineFor(): Promise<{ engine: Engine; report: AdapterReport }> {
   const d = await device();
   let engine = engines.get(d.device);
   if (!engine) engines.set(d.device, (engine = new Engine(d.device)));
+  currentEngine = engine;
   return { engine, report: d.report };
 }
 
@@ -48,6 +56,12 @@ function store(): Promise<LanternStore> {
   return studioStore;
 }
 
+export interface WorkerStatus {
+  activeRun: string | null;
+  /** The engine's buffer pool: bytes of GPU memory it holds (live + idle for reuse). */
+  gpu: PoolStats | null;
+}
+
 export interface ExperimentRun {
   /** The run record in the studio store; its artifacts (results.json, checkpoints) live under it. */
   runId: string;
@@ -55,22 +69,47 @@ export interface ExperimentRun {
   results: RunResults | SweepResults;
 }
 
-/** One run (or sweep) with a run record: running → done | failed (a closed tab leaves it running, resumable). */
+/** What the run list shows as the run's device. */
+const deviceName = (r: AdapterReport) => [r.adapter.vendor, r.adapter.architecture, r.adapter.description].filter(Boolean).join(' · ') || 'WebGPU adapter';
+
+/** Records are written at most this often while a run reports progress (its live curves). */
+const RECORD_EVERY_MS = 1000;
+
+/**
+ * One run (or sweep) with a run record: running → done | failed | stopped (a closed tab leaves it
+ * running, resumable). The record keeps the live loss curves (run-series.ts), the device and the
+ * seconds spent running over every start.
+ */
 async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[], runId: string, onEvent: ((event: RunEvent, runId?: string) => void) | undefined, checkpointEvery: number | undefined, signal: AbortSignal): Promise<ExperimentRun> {
-  // Events are fire-and-forget: a page that went away must not fail the run.
-  const emit = (event: RunEvent, sweepRun?: string) => void Promise.resolve(onEvent?.(event, sweepRun)).catch(() => undefined);
-  for (const w of warnings) emit({ type: 'warning', message: `${w.path}: ${w.message}` });
   const [{ engine, report }, studio] = await Promise.all([engineFor(), store()]);
   const now = () => new Date().toISOString();
   let run: RunRecord;
   const existing = await studio.getRun(runId);
   if (existing && canonicalJson(existing.config) !== canonicalJson(config)) throw new Error(`Run "${existing.id}" holds a different experiment; start a new run (another id) for this one`);
-  if (existing) run = { ...existing, status: 'running', updatedAt: now() };
+  if (existing) run = { ...existing, status: 'running', updatedAt: now(), device: deviceName(report) };
   else {
-    run = { id: runId, ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
+    run = { id: runId, ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, device: deviceName(report), runSeconds: 0, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
   }
   delete run.error;
-  await studio.putRun(run);
+  const started = performance.now();
+  const before = run.runSeconds ?? 0;
+  // Record writes go one after another; progress writes are throttled, the last one always lands.
+  let writing: Promise<void> = Promise.resolve();
+  let lastWrite = 0;
+  const save = (extra: Partial<RunRecord> = {}) => {
+    run = { ...run, ...extra, updatedAt: now(), runSeconds: before + (performance.now() - started) / 1000 };
+    const snapshot = run;
+    lastWrite = performance.now();
+    writing = writing.then(() => studio.putRun(snapshot)).catch(() => undefined);
+    return writing;
+  };
+  await save();
+  // Events are fire-and-forget: a page that went away must not fail the run.
+  const emit = (event: RunEvent, sweepRun?: string) => {
+    if (applyToSeries(run.metrics, event, sweepRun) && performance.now() - lastWrite > RECORD_EVERY_MS) void save();
+    void Promise.resolve(onEvent?.(event, sweepRun)).catch(() => undefined);
+  };
+  for (const w of warnings) emit({ type: 'warning', message: `${w.path}: ${w.message}` });
   const host = createBrowserHost({ engine, device: report, store: studio, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}), emit: (e) => emit(e) });
   const artifacts = indexedDbArtifacts(studio, run.id);
   const runOpts = { signal, ...(checkpointEvery ? { checkpointEvery } : {}) };
@@ -81,14 +120,13 @@ async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[],
       const single = await runExperiment(config, host, artifacts, runOpts);
       const summary = Object.entries(flatMetrics(single)).filter((kv): kv is [string, number] => kv[1] !== null);
       run.summary = Object.fromEntries(summary);
-      run.metrics = Object.fromEntries(single.stages.map((s) => [`${s.id}/train/loss`, s.curves.train.map((p): [number, number] => [p.step, p.loss])]));
       results = single;
     }
-    await studio.putRun({ ...run, status: 'done', updatedAt: now() });
+    await save({ status: 'done' });
     return { runId: run.id, results };
   } catch (e) {
     const status = e instanceof RunCancelled ? 'stopped' : 'failed';
-    await studio.putRun({ ...run, status, error: (e as Error).message, updatedAt: now() }).catch(() => undefined);
+    await save({ status, error: (e as Error).message });
     throw e;
   }
 }
@@ -140,7 +178,9 @@ const api = {
     activeRun = runId;
     stopController = new AbortController();
     try {
-      return await executeRun(config, warnings, runId, onEvent, opts.checkpointEvery, stopController.signal);
+      const signal = stopController.signal;
+      // The lock tells every tab this run is alive; it is released when the run ends or the tab closes.
+      return await navigator.locks.request(runLockName(runId), () => executeRun(config, warnings, runId, onEvent, opts.checkpointEvery, signal));
     } finally {
       activeRun = null;
       stopController = null;
@@ -152,6 +192,31 @@ const api = {
     if (!stopController) return false;
     stopController.abort();
     return true;
+  },
+
+  /** The run in progress in this tab (null when none) and the GPU memory the engine holds. */
+  status(): WorkerStatus {
+    return { activeRun, gpu: currentEngine ? currentEngine.pool.getStats() : null };
+  },
+
+  /**
+   * "Is this device fast enough?": the engine's own matmul GFLOP/s (against the bench's naive
+   * peer kernel, same adapter) and training tokens/s of the small encoder and decoder — the
+   * figures of `lantern bench --quick`, measured here in the worker on this adapter.
+   */
+  async speedProbe(onProgress?: (line: string) => void): Promise<SpeedFigures> {
+    if (activeRun) throw new Error(`An experiment is running in this tab (run ${activeRun}); measure the device when it has finished, so the two do not share the GPU`);
+    const { engine, report } = await engineFor();
+    const log = (line: string) => void Promise.resolve(onProgress?.(line)).catch(() => undefined);
+    const matmul = await benchMatmul(engine, { sizes: [256, 512], quick: true, log });
+    const training = await benchTraining(engine, { quick: true, log });
+    engine.pool.trim();
+    return {
+      adapter: deviceName(report),
+      measuredAt: new Date().toISOString(),
+      matmul: matmul.map((m) => ({ size: m.size, gflops: m.gflops, peerGflops: m.peerGflops })),
+      training: training.map((t) => ({ model: t.model, preset: t.preset, parameters: t.parameters, batch: t.batch, seqLen: t.seqLen, tokensPerSecond: t.tokensPerSecond })),
+    };
   },
 };
 

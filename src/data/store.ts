@@ -51,6 +51,10 @@ export interface RunRecord {
   sweepId?: string;
   error?: string;
   summary?: Record<string, number>;
+  /** The adapter it ran on (the last one, when resumed elsewhere). */
+  device?: string;
+  /** Seconds spent running, over every start of the run. */
+  runSeconds?: number;
 }
 
 export interface CheckpointMeta {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as ComlinkModule from 'comlink';
 import { launchChromium } from '../helpers/chromium.ts';
+import { runArtifact, runRecord } from '../helpers/studio-db.ts';
 import { parseExperiment, type ExperimentInput } from '../../src/experiment/schema.ts';
 import { createNodeHost, fileStore } from '../../src/experiment/run/node-host.ts';
 import { runExperiment, type RunResults } from '../../src/experiment/run/pipeline.ts';
@@ -87,48 +88,6 @@ function runInWorker(page: Page, url: string, configJson: string, opts: { runId?
       }
     },
     { url, configJson, opts },
-  );
-}
-
-/** A record of the studio's IndexedDB, read in the page. */
-function storedRecord<T>(page: Page, store: string, key: string): Promise<T | undefined> {
-  return page.evaluate(
-    async ({ store, key }) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open('lantern-studio');
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-      const value = await new Promise<unknown>((resolve, reject) => {
-        const req = db.transaction(store, 'readonly').objectStore(store).get(key);
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-      db.close();
-      return value as T | undefined;
-    },
-    { store, key },
-  );
-}
-
-/** An artifact of a run as the worker stored it in IndexedDB (a checkpoint record and its chunks). */
-function storedArtifact(page: Page, runId: string, key: string): Promise<string | null> {
-  return page.evaluate(
-    async ({ id }) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open('lantern-studio');
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-      const tx = db.transaction(['checkpoints', 'checkpointChunks'], 'readonly');
-      const request = <T,>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
-      const meta = await request(tx.objectStore('checkpoints').get(id));
-      const chunks = (await request(tx.objectStore('checkpointChunks').getAll(IDBKeyRange.bound([id], [id, []])))) as { data: ArrayBuffer }[];
-      db.close();
-      if (!meta) return null;
-      return new Blob(chunks.map((c) => c.data)).text();
-    },
-    { id: `${runId}/${key}` },
   );
 }
 
@@ -207,11 +166,11 @@ describe('experiments in the trainer worker', () => {
     expect(browserSide.events.filter((e) => e.type === 'train' && e.model === 'classifier')).toHaveLength(3);
 
     // The run is kept in the studio's IndexedDB: results.json and the checkpoints.
-    expect(JSON.parse((await storedArtifact(page, runId, 'results.json'))!)).toEqual(run);
-    const cfg = JSON.parse((await storedArtifact(page, runId, 'checkpoints/classifier/config.json'))!) as { architectures: string[]; vocab_size: number };
+    expect(JSON.parse((await runArtifact(page, runId, 'results.json'))!)).toEqual(run);
+    const cfg = JSON.parse((await runArtifact(page, runId, 'checkpoints/classifier/config.json'))!) as { architectures: string[]; vocab_size: number };
     expect(cfg.architectures).toEqual(['ModernBertForSequenceClassification']);
     expect(cfg.vocab_size).toBe(run.data.vocabSize);
-    expect((await storedRecord<{ status: string; summary: Record<string, number> }>(page, 'runs', runId))?.status).toBe('done');
+    expect((await runRecord<{ status: string; summary: Record<string, number> }>(page, runId))?.status).toBe('done');
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
@@ -236,7 +195,7 @@ describe('experiments in the trainer worker', () => {
     await first.page.close();
 
     const { page, errors } = await studioPage(context, baseURL);
-    expect((await storedRecord<{ status: string }>(page, 'runs', runId))?.status).toBe('running');
+    expect((await runRecord<{ status: string }>(page, runId))?.status).toBe('running');
     const second = await runInWorker(page, url, configJson, { runId, checkpointEvery: 1 });
     expect(second.error).toBeNull();
     const skipped = second.events.filter((e) => e.type === 'phase' && e.status === 'skip').map((e) => (e as { phase: string }).phase);
@@ -257,7 +216,7 @@ describe('experiments in the trainer worker', () => {
       expect(curve.map((p) => p.step)).toEqual([1, 2, 3]);
       curve.forEach((p, j) => expect(p.loss).toBeCloseTo(curves(reference!)[i]![j]!.loss, 3));
     });
-    expect((await storedRecord<{ status: string }>(page, 'runs', runId))?.status).toBe('done');
+    expect((await runRecord<{ status: string }>(page, runId))?.status).toBe('done');
     expect(errors).toEqual([]);
     await context.close();
   }, 600_000);
@@ -278,7 +237,7 @@ describe('experiments in the trainer worker', () => {
     for (const key of sweep.metricKeys.filter((k) => k.endsWith('.finalLoss'))) expect(row[key]).toBeCloseTo(headless[key]!, 3);
     for (const key of ['classifier.accuracy', 'classifier.macroF1', 'explainer.rougeL', 'teacher.rougeL']) expect(inUnit(row[key])).toBe(true);
     expect(sweep.aggregate.map((g) => g.metrics['classifier.accuracy']!.n)).toEqual([1]);
-    expect(JSON.parse((await storedArtifact(page, run!.runId, 'results.json'))!)).toEqual(sweep);
+    expect(JSON.parse((await runArtifact(page, run!.runId, 'results.json'))!)).toEqual(sweep);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
@@ -312,7 +271,7 @@ describe('experiments in the trainer worker', () => {
     expect(outcome.error).toMatch(/stopped by the user at step \d of teacher/);
     // It stopped inside the in-house teacher's training: no stage trained.
     expect(outcome.steps.every((s) => s.startsWith('teacher:'))).toBe(true);
-    const record = await storedRecord<{ status: string; error: string }>(page, 'runs', runId);
+    const record = await runRecord<{ status: string; error: string }>(page, runId);
     expect(record?.status).toBe('stopped');
     expect(errors).toEqual([]);
     await page.close();

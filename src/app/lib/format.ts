@@ -8,3 +8,26 @@ export function formatBytes(n: number): string {
   }
   return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
 }
+
+/** 1843200 → "1.84 M". */
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}
+
+/** Seconds as "42 s", "3 min 5 s", "2 h 10 min", "12 days". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.round(s / 86400).toLocaleString('en')} days`;
+}
+
+/** An ISO time as the reader's local date and time. */
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleString();
+}

@@ -1,0 +1,90 @@
+// Sizes and rough times for the builder (pure): parameter counts from the engine's own size
+// formulas, a lower bound of training memory, and the training time of an experiment on this
+// device from the speed the trainer worker measured (System page). Estimates, labelled as such.
+import { parameterCount, TRAINING_BYTES_PER_PARAMETER } from '../../engine/nn/size.ts';
+import { decoderConfig, encoderConfig } from '../../engine/nn/config.ts';
+import type { DecoderPreset, EncoderPreset } from '../../engine/presets.ts';
+import type { ExperimentConfig, StageConfig } from '../../experiment/schema.ts';
+
+/**
+ * The student vocabulary is pruned from the data, so its size is known only after a run's
+ * vocabulary phase; sizes before that assume this many tokens (the engine README's figure).
+ */
+export const ASSUMED_VOCAB = 8192;
+const CLASSES = 3;
+
+export interface ModelSize {
+  parameters: number;
+  /**
+   * At least this many bytes of GPU memory to train: weights, gradients and AdamW moments
+   * (16 bytes per parameter) plus the decoder's logits, their view and their gradient (3·B·T·V
+   * floats). Activations kept for backward and pool rounding come on top.
+   */
+  trainingBytesAtLeast: number;
+}
+
+export function modelSize(task: 'explain' | 'classify', preset: string, batch: number, seqLen: number, vocabSize = ASSUMED_VOCAB): ModelSize {
+  const config = task === 'explain' ? decoderConfig(preset as DecoderPreset, { vocabSize }) : encoderConfig(preset as EncoderPreset, { vocabSize, numClasses: CLASSES });
+  const parameters = parameterCount(config);
+  const logits = task === 'explain' ? 3 * batch * seqLen * vocabSize * 4 : 0;
+  return { parameters, trainingBytesAtLeast: parameters * TRAINING_BYTES_PER_PARAMETER + logits };
+}
+
+/** What the trainer worker measured on this adapter (System page, "Is this device fast enough?"). */
+export interface SpeedFigures {
+  adapter: string;
+  measuredAt: string;
+  /** The engine's matmul, square sizes. */
+  matmul: { size: number; gflops: number; peerGflops: number }[];
+  /** Full training steps of the `small` presets. */
+  training: { model: 'encoder' | 'decoder'; preset: string; parameters: number; batch: number; seqLen: number; tokensPerSecond: number }[];
+}
+
+/**
+ * Training FLOP/s the engine reached in the measured training steps (≈ 6 FLOPs per parameter per
+ * token for forward + backward), averaged over the measured models.
+ */
+export function effectiveTrainingFlops(speed: SpeedFigures): number | null {
+  const rates = speed.training.filter((t) => t.tokensPerSecond > 0).map((t) => 6 * t.parameters * t.tokensPerSecond);
+  return rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null;
+}
+
+function stageFlops(stage: StageConfig, config: ExperimentConfig, vocabSize: number): number {
+  const tokens = stage.batchSize * stage.maxSeqLen * stage.steps;
+  const own = 6 * modelSize(stage.task, stage.student.preset, 1, 1, vocabSize).parameters * tokens;
+  // An explain stage runs its source forward on every batch (online logits) when it distils;
+  // a top-k teacher's log-probs are stored instead.
+  if (stage.task !== 'explain' || stage.loss.wKd === 0) return own;
+  const sourcePreset = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' ? null : config.inHouseTeacher.preset) : (config.stages.find((s) => s.id === stage.source)?.student.preset ?? null);
+  return sourcePreset ? own + 2 * modelSize('explain', sourcePreset, 1, 1, vocabSize).parameters * tokens : own;
+}
+
+export interface TimeEstimate {
+  /** Seconds of training steps (every model at full sequence length: an upper bound on tokens). */
+  trainingSeconds: number;
+  runs: number;
+  /** Runs whose in-house teacher is trained (runs that share data, teacher and seed share it). */
+  teachers: number;
+}
+
+/**
+ * Training time of the runs of an experiment at the measured speed. `sharedKeys` holds each run's
+ * pipeline.ts sharedKey: runs with the same key train one in-house teacher between them.
+ * Labelling, generation and evaluation are not included.
+ */
+export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: readonly string[], speed: SpeedFigures, vocabSize = ASSUMED_VOCAB): TimeEstimate | null {
+  const rate = effectiveTrainingFlops(speed);
+  if (!rate) return null;
+  let flops = 0;
+  const teachers = new Set<string>();
+  runs.forEach((config, i) => {
+    const key = sharedKeys[i] ?? String(i);
+    if (!teachers.has(key)) {
+      teachers.add(key);
+      const t = config.inHouseTeacher;
+      flops += 6 * modelSize('explain', t.preset, 1, 1, vocabSize).parameters * t.batchSize * t.maxSeqLen * t.steps;
+    }
+    for (const stage of config.stages) flops += stageFlops(stage, config, vocabSize);
+  });
+  return { trainingSeconds: flops / rate, runs: runs.length, teachers: teachers.size };
+}

@@ -1,0 +1,142 @@
+// The one reader of results.json (src/experiment/run: `lantern run` and the trainer worker write
+// it): one experiment's results or a sweep's rows and aggregate. Pages read results only through
+// here, so a field the orchestrator adds is added in one place. Nothing here computes a metric;
+// it names and types what the file holds.
+import type { RunResults, StageResult } from '../../experiment/run/pipeline.ts';
+import { RESULTS_FORMAT } from '../../experiment/run/pipeline.ts';
+import type { MetricSummary, SweepGroup, SweepResults, SweepRow } from '../../experiment/run/sweep.ts';
+import { SWEEP_RESULTS_FORMAT } from '../../experiment/run/sweep.ts';
+import type { CalibrationBin, ClassMetrics } from '../../metrics/classification.ts';
+import type { RougeScores } from '../../metrics/rouge.ts';
+import type { FitLabel } from '../../data/schema.ts';
+
+export type { RunResults, StageResult, SweepResults, SweepRow, SweepGroup, MetricSummary };
+
+export class ResultsError extends Error {
+  override name = 'ResultsError';
+}
+
+export type AnyResults = { kind: 'run'; results: RunResults } | { kind: 'sweep'; results: SweepResults };
+
+/** Parses results.json text (or its parsed value); a file of another kind is a ResultsError. */
+export function readResults(input: string | unknown): AnyResults {
+  let value: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch (e) {
+      throw new ResultsError(`results.json is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format === RESULTS_FORMAT) return { kind: 'run', results: value as RunResults };
+  if (format === SWEEP_RESULTS_FORMAT) return { kind: 'sweep', results: value as SweepResults };
+  throw new ResultsError(`this is not a Lantern results file (format ${JSON.stringify(format)})`);
+}
+
+export type CurvePoint = { step: number; loss: number };
+
+/** A trained model of a run: the in-house teacher or a stage. */
+export interface ModelResult {
+  /** 'teacher' or the stage id. */
+  id: string;
+  task: 'explain' | 'classify';
+  preset: string;
+  /** The model it learned from (stages only). */
+  source?: string;
+  parameters: number;
+  steps: number;
+  seconds: number;
+  curves: { train: CurvePoint[]; val: CurvePoint[] };
+  metrics: Record<string, unknown>;
+}
+
+export function modelsOf(results: RunResults): ModelResult[] {
+  const t = results.teacher;
+  const teacher: ModelResult = { id: 'teacher', task: 'explain', preset: t.preset, parameters: t.parameters, steps: t.steps, seconds: t.seconds, curves: t.curves, metrics: t.metrics };
+  return [teacher, ...results.stages.map((s: StageResult) => ({ id: s.id, task: s.task, preset: s.preset, source: s.source, parameters: s.parameters, steps: s.steps, seconds: s.seconds, curves: s.curves, metrics: s.metrics }))];
+}
+
+// ── metrics of one model (src/experiment/run/evaluate.ts writes them) ─────────────────────────────
+
+export interface ClassifierMetrics {
+  n: number;
+  accuracy?: number;
+  macroF1?: number;
+  perClass?: ClassMetrics[];
+  confusion?: { labels: string[]; matrix: number[][] };
+  ece?: number;
+  calibrationBins?: CalibrationBin[];
+  latency?: LatencyMetrics;
+}
+
+export interface LatencyMetrics {
+  p50Ms: number | null;
+  p95Ms: number | null;
+  throughputPerSec: number | null;
+  tokensPerSec?: number | null;
+}
+
+/** One test pair the student answered, as results.json keeps it. */
+export interface AnswerSample {
+  exampleId: string;
+  /** The student's label and explanation. */
+  label: FitLabel;
+  explanation: string;
+  /** The reference (teacher) answer it is scored against. */
+  reference: string;
+  referenceLabel: FitLabel;
+}
+
+export interface ExplainerMetrics {
+  n: number;
+  labelAccuracy?: number;
+  rouge?: RougeScores;
+  consistency?: { rate: number; consistent: number; undetermined: number; examples: number };
+  hallucination?: { mentionRate: number; exampleRate: number; mentions: number; hallucinatedMentions: number; examples: number };
+  latency?: LatencyMetrics;
+  /** The answers results.json keeps (today the first few of the test split, not all of them). */
+  samples: AnswerSample[];
+}
+
+export function classifierMetrics(model: Pick<ModelResult, 'metrics'>): ClassifierMetrics {
+  return model.metrics as unknown as ClassifierMetrics;
+}
+
+export function explainerMetrics(model: Pick<ModelResult, 'metrics'>): ExplainerMetrics {
+  const m = model.metrics as unknown as Partial<ExplainerMetrics> & { n: number };
+  return { ...m, samples: m.samples ?? [] };
+}
+
+// ── flat metric keys ("<model>.<metric>", sweep.ts flatMetrics) ───────────────────────────────────
+
+/** "explainer.rougeL" → { model: 'explainer', metric: 'rougeL' }. */
+export function splitMetricKey(key: string): { model: string; metric: string } {
+  const at = key.lastIndexOf('.');
+  return at < 0 ? { model: '', metric: key } : { model: key.slice(0, at), metric: key.slice(at + 1) };
+}
+
+/** Metrics where lower is better (losses, calibration error, hallucinations, latency). */
+export function lowerIsBetter(metric: string): boolean {
+  return /loss|ece|hallucination|latency/i.test(metric);
+}
+
+/** Human names of the flat metrics. */
+export const METRIC_LABELS: Record<string, string> = {
+  finalLoss: 'final train loss',
+  accuracy: 'accuracy',
+  macroF1: 'macro-F1',
+  ece: 'ECE',
+  labelAccuracy: 'label accuracy',
+  rouge1: 'ROUGE-1',
+  rouge2: 'ROUGE-2',
+  rougeL: 'ROUGE-L',
+  rougeLsum: 'ROUGE-Lsum',
+  consistency: 'consistency',
+  hallucinationRate: 'hallucinated skills',
+  latencyP50Ms: 'latency p50 (ms)',
+  latencyP95Ms: 'latency p95 (ms)',
+  throughputPerSec: 'throughput (/s)',
+};
+
+export const metricLabel = (metric: string) => METRIC_LABELS[metric] ?? metric;

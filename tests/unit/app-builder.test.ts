@@ -1,0 +1,93 @@
+// The builder's pure parts: editing the experiment document, value lists, sizes and time estimates.
+import { describe, expect, it } from 'vitest';
+import { fieldValue, formatValueList, issuesAt, issuesUnder, parseValueList, setField, unusedStageId } from '../../src/app/lib/draft.ts';
+import { effectiveTrainingFlops, estimateTraining, modelSize, type SpeedFigures } from '../../src/app/lib/estimate.ts';
+import { TEMPLATES } from '../../src/app/lib/templates.ts';
+import { parseExperiment, safeParseExperiment } from '../../src/experiment/schema.ts';
+import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
+import { parameterCount } from '../../src/engine/nn/size.ts';
+import { decoderConfig } from '../../src/engine/nn/config.ts';
+
+describe('editing the document', () => {
+  const effective = parseExperiment({}).config;
+  it('reads a field from the document, else its default', () => {
+    expect(fieldValue({ seed: 7 }, effective, 'seed')).toBe(7);
+    expect(fieldValue({}, effective, 'inHouseTeacher.steps')).toBe(200);
+  });
+  it('writes out the default stages before editing one, so the others stay', () => {
+    const doc = setField({ version: 1 }, effective, 'stages.1.loss.divergence', 'tvd');
+    expect(doc.stages).toEqual([{ id: 'explainer', task: 'explain' }, { id: 'classifier', task: 'classify', loss: { divergence: 'tvd' } }]);
+    expect(safeParseExperiment(doc).ok).toBe(true);
+  });
+  it('appends at the index one past the end, writing out the default stages first', () => {
+    const doc = setField({ version: 1 }, effective, 'stages.2', { id: 'small', task: 'explain', source: 'explainer' });
+    expect((doc.stages as { id: string }[]).map((s) => s.id)).toEqual(['explainer', 'classifier', 'small']);
+    expect(() => setField({ stages: [] }, effective, 'stages.3', {})).toThrow(/no such array element/);
+  });
+  it('clears a field back to its default, and removes array items', () => {
+    const doc = setField({ seed: 3, stages: [{ id: 'a', task: 'explain' }, { id: 'b', task: 'explain' }] }, effective, 'seed', undefined);
+    expect(doc).not.toHaveProperty('seed');
+    expect(setField(doc, effective, 'stages.0', undefined).stages).toEqual([{ id: 'b', task: 'explain' }]);
+  });
+  it('finds the schema\'s issues by field path', () => {
+    const result = safeParseExperiment({ stages: [{ id: 'a', task: 'explain', source: 'nope' }] });
+    expect(result.ok).toBe(false);
+    const errors = result.ok ? [] : result.errors;
+    expect(issuesAt(errors, 'stages.0.source')[0]!.message).toMatch(/unknown source "nope"/);
+    expect(issuesUnder(errors, 'stages.0')).toHaveLength(1);
+    expect(issuesAt(errors, 'stages.0')).toHaveLength(0);
+  });
+  it('reads sweep values typed in one box', () => {
+    expect(parseValueList('fkl, rkl, tvd')).toEqual(['fkl', 'rkl', 'tvd']);
+    expect(parseValueList('0.5, 1, 2')).toEqual([0.5, 1, 2]);
+    expect(parseValueList('"a b", true')).toEqual(['a b', true]);
+    expect(parseValueList('')).toEqual([]);
+    expect(formatValueList(['fkl', 0.5, true, 'a b'])).toBe('fkl, 0.5, true, "a b"');
+    expect(parseValueList(formatValueList(['fkl', 0.5, true, 'a b']))).toEqual(['fkl', 0.5, true, 'a b']);
+  });
+  it('names new stages without clashing', () => {
+    expect(unusedStageId(effective, 'explainer')).toBe('explainer-2');
+    expect(unusedStageId(effective, 'mid')).toBe('mid');
+  });
+});
+
+describe('sizes and estimates', () => {
+  it('counts parameters with the engine\'s formula and bounds training memory from below', () => {
+    const size = modelSize('explain', 'tiny', 8, 128, 1000);
+    expect(size.parameters).toBe(parameterCount(decoderConfig('tiny', { vocabSize: 1000 })));
+    expect(size.trainingBytesAtLeast).toBe(size.parameters * 16 + 3 * 8 * 128 * 1000 * 4);
+    expect(modelSize('classify', 'tiny', 8, 128, 1000).trainingBytesAtLeast).toBe(modelSize('classify', 'tiny', 8, 128, 1000).parameters * 16);
+  });
+  it('turns measured tokens/s into training FLOP/s and a sweep into seconds', () => {
+    const speed: SpeedFigures = { adapter: 'x', measuredAt: '', matmul: [], training: [{ model: 'decoder', preset: 'small', parameters: 1000, batch: 1, seqLen: 1, tokensPerSecond: 10 }] };
+    expect(effectiveTrainingFlops(speed)).toBe(60_000);
+    const config = parseExperiment({
+      inHouseTeacher: { preset: 'tiny', steps: 2, batchSize: 1, maxSeqLen: 16 },
+      synthetic: { maxNewTokens: 4 },
+      eval: { maxNewTokens: 4 },
+      stages: [{ id: 'c', task: 'classify', student: { preset: 'tiny' }, steps: 3, batchSize: 2, maxSeqLen: 16 }],
+    }).config;
+    const V = 100;
+    const teacherFlops = 6 * modelSize('explain', 'tiny', 1, 1, V).parameters * 1 * 16 * 2;
+    const stageFlops = 6 * modelSize('classify', 'tiny', 1, 1, V).parameters * 2 * 16 * 3;
+    // Two runs sharing one teacher: the teacher once, the stage twice.
+    const e = estimateTraining([config, config], ['k', 'k'], speed, V)!;
+    expect(e.teachers).toBe(1);
+    expect(e.trainingSeconds).toBeCloseTo((teacherFlops + 2 * stageFlops) / 60_000, 9);
+  });
+});
+
+describe('templates', () => {
+  it('include every shipped example, each a valid experiment', () => {
+    expect(TEMPLATES.map((t) => t.id)).toEqual(expect.arrayContaining(['sweep-losses', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny']));
+    for (const t of TEMPLATES) expect(safeParseExperiment(JSON.parse(t.json)).ok).toBe(true);
+  });
+  it('share as links under 2 KB that open to the same experiment', () => {
+    for (const t of TEMPLATES) {
+      const config = parseExperiment(JSON.parse(t.json)).config;
+      const link = `http://127.0.0.1:5174/${encodeShareLink(config)}`;
+      expect(link.length, t.id).toBeLessThan(2048);
+      expect(decodeShareLink(link).config).toEqual(config);
+    }
+  });
+});
