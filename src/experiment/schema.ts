@@ -15,6 +15,8 @@
 import { z } from 'zod';
 import { DECODER_PRESETS, DECODER_PRESET_NAMES, ENCODER_PRESETS, ENCODER_PRESET_NAMES } from '../engine/presets.ts';
 import { DEFAULT_KD_LOSS, DIVERGENCES, DIVERGENCE_PARAM, KdSpecError, validateKdLossSpec } from '../engine/kd-spec.ts';
+import { POOL_KINDS } from '../engine/ops/pooling.ts';
+import { LR_SCHEDULE_KINDS } from '../engine/schedule.ts';
 import { deepEqual, formatPath, getPath, parsePath, setPath } from './paths.ts';
 
 export const EXPERIMENT_VERSION = 1;
@@ -106,10 +108,9 @@ export const Optimizer = z.strictObject({
   clipNorm: z.number().min(0).default(1),
 });
 
-export const SCHEDULE_KINDS = ['constant', 'cosine', 'linear'] as const;
 export const Schedule = z.strictObject({
   /** Learning-rate shape after warm-up: constant, cosine decay to 0, or linear decay to 0. */
-  kind: z.enum(SCHEDULE_KINDS).default('cosine'),
+  kind: z.enum(LR_SCHEDULE_KINDS).default('cosine'),
   /** Linear warm-up from 0; at most `steps`. */
   warmupSteps: nonNegativeInt.default(0),
 });
@@ -177,8 +178,6 @@ export const KdLoss = z.strictObject({
   }
 });
 
-export const POOLINGS = ['cls', 'mean', 'last'] as const;
-
 const stageId = z
   .string({ error: (issue) => (issue.input === undefined ? 'every stage needs an id (e.g. "mid"); later stages name it as their source' : 'a stage id is a string') })
   .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a stage id is 1–32 characters: a lower-case letter, then letters, digits, "-" or "_"');
@@ -207,7 +206,7 @@ export const ClassifyStage = z.strictObject({
   student: z
     .strictObject({
       preset: z.enum(ENCODER_PRESET_NAMES).default('small'),
-      pooling: z.enum(POOLINGS).default('cls'),
+      pooling: z.enum(POOL_KINDS).default('cls'),
       lora: Lora.optional(),
     })
     .prefault({}),
