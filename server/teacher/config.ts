@@ -1,8 +1,9 @@
 // Teacher settings, all from the environment (the API key never lives in a file the browser sees).
 import { join } from 'node:path';
 import type { UpstreamConfig, UpstreamDeps } from './upstream.ts';
+import { TEACHER_PROVIDERS } from '../../src/experiment/schema.ts';
 
-export const TEACHER_PROVIDERS = ['offline', 'openai'] as const;
+export { TEACHER_PROVIDERS };
 export type TeacherProvider = (typeof TEACHER_PROVIDERS)[number];
 
 export interface TeacherOptions {

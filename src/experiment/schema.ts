@@ -65,9 +65,12 @@ export const DatasetRef = z.strictObject({
 
 // ── teacher and seed set ──────────────────────────────────────────────────────────────────────────
 
+/** The teacher providers the proxy serves (server/teacher/config.ts uses this list). */
+export const TEACHER_PROVIDERS = ['offline', 'openai'] as const;
+
 /** The black-box teacher behind the proxy. API keys are never part of an experiment. */
 export const TeacherRef = z.strictObject({
-  provider: z.enum(['offline', 'openai']).default('offline'),
+  provider: z.enum(TEACHER_PROVIDERS).default('offline'),
   /** Upstream model name (openai provider); the offline teacher ignores it. */
   model: nonEmpty('teacher.model').optional(),
   /** OpenAI-compatible endpoint; the server's configured one when absent. */
