@@ -7,7 +7,7 @@
 // in `crossFieldIssues` once every field has a valid shape; rules inside one object (loss
 // parameters, split sums) are zod refinements, reported together with the shape errors.
 //
-// Pipeline the fields describe (DESIGN.md §1):
+// Pipeline the fields describe (src/experiment/README.md):
 //   dataset → teacher labels (`teacher`) → seed set (`seedSet`) → in-house teacher SFT
 //   (`inHouseTeacher`) → synthetic labels + logits (`synthetic`) → `stages`, in order, each
 //   distilled from `source` ('teacher' = the in-house teacher, or an earlier stage's id) → `eval`.
@@ -80,8 +80,8 @@ export const TeacherRef = z.strictObject({
 });
 
 /**
- * How the seed set D_seed is chosen from the teacher's labels: `reviewed` uses the decisions
- * stored in the studio's Review page; headless runs use a review-decisions file or accept every
+ * How the seed set D_seed is chosen from the teacher's labels: `reviewed` uses the review
+ * decisions stored in the studio; headless runs use a review-decisions file or accept every
  * label whose teacher confidence is at least `minConfidence`.
  */
 export const SeedSetPolicy = z.discriminatedUnion(
@@ -151,7 +151,7 @@ export const InHouseTeacher = z
 export const Synthetic = z.strictObject({
   /**
    * What the in-house teacher stores per response token: `full` logits (computed online while
-   * the stages train) or the `topk` log-probs plus a tail bucket (DESIGN.md §4; T = 1 only).
+   * the stages train) or the `topk` log-probs plus a tail bucket (src/engine/README.md, "The KD loss"; T = 1 only).
    */
   logits: z.enum(['full', 'topk']).default('full'),
   topK: z.int().min(1).max(256).default(20),
