@@ -1,8 +1,8 @@
 // Teacher settings, all from the environment (the API key never lives in a file the browser sees).
 import { join } from 'node:path';
 import type { UpstreamConfig, UpstreamDeps } from './upstream.ts';
-import { TEACHER_PROVIDERS } from '../../src/experiment/schema.ts';
 
+import { TEACHER_PROVIDERS } from '../../src/experiment/schema.ts';
 export { TEACHER_PROVIDERS };
 export type TeacherProvider = (typeof TEACHER_PROVIDERS)[number];
 

@@ -1,4 +1,5 @@
-// Model size from its config alone (no GPU): parameter counts as the models build them.
+// Model size from its config alone (no GPU): parameter counts as the models build them, and the
+// bytes of f32 state training keeps per parameter (weight, gradient, AdamW m and v).
 import { headDim, type ModelConfig } from './config.ts';
 
 export function parameterCount(config: ModelConfig): number {
@@ -15,3 +16,6 @@ export function parameterCount(config: ModelConfig): number {
   const layer = 2 * H + H * H + 2 * kv * H + bias + H * H + 3 * I * H;
   return V * H + layers * layer + H; // tied output projection adds nothing
 }
+
+/** Weight + gradient + AdamW's two moments, f32. */
+export const TRAINING_BYTES_PER_PARAMETER = 16;
