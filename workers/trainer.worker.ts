@@ -8,8 +8,7 @@ import { parseKdReference } from '../src/engine/selftest/kd-reference.ts';
 import { runSelfTest, type SelfTestReport } from '../src/engine/selftest/run.ts';
 import kdReferenceUrl from '../models/reference/kd-losses.json?url';
 import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';
-import { canonicalJson } from '../src/data/hash.ts';
-import { parseExperimentJson, type ExperimentConfig, type ExperimentIssue } from '../src/experiment/schema.ts';
+import { parseExperimentJson, sameExperiment, type ExperimentConfig, type ExperimentIssue } from '../src/experiment/schema.ts';
 import { RunCancelled, type RunEvent } from '../src/experiment/run/host.ts';
 import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/browser-host.ts';
 import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
@@ -85,7 +84,8 @@ async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[],
   const now = () => new Date().toISOString();
   let run: RunRecord;
   const existing = await studio.getRun(runId);
-  if (existing && canonicalJson(existing.config) !== canonicalJson(config)) throw new Error(`Run "${existing.id}" holds a different experiment; start a new run (another id) for this one`);
+  // The record holds the config this worker stored for the run.
+  if (existing && !sameExperiment(existing.config as ExperimentConfig, config)) throw new Error(`Run "${existing.id}" holds a different experiment; start a new run (another id) for this one`);
   if (existing) run = { ...existing, status: 'running', updatedAt: now(), device: deviceName(report) };
   else {
     run = { id: runId, ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, device: deviceName(report), runSeconds: 0, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };

@@ -4,7 +4,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canonicalJson, sha256Hex } from './normalise.ts';
+import { canonicalJson } from '../../src/data/hash.ts';
+import { sha256HexSync } from './normalise.ts';
 
 export interface CacheKeyParts {
   provider: string;
@@ -16,7 +17,7 @@ export interface CacheKeyParts {
 }
 
 export function cacheKey(parts: CacheKeyParts): string {
-  return sha256Hex(canonicalJson([parts.provider, parts.model, parts.template, parts.params, parts.input]));
+  return sha256HexSync(canonicalJson([parts.provider, parts.model, parts.template, parts.params, parts.input]));
 }
 
 export interface CacheStats {

@@ -4,7 +4,8 @@ import type { UpstreamConfig, UpstreamDeps } from './upstream.ts';
 import { MAX_FIELD_BYTES, MAX_PAIR_BYTES } from '../../src/data/limits.ts';
 import { checkBaseUrl } from './secrets.ts';
 
-export const TEACHER_PROVIDERS = ['offline', 'openai'] as const;
+import { TEACHER_PROVIDERS } from '../../src/experiment/schema.ts';
+export { TEACHER_PROVIDERS };
 export type TeacherProvider = (typeof TEACHER_PROVIDERS)[number];
 
 export interface TeacherOptions {

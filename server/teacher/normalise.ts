@@ -35,16 +35,7 @@ export function normalisePair(pair: Pair): TeacherInput {
   };
 }
 
-/** JSON with object keys sorted, so equal values always serialise (and hash) the same way. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    return v;
-  });
-}
-
-export function sha256Hex(text: string): string {
+/** SHA-256 in hex, synchronously (node:crypto); src/data/hash.ts's sha256Hex is the async one that also runs in browsers. */
+export function sha256HexSync(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

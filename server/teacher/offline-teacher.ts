@@ -27,7 +27,7 @@ import {
   type EducationLevel,
 } from '../../src/data/lexicon.ts';
 import { mulberry32 } from '../../src/data/rng.ts';
-import { normalisePair, sha256Hex, type TeacherInput } from './normalise.ts';
+import { normalisePair, sha256HexSync, type TeacherInput } from './normalise.ts';
 import type { ChainSteps, Evaluation, Qualification, Requirement, TeacherResult } from './steps.ts';
 import { TEMPLATE_VERSION } from './templates.ts';
 
@@ -425,7 +425,7 @@ export class OfflineTeacher {
       evaluations,
       rating: { label, answer: label },
     };
-    const seed = sha256Hex(JSON.stringify(input));
+    const seed = sha256HexSync(JSON.stringify(input));
     return {
       exampleId: pair.id,
       teacher: this.identity,

@@ -3,7 +3,7 @@
 // nice-to-have) and drops the rest (about us, responsibilities, benefits, EEO statements). A posting
 // without recognizable section headings keeps the lines that state a requirement (a skill, years,
 // a degree or a certificate); one with none of those is kept whole rather than emptied.
-import type { Example, JobPosting } from './schema.ts';
+import type { Example } from './schema.ts';
 import { findCertifications, findDegrees, findSkills, findYearsRequired } from './lexicon.ts';
 
 export type SectionKind = 'requirements' | 'niceToHave' | 'responsibilities' | 'about' | 'benefits' | 'eeo' | 'other';
@@ -76,10 +76,6 @@ export function compressDescription(description: string): CompressedDescription 
     .filter((l) => l && !EEO_TEXT.test(l) && statesRequirement(l));
   if (lines.length > 0) return { text: lines.join('\n'), method: 'lines' };
   return { text: description, method: 'none' };
-}
-
-export function compressJob(job: JobPosting): JobPosting {
-  return { ...job, description: compressDescription(job.description).text };
 }
 
 export interface CompressionReport {

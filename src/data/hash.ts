@@ -2,7 +2,7 @@
 // two studios (or a share link) agree on "the same data" whatever the import order or key order.
 import type { Example } from './schema.ts';
 
-/** JSON with object keys sorted at every level (arrays keep their order). */
+/** JSON with object keys sorted at every level (arrays keep their order): equal values serialise, and hash, the same way. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
@@ -12,6 +12,7 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/** SHA-256 in hex through WebCrypto (browsers and Node); the teacher server's synchronous one is sha256HexSync. */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -420,13 +420,6 @@ export const OCCUPATIONS: readonly Occupation[] = [
   },
 ];
 
-export const OCCUPATION_IDS = OCCUPATIONS.map((o) => o.id);
-
-export function occupationById(id: OccupationId): Occupation {
-  const found = OCCUPATIONS.find((o) => o.id === id);
-  if (!found) throw new Error(`Unknown occupation "${id}"`);
-  return found;
-}
 
 /** Seniority words in titles and postings, with the minimum years they usually imply. */
 export const SENIORITY: readonly { word: string; minYears: number }[] = [

@@ -1,7 +1,7 @@
 // The studio's IndexedDB store (via idb): datasets, examples, teacher labels, reviews, runs,
 // checkpoints (metadata + chunked bytes) and sweeps. Works in the page and in workers (no DOM).
 //
-// Rules it keeps (see NOTES.md):
+// Rules it keeps:
 // - Every write is ONE short transaction that awaits nothing but its own requests; hashing,
 //   validation and chunking happen before it opens. A failed write leaves nothing behind.
 // - Before a large write, navigator.storage.estimate() must show room for it, else StorageQuotaError.

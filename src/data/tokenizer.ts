@@ -61,12 +61,6 @@ export function byteLevelToBytes(token: string): Uint8Array {
   return out.subarray(0, i);
 }
 
-export function bytesToByteLevel(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += BYTE_LEVEL.byteToChar[b];
-  return s;
-}
-
 const utf8 = new TextEncoder();
 
 export class QwenTokenizer {

@@ -2,8 +2,6 @@
 // size comes from the dataset's pruned tokenizer, not from the preset. Parameter counts and
 // training memory per preset are documented in src/engine/README.md.
 
-export type Pooling = 'cls' | 'mean' | 'last';
-
 export interface EncoderDims {
   hidden: number;
   layers: number;

@@ -3,7 +3,9 @@
 // the updates already made (0 for the first), so with warm-up the first update uses lr 0.
 import { EngineError } from './errors.ts';
 
-export type LrScheduleKind = 'constant' | 'cosine' | 'linear';
+/** The schedule kinds, named once for the whole project (the experiment schema lists these). */
+export const LR_SCHEDULE_KINDS = ['constant', 'cosine', 'linear'] as const;
+export type LrScheduleKind = (typeof LR_SCHEDULE_KINDS)[number];
 
 export interface LrSchedule {
   kind: LrScheduleKind;
@@ -15,7 +17,7 @@ export interface LrSchedule {
 }
 
 export function checkSchedule(s: LrSchedule): void {
-  if (!['constant', 'cosine', 'linear'].includes(s.kind)) throw new EngineError(`unknown learning-rate schedule "${s.kind}"; expected constant, cosine or linear`);
+  if (!LR_SCHEDULE_KINDS.includes(s.kind)) throw new EngineError(`unknown learning-rate schedule "${s.kind}"; expected one of ${LR_SCHEDULE_KINDS.join(', ')}`);
   if (!(s.baseLr > 0) || !Number.isFinite(s.baseLr)) throw new EngineError(`learning rate must be a positive number (got ${s.baseLr})`);
   if (!Number.isInteger(s.warmupSteps) || s.warmupSteps < 0) throw new EngineError(`warm-up steps must be a whole number ≥ 0 (got ${s.warmupSteps})`);
   if (!Number.isInteger(s.totalSteps) || s.totalSteps < 1) throw new EngineError(`total steps must be a whole number ≥ 1 (got ${s.totalSteps})`);

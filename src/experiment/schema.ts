@@ -7,7 +7,7 @@
 // in `crossFieldIssues` once every field has a valid shape; rules inside one object (loss
 // parameters, split sums) are zod refinements, reported together with the shape errors.
 //
-// Pipeline the fields describe (DESIGN.md §1):
+// Pipeline the fields describe (src/experiment/README.md):
 //   dataset → teacher labels (`teacher`) → seed set (`seedSet`) → in-house teacher SFT
 //   (`inHouseTeacher`) → synthetic labels + logits (`synthetic`) → `stages`, in order, each
 //   distilled from `source` ('teacher' = the in-house teacher, or an earlier stage's id) → `eval`.
@@ -15,6 +15,8 @@
 import { z } from 'zod';
 import { DECODER_PRESETS, DECODER_PRESET_NAMES, ENCODER_PRESETS, ENCODER_PRESET_NAMES } from '../engine/presets.ts';
 import { DEFAULT_KD_LOSS, DIVERGENCES, DIVERGENCE_PARAM, KdSpecError, validateKdLossSpec } from '../engine/kd-spec.ts';
+import { POOL_KINDS } from '../engine/ops/pooling.ts';
+import { LR_SCHEDULE_KINDS } from '../engine/schedule.ts';
 import { deepEqual, formatPath, getPath, parsePath, setPath } from './paths.ts';
 import { decoderConfig, encoderConfig, type ModelConfig } from '../engine/nn/config.ts';
 import { trainingMemoryEstimate } from '../engine/nn/size.ts';
@@ -66,9 +68,12 @@ export const DatasetRef = z.strictObject({
 
 // ── teacher and seed set ──────────────────────────────────────────────────────────────────────────
 
+/** The teacher providers the proxy serves (server/teacher/config.ts uses this list). */
+export const TEACHER_PROVIDERS = ['offline', 'openai'] as const;
+
 /** The black-box teacher behind the proxy. API keys are never part of an experiment. */
 export const TeacherRef = z.strictObject({
-  provider: z.enum(['offline', 'openai']).default('offline'),
+  provider: z.enum(TEACHER_PROVIDERS).default('offline'),
   /** Upstream model name (openai provider); the offline teacher ignores it. */
   model: nonEmpty('teacher.model').optional(),
   /** OpenAI-compatible endpoint; the server's configured one when absent. */
@@ -78,8 +83,8 @@ export const TeacherRef = z.strictObject({
 });
 
 /**
- * How the seed set D_seed is chosen from the teacher's labels: `reviewed` uses the decisions
- * stored in the studio's Review page; headless runs use a review-decisions file or accept every
+ * How the seed set D_seed is chosen from the teacher's labels: `reviewed` uses the review
+ * decisions stored in the studio; headless runs use a review-decisions file or accept every
  * label whose teacher confidence is at least `minConfidence`.
  */
 export const SeedSetPolicy = z.discriminatedUnion(
@@ -109,10 +114,9 @@ export const Optimizer = z.strictObject({
   clipNorm: z.number().min(0).default(1),
 });
 
-export const SCHEDULE_KINDS = ['constant', 'cosine', 'linear'] as const;
 export const Schedule = z.strictObject({
   /** Learning-rate shape after warm-up: constant, cosine decay to 0, or linear decay to 0. */
-  kind: z.enum(SCHEDULE_KINDS).default('cosine'),
+  kind: z.enum(LR_SCHEDULE_KINDS).default('cosine'),
   /** Linear warm-up from 0; at most `steps`. */
   warmupSteps: nonNegativeInt.default(0),
 });
@@ -150,7 +154,7 @@ export const InHouseTeacher = z
 export const Synthetic = z.strictObject({
   /**
    * What the in-house teacher stores per response token: `full` logits (computed online while
-   * the stages train) or the `topk` log-probs plus a tail bucket (DESIGN.md §4; T = 1 only).
+   * the stages train) or the `topk` log-probs plus a tail bucket (src/engine/README.md, "The KD loss"; T = 1 only).
    */
   logits: z.enum(['full', 'topk']).default('full'),
   topK: z.int().min(1).max(256).default(20),
@@ -180,8 +184,6 @@ export const KdLoss = z.strictObject({
   }
 });
 
-export const POOLINGS = ['cls', 'mean', 'last'] as const;
-
 const stageId = z
   .string({ error: (issue) => (issue.input === undefined ? 'every stage needs an id (e.g. "mid"); later stages name it as their source' : 'a stage id is a string') })
   .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a stage id is 1–32 characters: a lower-case letter, then letters, digits, "-" or "_"');
@@ -210,7 +212,7 @@ export const ClassifyStage = z.strictObject({
   student: z
     .strictObject({
       preset: z.enum(ENCODER_PRESET_NAMES).default('small'),
-      pooling: z.enum(POOLINGS).default('cls'),
+      pooling: z.enum(POOL_KINDS).default('cls'),
       lora: Lora.optional(),
     })
     .prefault({}),

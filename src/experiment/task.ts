@@ -1,8 +1,8 @@
 // The task as tokens: how a (job, profile) pair becomes the decoder's prompt, its "label +
 // explanation" response and the encoder's input — one place, used to build the vocabulary, to
 // train every model and to evaluate them. The text of each side comes from src/data/format.ts
-// (the one rendering), with the posting compressed to its requirement sections (DESIGN §1: the
-// paper cut input length by 80% that way).
+// (the one rendering), with the posting compressed to its requirement sections (the paper cut
+// input length by 80% that way; src/experiment/README.md).
 //
 //   decoder:  <|im_start|> job "\n\n" profile "\nFit:" │ " high" "\n" explanation <|endoftext|>
 //             └────────────── prompt ────────────────┘ └────────── response ───────────────┘

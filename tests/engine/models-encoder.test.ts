@@ -10,7 +10,7 @@ import { Trainer } from '../../src/engine/nn/train.ts';
 import { AdamW } from '../../src/engine/optim.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
 import { mulberry32 } from '../../src/engine/random.ts';
-import type { Pooling } from '../../src/engine/presets.ts';
+import type { PoolKind } from '../../src/engine/ops/pooling.ts';
 import { argmax } from '../../src/engine/nn/sampling.ts';
 
 const VOCAB = 24;
@@ -61,7 +61,7 @@ describe('EncoderClassifier', () => {
   const heldOut = makeExamples(96, 2);
 
   // Checked every 10 steps; training stops once held-out accuracy reaches 95% (early stopping).
-  for (const pooling of ['mean', 'cls'] as Pooling[]) {
+  for (const pooling of ['mean', 'cls'] as PoolKind[]) {
     it(`reaches ≥ 95% held-out accuracy with ${pooling} pooling`, async () => {
       const model = new EncoderClassifier(engine, encoderConfig('tiny', { vocabSize: VOCAB, numClasses: CLASSES, pooling }), seededInit(3));
       const optimizer = new AdamW(model.trainableParameters(), { lr: 1e-2, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.01 });

@@ -10,7 +10,7 @@ import { seededInit, type Model } from '../../src/engine/nn/module.ts';
 import { decoderForwardRef, encoderForwardRef } from '../../src/engine/nn/reference.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 import { parameterCount } from '../../src/engine/nn/size.ts';
-import type { Pooling } from '../../src/engine/presets.ts';
+import type { PoolKind } from '../../src/engine/ops/pooling.ts';
 
 async function values(model: Model<unknown>): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
@@ -27,7 +27,7 @@ describe('GPU models match the CPU reference forward', () => {
   const ids = [1, 7, 3, 12, 5, 9, 2, 0, 4, 4, 11, 0];
   const mask = [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 0];
 
-  for (const pooling of ['cls', 'mean', 'last'] as Pooling[]) {
+  for (const pooling of ['cls', 'mean', 'last'] as PoolKind[]) {
     it(`encoder classifier with ${pooling} pooling and padding`, async () => {
       const config = encoderConfig({ hidden: 16, layers: 2, heads: 2, intermediate: 24, maxPosition: 16 }, { vocabSize: 13, numClasses: 3, pooling });
       const model = new EncoderClassifier(engine, config, seededInit(21, 0.3));

@@ -1,13 +1,14 @@
 // Model configs: a preset's dims plus what the data decides (vocabulary, classes) and the few
 // numerical constants. One object describes a model for construction, checkpoints and the UI.
-import { DECODER_PRESETS, ENCODER_PRESETS, type DecoderDims, type DecoderPreset, type EncoderDims, type EncoderPreset, type Pooling } from '../presets.ts';
+import { DECODER_PRESETS, ENCODER_PRESETS, type DecoderDims, type DecoderPreset, type EncoderDims, type EncoderPreset } from '../presets.ts';
+import { POOL_KINDS, type PoolKind } from '../ops/pooling.ts';
 import { EngineError } from '../errors.ts';
 
 export interface EncoderConfig extends EncoderDims {
   kind: 'encoder';
   vocabSize: number;
   numClasses: number;
-  pooling: Pooling;
+  pooling: PoolKind;
   ropeTheta: number;
   /** LayerNorm epsilon. */
   eps: number;
@@ -75,7 +76,7 @@ export function validateConfig(config: ModelConfig): void {
   if (config.hidden % config.heads) throw new ConfigError(`hidden (${config.hidden}) must be divisible by heads (${config.heads})`);
   if (headDim(config) % 2) throw new ConfigError(`the head width hidden/heads (${headDim(config)}) must be even for RoPE`);
   if (config.kind === 'decoder' && config.heads % config.kvHeads) throw new ConfigError(`heads (${config.heads}) must be a multiple of kvHeads (${config.kvHeads})`);
-  if (config.kind === 'encoder' && !['cls', 'mean', 'last'].includes(config.pooling)) throw new ConfigError(`pooling must be cls, mean or last (got ${config.pooling})`);
+  if (config.kind === 'encoder' && !POOL_KINDS.includes(config.pooling)) throw new ConfigError(`pooling must be one of ${POOL_KINDS.join(', ')} (got ${config.pooling})`);
   if (config.kind === 'encoder' && config.labels && config.labels.length !== config.numClasses) {
     throw new ConfigError(`${config.labels.length} labels given for ${config.numClasses} classes`);
   }
@@ -174,12 +175,12 @@ export function fromHfConfig(json: Record<string, unknown>): ModelConfig {
     const id2label = (json.id2label ?? {}) as Record<string, string>;
     const numClasses = num('num_labels', Object.keys(id2label).length || undefined);
     const labels = Object.keys(id2label).length === numClasses ? Array.from({ length: numClasses }, (_, i) => String(id2label[String(i)])) : undefined;
-    const lantern = (json.lantern ?? {}) as { pooling?: Pooling };
+    const lantern = (json.lantern ?? {}) as { pooling?: PoolKind };
     config = {
       kind: 'encoder',
       ...base,
       numClasses,
-      pooling: lantern.pooling ?? ((json.classifier_pooling as Pooling | undefined) ?? 'cls'),
+      pooling: lantern.pooling ?? ((json.classifier_pooling as PoolKind | undefined) ?? 'cls'),
       ropeTheta: num('global_rope_theta', 160_000),
       eps: num('norm_eps', 1e-5),
       ...(labels ? { labels } : {}),

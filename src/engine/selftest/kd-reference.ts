@@ -1,5 +1,5 @@
-// The KD reference file (models/reference/kd-losses.json, a copy of shared/reference): values
-// and gradients computed independently in float64. Read in its own format, as is:
+// The KD reference file (models/reference/kd-losses.json): values and gradients computed outside
+// this project in float64. Read in its own format, as is:
 //   { about, seed, cases: [{ kind, temperature, param, studentLogits, mask, loss, grad,
 //     teacherLogits | (sparse, teacherTopkIds, teacherTopkLogprobs) | labels (kind "ce") }] }
 // loss = mean over rows with mask 1 of D(p_T‖q_T), without T² and without weights.

@@ -60,11 +60,11 @@ export function createBrowserHost(opts: BrowserHostOptions): RunHost {
     qwenTokenizer: loadQwenTokenizer,
     async loadDataset(ref) {
       if (!ref.id) throw new RunError(`dataset.path "${ref.path}" names a file, which only headless runs read; in the studio use a stored dataset (dataset.id) or dataset.demo`);
-      if (!(await store.getDataset(ref.id))) throw new RunError(`no dataset "${ref.id}" is stored in this browser; import it on the Data page (or use dataset.demo)`);
+      if (!(await store.getDataset(ref.id))) throw new RunError(`no dataset "${ref.id}" is stored in this browser; import it into the studio first (or use dataset.demo)`);
       return store.getExamples(ref.id);
     },
     async loadReviews(policy) {
-      if (policy.policy === 'review-file') throw new RunError(`seedSet.policy "review-file" reads ${policy.path}, which only headless runs can; in the studio use "reviewed" (the Review page's decisions) or "auto-accept"`);
+      if (policy.policy === 'review-file') throw new RunError(`seedSet.policy "review-file" reads ${policy.path}, which only headless runs can; in the studio use "reviewed" (the review decisions stored here) or "auto-accept"`);
       if (!opts.datasetId) throw new RunError('seedSet.policy "reviewed" uses the review decisions of a stored dataset: set dataset.id');
       return store.getReviews(opts.datasetId);
     },

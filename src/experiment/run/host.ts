@@ -40,7 +40,7 @@ export interface RunHost {
   qwenTokenizer(): Promise<QwenTokenizer>;
   /** Examples of a dataset referenced by id (the studio's store) or path (a file, headless). */
   loadDataset(ref: { id?: string; path?: string }): Promise<Example[]>;
-  /** Review decisions: the studio's Review page ('reviewed') or a decisions file ('review-file'). */
+  /** Review decisions: those stored in the studio ('reviewed') or a decisions file ('review-file'). */
   loadReviews(policy: Exclude<ExperimentConfig['seedSet'], { policy: 'auto-accept' }>): Promise<Review[]>;
   /** Milliseconds from a monotonic clock (latency, timings). */
   now(): number;

@@ -1,4 +1,4 @@
-// The loss of each kind of training step, built from pool indices (DESIGN §1, §4):
+// The loss of each kind of training step, built from pool indices (src/experiment/README.md):
 //   SFT (in-house teacher):  CE on the response tokens of (prompt, label + explanation)
 //   explain stage:           λ_sft·CE(teacher text) + λ_kd·Σ_t D(p_source ‖ p_student), teacher-forced
 //                            on the in-house teacher's sequences; p_source online (full logits) or

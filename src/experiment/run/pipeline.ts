@@ -1,4 +1,4 @@
-// The orchestrator: one experiment, end to end (DESIGN §1).
+// The orchestrator: one experiment, end to end (the pipeline of src/experiment/README.md).
 //
 //   data → split → black-box teacher labels (proxy API) → student vocabulary → seed set →
 //   in-house teacher (SFT on the seed set) → synthetic answers (labels, explanations, logits) →

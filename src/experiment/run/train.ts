@@ -15,7 +15,8 @@ import { seededInit } from '../../engine/nn/module.ts';
 import { applyLora } from '../../engine/nn/lora.ts';
 import { loadCheckpoint, saveCheckpoint, type AnyModel } from '../../engine/checkpoint.ts';
 import { readSafetensors, writeSafetensors, type NamedTensorData } from '../../engine/safetensors.ts';
-import type { DecoderPreset, EncoderPreset, Pooling } from '../../engine/presets.ts';
+import type { DecoderPreset, EncoderPreset } from '../../engine/presets.ts';
+import type { PoolKind } from '../../engine/ops/pooling.ts';
 import { FIT_LABELS } from '../../data/schema.ts';
 import { SPECIAL_IDS } from '../../data/vocab.ts';
 import { createRng, deriveSeed } from '../../data/rng.ts';
@@ -49,7 +50,7 @@ export function newDecoder(engine: Engine, preset: DecoderPreset, vocabSize: num
   return withLora(new DecoderLM(engine, config, seededInit(seed)), lora, seed) as DecoderLM;
 }
 
-export function newEncoder(engine: Engine, preset: EncoderPreset, pooling: Pooling, vocabSize: number, seed: number, lora?: LoraConfig): EncoderClassifier {
+export function newEncoder(engine: Engine, preset: EncoderPreset, pooling: PoolKind, vocabSize: number, seed: number, lora?: LoraConfig): EncoderClassifier {
   const config = encoderConfig(preset, { vocabSize, numClasses: FIT_LABELS.length, pooling, labels: [...FIT_LABELS], padTokenId: SPECIAL_IDS.pad });
   return withLora(new EncoderClassifier(engine, config, seededInit(seed)), lora, seed) as EncoderClassifier;
 }
