@@ -427,6 +427,17 @@ export class LanternStore {
     await this.requestPersistence();
   }
 
+  /** Stores many review decisions in one transaction (the Review page's bulk accept / reject). */
+  async putReviews(datasetId: string, reviews: readonly Review[]): Promise<void> {
+    await this.write(['reviews'], `${reviews.length} reviews`, null, (tx) => reviews.map((r) => () => tx.objectStore('reviews').put({ ...r, datasetId })));
+    await this.requestPersistence();
+  }
+
+  /** Removes an example's review decision (undo back to "pending"). */
+  async deleteReview(datasetId: string, exampleId: string): Promise<void> {
+    await this.write(['reviews'], 'the removal of a review', null, (tx) => [() => tx.objectStore('reviews').delete([datasetId, exampleId])]);
+  }
+
   async getReviews(datasetId: string): Promise<Review[]> {
     const records = await this.live().getAll('reviews', datasetRange(datasetId));
     return records.map(({ datasetId: _, ...r }) => r);
