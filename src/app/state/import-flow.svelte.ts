@@ -84,6 +84,8 @@ export class ImportFlow {
     for (const f of TARGET_FIELDS) {
       if (this.fields[f]) fields[f] = this.fields[f];
       else if (this.constants[f].trim()) constants[f] = this.constants[f].trim();
+      // An optional field the file does not have is empty (the schema wants a company and a location string).
+      else if (f !== 'id' && !REQUIRED_FIELDS.includes(f)) constants[f] = '';
     }
     return { fields, constants };
   }
