@@ -396,6 +396,16 @@ export class LanternStore {
     return r ? stripDatasetId(r) : undefined;
   }
 
+  /**
+   * Up to `limit` examples of a dataset whose ids come after `afterId` (id order; null = from the
+   * start): a large dataset read in steps keeps the page responsive between them.
+   */
+  async getExamplesAfter(datasetId: string, afterId: string | null, limit: number): Promise<Example[]> {
+    const range = afterId === null ? datasetRange(datasetId) : IDBKeyRange.bound([datasetId, afterId], [datasetId, []], true, false);
+    const records = await this.live().getAll('examples', range, limit);
+    return records.map(stripDatasetId);
+  }
+
   async countExamples(datasetId: string): Promise<number> {
     return this.live().count('examples', datasetRange(datasetId));
   }

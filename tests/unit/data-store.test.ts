@@ -46,6 +46,11 @@ describe('LanternStore (fake-indexeddb)', () => {
     expect(await store.countExamples('b')).toBe(3);
     expect((await store.getExamples('a')).map((e) => e.id).sort()).toEqual(a.examples.map((e) => e.id).sort());
     expect(await store.getExample('a', a.examples[0]!.id)).toEqual(a.examples[0]);
+    // Read in steps: batches of 4 after the last id read, in id order, only this dataset's.
+    const first = await store.getExamplesAfter('a', null, 4);
+    const rest = await store.getExamplesAfter('a', first.at(-1)!.id, 4);
+    expect([...first, ...rest].map((e) => e.id)).toEqual(a.examples.map((e) => e.id).sort());
+    expect(await store.getExamplesAfter('a', rest.at(-1)!.id, 4)).toEqual([]);
 
     const other = { ...teacher, model: 'gpt-x' };
     await store.putLabels('a', [label(a.examples[0]!.id, 'high'), label(a.examples[1]!.id, 'low'), label(a.examples[0]!.id, 'medium', other)]);

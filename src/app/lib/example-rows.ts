@@ -37,9 +37,15 @@ function profileChars(e: Example): number {
 }
 
 export function buildRows(examples: readonly Example[], labels: ReadonlyMap<string, TeacherLabel>, reviews: ReadonlyMap<string, Review>): ExampleRow[] {
+  // Titles repeat across pairs; reading one is a few dozen regular expressions.
+  const byTitle = new Map<string, string | null>();
+  const ofTitle = (title: string) => {
+    if (!byTitle.has(title)) byTitle.set(title, occupationOfTitle(title));
+    return byTitle.get(title)!;
+  };
   return examples.map((e, index) => {
     const label = labels.get(e.id) ?? null;
-    const occupation = (typeof e.meta?.occupation === 'string' ? e.meta.occupation : null) ?? occupationOfTitle(e.job.title);
+    const occupation = (typeof e.meta?.occupation === 'string' ? e.meta.occupation : null) ?? ofTitle(e.job.title);
     return {
       id: e.id,
       index,

@@ -6,12 +6,17 @@ import { inDatasetOrder } from '../../data/datasets.ts';
 import { describeError } from '../lib/errors.ts';
 import { labelsByExample, teachersOf } from '../lib/teachers.ts';
 
+const READ_BATCH = 2000;
+
 export class DatasetView {
   dataset = $state.raw<Dataset | null>(null);
   examples = $state.raw<Example[]>([]);
   labels = $state.raw<TeacherLabel[]>([]);
   reviews = $state.raw<Review[]>([]);
   loading = $state(false);
+  /** Examples read so far / in all while a dataset loads. */
+  read = $state(0);
+  total = $state(0);
   /** The dataset is gone (deleted here or in another tab) or could not be read. */
   error = $state<string | null>(null);
   /** The teacher whose labels are shown (key from teacherKey); null = the one with most labels. */
@@ -38,7 +43,8 @@ export class DatasetView {
         return;
       }
       const sameDataset = this.loadedId === datasetId && opts.partial;
-      const [examples, labels, reviews] = await Promise.all([sameDataset ? Promise.resolve(this.examples) : store.getExamples(datasetId).then((e) => inDatasetOrder(dataset, e)), store.getLabels(datasetId), store.getReviews(datasetId)]);
+      const examples = sameDataset ? this.examples : inDatasetOrder(dataset, await this.readExamples(store, datasetId));
+      const [labels, reviews] = await Promise.all([store.getLabels(datasetId), store.getReviews(datasetId)]);
       this.dataset = dataset;
       this.examples = examples;
       this.labels = labels;
@@ -49,6 +55,19 @@ export class DatasetView {
       this.error = describeError(e);
     } finally {
       this.loading = false;
+    }
+  }
+
+  /** Reads the examples in steps of READ_BATCH (a 100 MB dataset would otherwise block the page for seconds). */
+  private async readExamples(store: LanternStore, datasetId: string): Promise<Example[]> {
+    this.total = await store.countExamples(datasetId);
+    const out: Example[] = [];
+    this.read = 0;
+    for (;;) {
+      const batch = await store.getExamplesAfter(datasetId, out.at(-1)?.id ?? null, READ_BATCH);
+      out.push(...batch);
+      this.read = out.length;
+      if (batch.length < READ_BATCH) return out;
     }
   }
 
