@@ -127,6 +127,21 @@ describe('Data page', () => {
     await context.close();
   });
 
+  it('says so in words when the browser storage is full, and saves nothing', async () => {
+    const { context, page, errors } = await openStudio(browser, baseURL, '#/data');
+    await page.getByTestId('empty-state').waitFor();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL).origin, quotaSize: 2 * 1024 * 1024 });
+    await page.getByTestId('demo-size').fill('2000');
+    await page.getByTestId('demo-load').click();
+    await page.getByTestId('demo-message').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('demo-message').textContent()).toMatch(/ran out of storage.*nothing was saved.*Free space/);
+    expect(await storedCounts(page)).toMatchObject({ datasets: 0, examples: 0 });
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL).origin });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('tells a tab that another tab upgraded the saved data to reload, instead of failing silently', async () => {
     const { context, page, errors } = await openStudio(browser, baseURL, '#/data');
     await page.getByTestId('empty-state').waitFor();

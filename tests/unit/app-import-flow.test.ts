@@ -113,7 +113,7 @@ describe('ImportFlow', () => {
     expect(flow.notice).toMatch(/already loaded.*kept/);
     expect((await store.getDataset('demo-3-12'))?.splits.seed).toEqual(['demo-3-00001']);
     await flow.loadDemo(3, 1);
-    expect(flow.error).toMatch(/3 to 100,000 pairs/);
+    expect(flow.demoMessage).toMatch(/3 to 100,000 pairs/);
   });
 });
 

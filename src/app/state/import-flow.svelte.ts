@@ -39,6 +39,8 @@ export class ImportFlow {
   /** What the last finished action did. */
   notice = $state<string | null>(null);
   demoBusy = $state(false);
+  /** Why loading the demo failed, or that it was cancelled. */
+  demoMessage = $state<string | null>(null);
 
   readFraction = $derived(fractionDone(this.bytesRead, this.totalBytes));
   /** Required fields that have neither a column nor a constant. */
@@ -140,19 +142,28 @@ export class ImportFlow {
 
   async loadDemo(seed: number, n: number): Promise<void> {
     if (this.busy) return;
-    this.error = null;
+    this.demoMessage = null;
     this.notice = null;
     this.demoBusy = true;
     try {
       const r = await this.backend.loadDemo(seed, n);
+      if (!this.demoBusy) return; // cancelled meanwhile
       if (!r.existed) this.changed({ datasetId: r.datasetId, what: 'dataset' });
       this.notice = r.existed ? `"${r.name}" was already loaded; it is opened as it is (its labels and reviews kept).` : `Loaded "${r.name}".`;
       this.opened(r.datasetId);
     } catch (e) {
-      this.error = describeError(e);
+      if (this.demoBusy) this.demoMessage = describeError(e);
     } finally {
       this.demoBusy = false;
     }
+  }
+
+  /** Stops generating or writing the demo dataset (a write cut short is rolled back). */
+  cancelDemo(): void {
+    if (!this.demoBusy) return;
+    this.backend.cancel();
+    this.demoBusy = false;
+    this.demoMessage = 'Cancelled; nothing was saved.';
   }
 
   private fail(e: unknown): void {
