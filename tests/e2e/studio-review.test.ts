@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.ts';
-import { openStudio, storedCounts } from './helpers/studio.ts';
+import { openStudio, storedCounts, testText } from './helpers/studio.ts';
 
-const text = async (page: Page, testid: string) => (await page.getByTestId(testid).textContent())?.trim();
+const text = testText;
 const current = (page: Page) => page.getByTestId('focus-view').getAttribute('data-example');
 
 /** Presses a key and waits until the focus view shows another pair. */
@@ -135,6 +135,16 @@ describe('Review page', () => {
     await page.getByTestId('seed-build').click();
     await expect.poll(() => text(page, 'seed-size')).toBe(String(size));
     expect((await storedCounts(page, 'demo-9-12')).seed).toBe(size);
+
+    // A second tab on the same dataset: a decision made there shows here without a reload.
+    const other = await context.newPage();
+    await other.goto(`${baseURL}/#/review/demo-9-12?view=table`);
+    await other.getByTestId('bulk-table').waitFor();
+    await other.getByTestId('bulk-show').selectOption('accepted');
+    await other.locator('[data-testid="bulk-row"] input[type="checkbox"]').first().click();
+    await other.getByTestId('bulk-reject').click();
+    await expect.poll(() => text(page, 'count-rejected')).toBe('3');
+    expect(await text(page, 'count-accepted')).toBe('7');
     expect(errors).toEqual([]);
     await context.close();
   });
