@@ -5,6 +5,8 @@ import type { LanternStore } from '../../data/store.ts';
 import { inDatasetOrder } from '../../data/datasets.ts';
 import { describeError } from '../lib/errors.ts';
 import { labelsByExample, teachersOf } from '../lib/teachers.ts';
+import { untrack } from 'svelte';
+import type { Studio } from './studio.svelte.ts';
 
 const READ_BATCH = 2000;
 
@@ -78,4 +80,21 @@ export class DatasetView {
     this.reviews = [];
     this.loadedId = null;
   }
+}
+
+/**
+ * Keeps `view` on the dataset `datasetId()` names (call while a component initialises): loaded
+ * when the id changes, reloaded when the store changes — only labels and reviews when that is
+ * all that changed for this dataset (a labelling job's writes, review decisions in another tab).
+ */
+export function followDataset(view: DatasetView, datasetId: () => string | null, studio: Pick<Studio, 'revision' | 'lastChange'>): void {
+  $effect(() => {
+    const id = datasetId();
+    const change = studio.lastChange;
+    void studio.revision;
+    untrack(() => {
+      if (!id) return view.clear();
+      void view.load(id, { partial: change?.datasetId === id && (change.what === 'labels' || change.what === 'reviews') });
+    });
+  });
 }
