@@ -9,7 +9,7 @@ import { launchChromium } from '../helpers/chromium.ts';
 import { buildServer } from '../../server/app.ts';
 import { FakeUpstream } from '../server/helpers/fake-upstream.ts';
 import { TEST_KEY, teacherOptions, tempDir } from '../server/helpers/teacher-server.ts';
-import { openStudio, storedCounts } from './helpers/studio.ts';
+import { openStudio, storedCounts, testText } from './helpers/studio.ts';
 
 async function loadDemo(page: Page, seed: number, n: number): Promise<string> {
   await page.getByTestId('demo-seed').fill(String(seed));
@@ -19,7 +19,7 @@ async function loadDemo(page: Page, seed: number, n: number): Promise<string> {
   return `demo-${seed}-${n}`;
 }
 
-const text = async (page: Page, testid: string) => (await page.getByTestId(testid).textContent())?.trim();
+const text = testText;
 
 describe('Teacher page', () => {
   const baseURL = inject('baseURL');

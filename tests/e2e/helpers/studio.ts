@@ -87,3 +87,8 @@ export async function storedCounts(page: Page, datasetId?: string): Promise<{ da
     return out;
   }, datasetId);
 }
+
+/** The trimmed text of the element with this data-testid. */
+export async function testText(page: Page, testid: string): Promise<string | undefined> {
+  return (await page.getByTestId(testid).textContent())?.trim();
+}
