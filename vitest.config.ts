@@ -1,10 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // Three layers, one command: unit (Node), engine (WebGPU in Node on Dawn), e2e (built app in Chromium).
 export default defineConfig({
   test: {
     projects: [
       {
+        // The Svelte plugin compiles the app's state classes (*.svelte.ts runes) for their unit tests.
+        plugins: [svelte()],
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts', 'tests/server/**/*.test.ts'],

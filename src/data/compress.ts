@@ -64,18 +64,39 @@ export interface CompressedDescription {
   method: 'sections' | 'lines' | 'none';
 }
 
-export function compressDescription(description: string): CompressedDescription {
+/** One piece of a description: a section (with its heading) or, without sections, a line or sentence. */
+export interface CompressionSegment {
+  text: string;
+  kept: boolean;
+  /** The section's kind; null for the line-by-line method. */
+  kind: SectionKind | null;
+}
+
+/** The description cut into the pieces compression keeps or drops, in order (the Data page highlights the kept ones). */
+export function compressionSegments(description: string): { method: CompressedDescription['method']; segments: CompressionSegment[] } {
   const sections = splitSections(description);
-  const kept = sections.filter((s) => KEPT_SECTIONS.includes(s.kind) && s.lines.length > 0);
-  if (kept.some((s) => s.kind === 'requirements')) {
-    return { text: kept.map((s) => [s.heading, ...s.lines].filter((l) => l !== null).join('\n')).join('\n\n'), method: 'sections' };
+  if (sections.some((s) => s.kind === 'requirements' && s.lines.length > 0)) {
+    const segments = sections.map((s) => ({
+      text: [s.heading, ...s.lines].filter((l) => l !== null).join('\n'),
+      kept: KEPT_SECTIONS.includes(s.kind) && s.lines.length > 0,
+      kind: s.kind,
+    }));
+    return { method: 'sections', segments };
   }
-  const lines = description
+  const segments = description
     .split(/\r?\n|(?<=[.;])\s+/)
     .map((l) => l.trim())
-    .filter((l) => l && !EEO_TEXT.test(l) && statesRequirement(l));
-  if (lines.length > 0) return { text: lines.join('\n'), method: 'lines' };
-  return { text: description, method: 'none' };
+    .filter(Boolean)
+    .map((l) => ({ text: l, kept: !EEO_TEXT.test(l) && statesRequirement(l), kind: null }));
+  if (segments.some((s) => s.kept)) return { method: 'lines', segments };
+  return { method: 'none', segments: [{ text: description, kept: true, kind: null }] };
+}
+
+export function compressDescription(description: string): CompressedDescription {
+  const { method, segments } = compressionSegments(description);
+  if (method === 'none') return { text: description, method };
+  const kept = segments.filter((s) => s.kept).map((s) => s.text);
+  return { text: kept.join(method === 'sections' ? '\n\n' : '\n'), method };
 }
 
 export interface CompressionReport {

@@ -47,3 +47,9 @@ export async function demoDataset(seed: number, n: number): Promise<{ dataset: D
 export function withVocab(dataset: Dataset, vocab: StudentVocabJson): Dataset {
   return { ...dataset, vocab };
 }
+
+/** Examples in the dataset's order: the raw split's order first, then any others by id. */
+export function inDatasetOrder<T extends { id: string }>(dataset: Dataset, examples: readonly T[]): T[] {
+  const order = new Map(dataset.splits.raw.map((id, i) => [id, i]));
+  return [...examples].sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -3,6 +3,7 @@
 import type { Dataset, Example, Review, SplitName, TeacherLabel } from './schema.ts';
 import { SPLIT_NAMES } from './schema.ts';
 import type { LanternStore } from './store.ts';
+import { inDatasetOrder } from './datasets.ts';
 
 export interface ExportLine extends Example {
   splits: SplitName[];
@@ -16,10 +17,7 @@ export function exportLines(dataset: Dataset, examples: readonly Example[], labe
   const reviewOf = new Map(reviews.map((r) => [r.exampleId, r]));
   const splitsOf = new Map<string, SplitName[]>();
   for (const split of SPLIT_NAMES) for (const id of dataset.splits[split]) splitsOf.set(id, [...(splitsOf.get(id) ?? []), split]);
-  // Dataset order: the raw split's order first, then anything else by id.
-  const order = new Map(dataset.splits.raw.map((id, i) => [id, i]));
-  const sorted = [...examples].sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return sorted.map((e) => ({ ...e, splits: splitsOf.get(e.id) ?? [], labels: labelsOf.get(e.id) ?? [], review: reviewOf.get(e.id) ?? null }));
+  return inDatasetOrder(dataset, examples).map((e) => ({ ...e, splits: splitsOf.get(e.id) ?? [], labels: labelsOf.get(e.id) ?? [], review: reviewOf.get(e.id) ?? null }));
 }
 
 export function toExportJsonl(lines: readonly ExportLine[]): string {

@@ -400,6 +400,16 @@ export class LanternStore {
     return r ? stripDatasetId(r) : undefined;
   }
 
+  /**
+   * Up to `limit` examples of a dataset whose ids come after `afterId` (id order; null = from the
+   * start): a large dataset read in steps keeps the page responsive between them.
+   */
+  async getExamplesAfter(datasetId: string, afterId: string | null, limit: number): Promise<Example[]> {
+    const range = afterId === null ? datasetRange(datasetId) : IDBKeyRange.bound([datasetId, afterId], [datasetId, []], true, false);
+    const records = await this.live().getAll('examples', range, limit);
+    return records.map(stripDatasetId);
+  }
+
   async countExamples(datasetId: string): Promise<number> {
     return this.live().count('examples', datasetRange(datasetId));
   }
@@ -429,6 +439,17 @@ export class LanternStore {
   async putReview(datasetId: string, review: Review): Promise<void> {
     await this.write(['reviews'], 'the review', null, (tx) => [() => tx.objectStore('reviews').put({ ...review, datasetId })]);
     await this.requestPersistence();
+  }
+
+  /** Stores many review decisions in one transaction (the Review page's bulk accept / reject). */
+  async putReviews(datasetId: string, reviews: readonly Review[]): Promise<void> {
+    await this.write(['reviews'], `${reviews.length} reviews`, null, (tx) => reviews.map((r) => () => tx.objectStore('reviews').put({ ...r, datasetId })));
+    await this.requestPersistence();
+  }
+
+  /** Removes an example's review decision (undo back to "pending"). */
+  async deleteReview(datasetId: string, exampleId: string): Promise<void> {
+    await this.write(['reviews'], 'the removal of a review', null, (tx) => [() => tx.objectStore('reviews').delete([datasetId, exampleId])]);
   }
 
   async getReviews(datasetId: string): Promise<Review[]> {

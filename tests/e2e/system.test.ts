@@ -14,7 +14,7 @@ describe('System page', () => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(baseURL + '/');
+      await page.goto(baseURL + '/#/system');
       await page.getByTestId('adapter').waitFor({ timeout: 60_000 });
       // A real adapter names its vendor (SwiftShader here: "google" / "swiftshader").
       expect((await page.getByTestId('vendor').textContent())?.trim()).not.toMatch(/^(—|)$/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compressDescription, compressionReport, splitSections } from '../../src/data/compress.ts';
+import { compressDescription, compressionReport, compressionSegments, splitSections } from '../../src/data/compress.ts';
 import { generateDemoExamples } from '../../src/data/demo.ts';
 import { findCertifications, findDegrees, findYearsRequired } from '../../src/data/lexicon.ts';
 import { exampleText } from '../../src/data/format.ts';
@@ -35,6 +35,22 @@ describe('input compression', () => {
     expect(text).toContain('AWS Certified Solutions Architect required');
     expect(text).toContain('• Kubernetes');
     for (const gone of ['Harbor Labs builds', 'on-call', 'Unlimited PTO', 'equal opportunity', 'for 10 years']) expect(text).not.toContain(gone);
+  });
+
+  it('names every piece of a posting as kept or dropped, and the kept pieces are the compressed text', () => {
+    const { method, segments } = compressionSegments(POSTING);
+    expect(method).toBe('sections');
+    expect(segments.map((s) => [s.kind, s.kept])).toEqual([
+      ['about', false],
+      ['responsibilities', false],
+      ['requirements', true],
+      ['niceToHave', true],
+      ['benefits', false],
+      ['eeo', false],
+    ]);
+    expect(segments.filter((s) => s.kept).map((s) => s.text).join('\n\n')).toBe(compressDescription(POSTING).text);
+    const flat = compressionSegments('We bake bread. You need 3 years of experience.');
+    expect(flat.segments.map((s) => s.kept)).toEqual([false, true]);
   });
 
   it('falls back to requirement lines for a posting without headings, and never empties a posting', () => {

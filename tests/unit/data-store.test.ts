@@ -46,6 +46,11 @@ describe('LanternStore (fake-indexeddb)', () => {
     expect(await store.countExamples('b')).toBe(3);
     expect((await store.getExamples('a')).map((e) => e.id).sort()).toEqual(a.examples.map((e) => e.id).sort());
     expect(await store.getExample('a', a.examples[0]!.id)).toEqual(a.examples[0]);
+    // Read in steps: batches of 4 after the last id read, in id order, only this dataset's.
+    const first = await store.getExamplesAfter('a', null, 4);
+    const rest = await store.getExamplesAfter('a', first.at(-1)!.id, 4);
+    expect([...first, ...rest].map((e) => e.id)).toEqual(a.examples.map((e) => e.id).sort());
+    expect(await store.getExamplesAfter('a', rest.at(-1)!.id, 4)).toEqual([]);
 
     const other = { ...teacher, model: 'gpt-x' };
     await store.putLabels('a', [label(a.examples[0]!.id, 'high'), label(a.examples[1]!.id, 'low'), label(a.examples[0]!.id, 'medium', other)]);
@@ -57,6 +62,12 @@ describe('LanternStore (fake-indexeddb)', () => {
     const review: Review = { exampleId: a.examples[0]!.id, decision: 'fixed', fixedLabel: 'medium', note: 'years short', reviewedAt: '2026-01-03T00:00:00Z' };
     await store.putReview('a', review);
     expect(await store.getReviews('a')).toEqual([review]);
+    // Bulk decisions in one write; removing one takes the example back to pending.
+    const bulk: Review[] = [1, 2].map((i) => ({ exampleId: a.examples[i]!.id, decision: 'accepted', reviewedAt: 'later' }));
+    await store.putReviews('a', bulk);
+    expect((await store.getReviews('a')).map((r) => r.exampleId).sort()).toEqual([review, ...bulk].map((r) => r.exampleId).sort());
+    await store.deleteReview('a', a.examples[1]!.id);
+    expect((await store.getReviews('a')).map((r) => r.exampleId).sort()).toEqual([review, bulk[1]!].map((r) => r.exampleId).sort());
 
     await store.putSweep({ id: 'sw1', createdAt: 'now', config: { paths: ['loss.kind'] }, runIds: ['r1'] });
     await store.putRun({ id: 'r1', createdAt: 'now', updatedAt: 'now', status: 'running', config: { seed: 1 }, metrics: { 'train/loss': [[0, 2.3], [10, 1.9]] }, sweepId: 'sw1' });

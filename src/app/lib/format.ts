@@ -27,7 +27,13 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.round(s / 86400).toLocaleString('en')} days`;
 }
 
-/** An ISO time as the reader's local date and time. */
-export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleString();
+/** A probability or share as a percentage: 0.873 → "87%". */
+export function formatPercent(x: number, digits = 0): string {
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+/** An ISO date as the reader's local date and time. */
+export function formatDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }

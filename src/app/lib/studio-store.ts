@@ -1,15 +1,13 @@
 // The page's handle on the studio's IndexedDB (the same store the trainer worker writes): run
 // records and their artifacts (results.json of a run, of each run of a sweep).
-import { openStore, type LanternStore, type RunRecord } from '../../data/store.ts';
+import type { LanternStore, RunRecord } from '../../data/store.ts';
+import { studio } from '../state/studio.svelte.ts';
 import { indexedDbArtifacts } from '../../experiment/run/browser-host.ts';
 import { readResults, type AnyResults, type RunResults } from './results.ts';
 
-let opened: Promise<LanternStore> | undefined;
-
+/** The page's one connection (its version-change and blocked banners cover every page). */
 export function studioStore(): Promise<LanternStore> {
-  opened ??= openStore();
-  opened.catch(() => (opened = undefined));
-  return opened;
+  return studio.store();
 }
 
 const decoder = new TextDecoder();

@@ -68,6 +68,12 @@ export function createBrowserHost(opts: BrowserHostOptions): RunHost {
       if (!opts.datasetId) throw new RunError('seedSet.policy "reviewed" uses the review decisions of a stored dataset: set dataset.id');
       return store.getReviews(opts.datasetId);
     },
+    async loadSeedSplit() {
+      const dataset = opts.datasetId ? await store.getDataset(opts.datasetId) : undefined;
+      if (!dataset) throw new RunError('seedSet.policy "reviewed" trains on the seed split of a stored dataset: set dataset.id');
+      if (dataset.splits.seed.length === 0) throw new RunError(`dataset "${dataset.name}" has no seed set yet: review its teacher labels and press "Build seed set" on the Review page`);
+      return dataset.splits.seed;
+    },
     now: () => performance.now(),
     emit: opts.emit ?? (() => undefined),
   };

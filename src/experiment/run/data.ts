@@ -4,6 +4,7 @@
 import { FIT_LABELS, type Example, type FitLabel, type Review, type TeacherLabel } from '../../data/schema.ts';
 import { generateDemoExamples } from '../../data/demo.ts';
 import { contentHash } from '../../data/hash.ts';
+import { reviewedAnswer } from '../../data/seed-set.ts';
 import { createRng, deriveSeed } from '../../data/rng.ts';
 import type { ExperimentConfig } from '../schema.ts';
 import { RunError, type RunHost } from './host.ts';
@@ -72,13 +73,21 @@ export async function selectSeedSet(host: RunHost, policy: ExperimentConfig['see
     if (answers.length === 0) throw new RunError(`no teacher label of the ${candidates.length} training examples reaches seedSet.minConfidence ${policy.minConfidence}; lower it`);
   } else {
     const reviews = reviewsById(await host.loadReviews(policy));
+    // "reviewed": only the seed split the Review page built (its size and balance are the user's choice).
+    const seedSplit = policy.policy === 'reviewed' ? new Set(await host.loadSeedSplit()) : null;
     answers = [];
     for (const l of candidates) {
-      const r = reviews.get(l.exampleId);
-      if (!r || r.decision === 'rejected') continue;
-      answers.push({ exampleId: l.exampleId, label: r.fixedLabel ?? l.label, explanation: r.fixedExplanation ?? l.explanation });
+      if (seedSplit && !seedSplit.has(l.exampleId)) continue;
+      const answer = reviewedAnswer(l, reviews.get(l.exampleId));
+      if (answer) answers.push(answer);
     }
-    if (answers.length === 0) throw new RunError(`the review decisions accept none of the ${candidates.length} training examples: nothing to train the in-house teacher on`);
+    if (answers.length === 0) {
+      throw new RunError(
+        seedSplit
+          ? `none of the ${candidates.length} training examples is in the dataset's seed set (${seedSplit.size} pairs, the rest fell in the validation or test split): build a larger seed set on the Review page`
+          : `the review decisions accept none of the ${candidates.length} training examples: nothing to train the in-house teacher on`,
+      );
+    }
   }
   return { answers, policy: policy.policy, candidates: candidates.length };
 }

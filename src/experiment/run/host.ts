@@ -42,6 +42,8 @@ export interface RunHost {
   loadDataset(ref: { id?: string; path?: string }): Promise<Example[]>;
   /** Review decisions: those stored in the studio ('reviewed') or a decisions file ('review-file'). */
   loadReviews(policy: Exclude<ExperimentConfig['seedSet'], { policy: 'auto-accept' }>): Promise<Review[]>;
+  /** Ids of the dataset's seed split, built on the Review page (seedSet.policy 'reviewed'). */
+  loadSeedSplit(): Promise<string[]>;
   /** Milliseconds from a monotonic clock (latency, timings). */
   now(): number;
   emit(event: RunEvent): void;

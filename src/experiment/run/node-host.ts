@@ -145,6 +145,9 @@ export async function createNodeHost(opts: NodeHostOptions = {}): Promise<NodeHo
       if (policy.policy === 'reviewed') throw new RunError('seedSet.policy "reviewed" uses the decisions stored in the studio; headless runs use "review-file" (a JSON/JSONL file of review decisions) or "auto-accept"');
       return readReviewsFile(resolve(baseDir, policy.path));
     },
+    async loadSeedSplit() {
+      throw new RunError('seedSet.policy "reviewed" trains on the seed split built in the studio; headless runs use "review-file" or "auto-accept"');
+    },
     now: () => performance.now(),
     emit: opts.emit ?? (() => undefined),
     async close() {
