@@ -116,13 +116,16 @@ async function race<A extends ArrayLike<number>>(
       e.reps = Math.max(1, Math.min(50, Math.floor(w.targetSeconds / Math.max(estimate, 1e-6))));
     }
     for (let r = 0; r < w.rounds; r++) {
+      const times: string[] = [];
       for (let i = 0; i < live.length; i++) {
         const e = live[(i + r) % live.length]!;
         const start = performance.now();
         await e.prepared!.run(e.reps);
-        e.best = Math.min(e.best, (performance.now() - start) / 1000 / e.reps);
+        const perCall = (performance.now() - start) / 1000 / e.reps;
+        e.best = Math.min(e.best, perCall);
+        times.push(`${e.contender.name} ${(perCall * 1000).toFixed(2)} ms × ${e.reps}`);
       }
-      log(`  round ${r + 1}/${w.rounds}: ${live.map((e) => `${e.contender.name} ${(e.best * 1000).toFixed(2)} ms`).join(', ')}`);
+      log(`  round ${r + 1}/${w.rounds}: ${times.join(', ')}`);
     }
     for (const e of live) e.cell.seconds = e.best;
   } finally {
