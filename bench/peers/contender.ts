@@ -41,3 +41,15 @@ export const TINY_Y = Float32Array.of(0.5, 0.25, 0.125, 0.0625);
 export function tinyChainAnswer(length: number): Float32Array {
   return TINY_X.map((x, i) => x + length * TINY_Y[i]!);
 }
+
+/** A workload run one awaited call at a time (round trips): the warm-up call gives the answer. */
+export async function sequential(once: () => Promise<Float32Array>, dispose: () => void): Promise<Prepared<Float32Array>> {
+  const answer = await once();
+  return {
+    answer,
+    async run(reps) {
+      for (let i = 0; i < reps; i++) await once();
+    },
+    dispose,
+  };
+}

@@ -3,7 +3,7 @@
 // embedding is one-hot @ E: np.take's gradient fails under jit in 0.1.25 (it costs extra FLOPs).
 // jax-js must find `navigator.gpu` when it is imported (see node.ts for Node).
 import type * as JaxModule from '@jax-js/jax';
-import { TINY_X, TINY_Y, type Contender, type Prepared, type Weights } from './contender.ts';
+import { TINY_X, TINY_Y, sequential, type Contender, type Prepared, type Weights } from './contender.ts';
 import { adamwUpdate, batchTables, modelLoss, oneHot, type PeerBatch, type PeerOps, type Params } from './model.ts';
 import { ADAMW, trainingBatch, type MatmulCase, type TrainingCase } from './workloads.ts';
 
@@ -138,33 +138,18 @@ export async function jaxContender(): Promise<Contender> {
     async tinyOp() {
       const x = np.array(TINY_X);
       const y = np.array(TINY_Y);
-      const once = async () => (await addJit(x.ref, y.ref).data()) as Float32Array;
-      const answer = await once();
-      return {
-        answer,
-        async run(reps) {
-          for (let i = 0; i < reps; i++) await once();
-        },
-        dispose: () => (x.dispose(), y.dispose()),
-      };
+      return sequential(async () => (await addJit(x.ref, y.ref).data()) as Float32Array, () => (x.dispose(), y.dispose()));
     },
     async tinyChain(length: number) {
       // Eager ops, as a user's loop of small updates would run (jit would fuse the chain away).
       const x = np.array(TINY_X);
       const y = np.array(TINY_Y);
-      const once = async () => {
+      const chain = async () => {
         let z = x.ref;
         for (let i = 0; i < length; i++) z = np.add(z, y.ref);
         return (await z.data()) as Float32Array;
       };
-      const answer = await once();
-      return {
-        answer,
-        async run(reps) {
-          for (let i = 0; i < reps; i++) await once();
-        },
-        dispose: () => (x.dispose(), y.dispose()),
-      };
+      return sequential(chain, () => (x.dispose(), y.dispose()));
     },
     destroy() {},
   };

@@ -2,16 +2,16 @@
 import { Engine } from '../../src/engine/runtime.ts';
 import type { Tensor } from '../../src/engine/tensor.ts';
 import { matmul } from '../../src/engine/ops/matmul.ts';
-import { add, reshape } from '../../src/engine/ops/elementwise.ts';
+import { add } from '../../src/engine/ops/elementwise.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
 import { AdamW } from '../../src/engine/optim.ts';
-import { Trainer } from '../../src/engine/nn/train.ts';
+import { Trainer, logitRows } from '../../src/engine/nn/train.ts';
 import { EncoderClassifier } from '../../src/engine/nn/encoder.ts';
 import { DecoderLM } from '../../src/engine/nn/decoder.ts';
 import { decoderConfig, encoderConfig } from '../../src/engine/nn/config.ts';
 import { seededInit } from '../../src/engine/nn/module.ts';
 import type { EncoderDims, DecoderDims } from '../../src/engine/presets.ts';
-import { TINY_X, TINY_Y, type Contender, type Prepared, type Weights } from './contender.ts';
+import { TINY_X, TINY_Y, sequential, type Contender, type Prepared, type Weights } from './contender.ts';
 import { ADAMW, trainingBatch, type MatmulCase, type TrainingCase } from './workloads.ts';
 
 function buildModel(engine: Engine, c: TrainingCase): EncoderClassifier | DecoderLM {
@@ -78,7 +78,7 @@ export function oursContender(engine: Engine): Contender {
       const lossFn =
         model instanceof EncoderClassifier
           ? () => crossEntropy(model.forward({ inputIds, attentionMask }), target)
-          : () => crossEntropy(reshape(model.forward({ inputIds }), [c.batch * c.seqLen, c.vocab]), target);
+          : () => crossEntropy(logitRows(model.forward({ inputIds })), target);
       const first = (await trainer.step(lossFn, { readLoss: true })).loss!;
       const second = (await trainer.step(lossFn, { readLoss: true })).loss!;
       return {
@@ -96,33 +96,17 @@ export function oursContender(engine: Engine): Contender {
     async tinyOp() {
       const x = engine.upload(TINY_X, [4]).keep();
       const y = engine.upload(TINY_Y, [4]).keep();
-      const once = () => readOnce(engine, () => add(x, y));
-      const answer = await once();
-      return {
-        answer,
-        async run(reps) {
-          for (let i = 0; i < reps; i++) await once();
-        },
-        dispose: () => (x.release(), y.release()),
-      };
+      return sequential(() => readOnce(engine, () => add(x, y)), () => (x.release(), y.release()));
     },
     async tinyChain(length: number) {
       const x = engine.upload(TINY_X, [4]).keep();
       const y = engine.upload(TINY_Y, [4]).keep();
-      const once = () =>
-        readOnce(engine, () => {
-          let z = x;
-          for (let i = 0; i < length; i++) z = add(z, y);
-          return z;
-        });
-      const answer = await once();
-      return {
-        answer,
-        async run(reps) {
-          for (let i = 0; i < reps; i++) await once();
-        },
-        dispose: () => (x.release(), y.release()),
+      const chain = () => {
+        let z = x;
+        for (let i = 0; i < length; i++) z = add(z, y);
+        return z;
       };
+      return sequential(() => readOnce(engine, chain), () => (x.release(), y.release()));
     },
     destroy() {
       engine.destroy();

@@ -2,7 +2,7 @@
 // step as tf.variableGrads + AdamW on tf.Variables inside one tf.tidy, as a TF.js user would
 // write it. The backend must find `navigator.gpu` (see node.ts for Node).
 import type * as TfModule from '@tensorflow/tfjs-core';
-import { TINY_X, TINY_Y, type Contender, type Prepared, type Weights } from './contender.ts';
+import { TINY_X, TINY_Y, sequential, type Contender, type Prepared, type Weights } from './contender.ts';
 import { adamwUpdate, batchTables, modelLoss, oneHot, type PeerBatch, type PeerOps } from './model.ts';
 import { ADAMW, trainingBatch, type MatmulCase, type TrainingCase } from './workloads.ts';
 
@@ -46,6 +46,12 @@ function tfOps(tf: Tf): PeerOps<T> {
   };
 }
 
+async function readAndFree(t: T): Promise<Float32Array> {
+  const d = (await t.data()) as Float32Array;
+  t.dispose();
+  return d;
+}
+
 /** Waits for the GPU by reading the last result (TF.js runs its queue in order), then frees all. */
 async function settle(tf: Tf, outs: T[]): Promise<void> {
   await outs.at(-1)!.data();
@@ -69,9 +75,7 @@ export async function tfContender(): Promise<Contender> {
       const lead = c.batch > 1 ? [c.batch] : [];
       const ta = tf.tensor(a, [...lead, c.m, c.k]);
       const tb = tf.tensor(b, [...lead, c.k, c.n]);
-      const out = tf.matMul(ta, tb);
-      const answer = (await out.data()) as Float32Array;
-      out.dispose();
+      const answer = await readAndFree(tf.matMul(ta, tb));
       return {
         answer,
         async run(reps) {
@@ -112,13 +116,8 @@ export async function tfContender(): Promise<Contender> {
           });
           return value;
         });
-      const read = async (x: T) => {
-        const d = (await x.data())[0]!;
-        x.dispose();
-        return d;
-      };
-      const first = await read(once());
-      const second = await read(once());
+      const first = (await readAndFree(once()))[0]!;
+      const second = (await readAndFree(once()))[0]!;
       return {
         answer: [first, second],
         async run(reps) {
@@ -130,42 +129,18 @@ export async function tfContender(): Promise<Contender> {
     async tinyOp() {
       const x = tf.tensor1d(TINY_X);
       const y = tf.tensor1d(TINY_Y);
-      const once = async () => {
-        const z = tf.add(x, y);
-        const d = (await z.data()) as Float32Array;
-        z.dispose();
-        return d;
-      };
-      const answer = await once();
-      return {
-        answer,
-        async run(reps) {
-          for (let i = 0; i < reps; i++) await once();
-        },
-        dispose: () => tf.dispose([x, y]),
-      };
+      return sequential(() => readAndFree(tf.add(x, y)), () => tf.dispose([x, y]));
     },
     async tinyChain(length: number) {
       const x = tf.tensor1d(TINY_X);
       const y = tf.tensor1d(TINY_Y);
-      const once = async () => {
-        const z = tf.tidy(() => {
+      const chain = () =>
+        tf.tidy(() => {
           let s = x;
           for (let i = 0; i < length; i++) s = tf.add(s, y);
           return s;
         });
-        const d = (await z.data()) as Float32Array;
-        z.dispose();
-        return d;
-      };
-      const answer = await once();
-      return {
-        answer,
-        async run(reps) {
-          for (let i = 0; i < reps; i++) await once();
-        },
-        dispose: () => tf.dispose([x, y]),
-      };
+      return sequential(() => readAndFree(chain()), () => tf.dispose([x, y]));
     },
     destroy() {
       tf.engine().reset();
