@@ -146,7 +146,7 @@ def case_values(row_fn, rows, mask):
 def dense_case(rng, kind, param, t, scale):
     v = V_DENSE
     u = lambda: rng.uniform(-scale, scale)
-    rows_t, rows_s, labels = [], [], []
+    rows_t, rows_s = [], []
     # Independent teacher and student.
     rows_t.append([u() for _ in range(v)])
     rows_s.append([u() for _ in range(v)])
@@ -164,7 +164,11 @@ def dense_case(rng, kind, param, t, scale):
     # Masked out.
     rows_t.append([u() for _ in range(v)])
     rows_s.append([u() for _ in range(v)])
-    mask = [1.0, 1.0, 1.0, 0.0]
+    return dense_entry(kind, param, t, rows_t, rows_s, [1.0, 1.0, 1.0, 0.0], f"dense scale {scale:g}: independent, near-equal, peaked, masked rows")
+
+
+def dense_entry(kind, param, t, rows_t, rows_s, mask, label):
+    """A dense case from logits/T: scaled by T, rounded to f32, then its loss and gradient."""
     teacher = [[f32(x * t) for x in row] for row in rows_t]
     student = [[f32(x * t) for x in row] for row in rows_s]
     p = [[exp(x) for x in log_softmax(row, t)] for row in teacher]
@@ -173,7 +177,7 @@ def dense_case(rng, kind, param, t, scale):
         "kind": kind,
         "temperature": t,
         "param": param,
-        "label": f"dense scale {scale:g}: independent, near-equal, peaked, masked rows",
+        "label": label,
         "teacherLogits": teacher,
         "studentLogits": student,
         "mask": mask,
@@ -190,22 +194,7 @@ def near_case(rng, kind, param, t, scale):
         base = [rng.uniform(-scale, scale) for _ in range(v)]
         rows_t.append(base)
         rows_s.append([x + rng.gauss(0, noise * scale) for x in base])
-    mask = [1.0, 1.0, 0.0]
-    teacher = [[f32(x * t) for x in row] for row in rows_t]
-    student = [[f32(x * t) for x in row] for row in rows_s]
-    p = [[exp(x) for x in log_softmax(row, t)] for row in teacher]
-    loss, grad = case_values(lambda r, zs: dense_row(kind, param, t, p[r], zs), student, mask)
-    return {
-        "kind": kind,
-        "temperature": t,
-        "param": param,
-        "label": f"dense scale {scale:g}: student within 1e-3, 1e-2 of the scale of its teacher, masked row",
-        "teacherLogits": teacher,
-        "studentLogits": student,
-        "mask": mask,
-        "loss": loss,
-        "grad": grad,
-    }
+    return dense_entry(kind, param, t, rows_t, rows_s, [1.0, 1.0, 0.0], f"dense scale {scale:g}: student within 1e-3, 1e-2 of the scale of its teacher, masked row")
 
 
 def near_cases():
