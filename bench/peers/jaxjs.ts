@@ -123,11 +123,15 @@ export async function jaxContender(): Promise<Contender> {
       };
       const first = (await once().data())[0]!;
       const second = (await once().data())[0]!;
+      await jax.blockUntilReady([params, m, v]);
       return {
         answer: [first, second],
         async run(reps) {
           const losses: A[] = [];
           for (let i = 0; i < reps; i++) losses.push(once());
+          // jax-js submits lazily: waiting for the losses alone would leave the last step's
+          // backward and update unsubmitted (run later, inside someone else's timed round).
+          await jax.blockUntilReady([params, m, v]);
           await settle(jax, losses);
         },
         dispose() {
