@@ -5,6 +5,7 @@ import { Engine } from '../../src/engine/runtime.ts';
 import { PEER_NAME, benchMatmul, benchTraining, TRAINING_SHAPES } from '../../bench/engine.ts';
 
 const USAGE = `Usage: lantern bench [--quick] [--sizes 256,512,1024] [--no-models] [--json]
+       lantern bench --inference [--quick] [--run DIR [--classifier ID] [--explainer ID]] [--no-ort-webgpu] [--json]
 
 Measures the engine on this machine's WebGPU adapter (Node, Dawn):
   matmul GFLOP/s of the engine's tiled kernel for square sizes, against a peer measured in the
@@ -14,14 +15,23 @@ Measures the engine on this machine's WebGPU adapter (Node, Dawn):
   --quick      sizes 256 and 512, shorter measurements, batch ${TRAINING_SHAPES.quick.batch} × ${TRAINING_SHAPES.quick.seqLen} tokens
   --sizes      comma-separated square matrix sizes
   --no-models  skip the training-step measurement
-  --json       print one JSON object instead of a table`;
+  --json       print one JSON object instead of a table
+
+--inference: latency (p50/p95 per call) and requests/s of the classifier and the explainer (label +
+greedy explanation) on the engine, onnxruntime-web WebGPU (same adapter) and onnxruntime-web WASM,
+at batch 1 and 32, with and without input compression, and the classifier ÷ explainer throughput
+ratio. Students: a finished run's stages (--run; the figures are also written into its
+results.json as "inference"), else the small presets with seeded weights (--quick: tiny presets,
+batch 1 and 2, one call per case, no onnxruntime-web WebGPU).`;
 
 export const command: CliCommand = {
   name: 'bench',
-  summary: 'Benchmark the engine: matmul GFLOP/s against a peer, training tokens/s, on this adapter',
+  summary: 'Benchmark the engine (matmul GFLOP/s against a peer, training tokens/s) or, with --inference, the students: engine vs onnxruntime-web',
   usage: USAGE,
   async run(args) {
-    const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' } }, strict: true });
+    if (values.inference) return runInferenceBench(values);
+    if (values.run || values.classifier || values.explainer || values['no-ort-webgpu']) throw new UsageError('--run, --classifier, --explainer and --no-ort-webgpu go with --inference');
     const sizes = values.sizes?.split(',').map((s) => Number(s.trim()));
     if (sizes && (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192))) {
       throw new UsageError(`--sizes must be whole numbers from 1 to 8192, got "${values.sizes}"`);
@@ -67,3 +77,35 @@ export const command: CliCommand = {
     }
   },
 };
+
+async function runInferenceBench(values: { quick?: boolean; json?: boolean; run?: string; classifier?: string; explainer?: string; 'no-ort-webgpu'?: boolean }): Promise<number> {
+  const { benchInferenceNode } = await import('../../bench/inference-node.ts');
+  const { formatInferenceReport, throughputRatios } = await import('../../bench/inference.ts');
+  const { recordInferenceBench } = await import('../../src/export/record.ts');
+  const { fileStore } = await import('../../src/experiment/run/node-host.ts');
+  const { device, report } = await acquireNodeDevice();
+  const engine = new Engine(device);
+  const deviceName = [report.adapter.description || report.adapter.device, report.adapter.vendor && `(${report.adapter.vendor})`].filter(Boolean).join(' ');
+  const log = (line: string) => console.error(line);
+  try {
+    log(`device: ${deviceName}`);
+    const store = values.run ? fileStore(values.run) : undefined;
+    const bench = await benchInferenceNode(engine, {
+      quick: values.quick ?? false,
+      ...(store ? { run: { store, ...(values.classifier ? { classifier: values.classifier } : {}), ...(values.explainer ? { explainer: values.explainer } : {}) } } : {}),
+      ortWebgpu: !(values.quick || values['no-ort-webgpu']),
+      log,
+    });
+    const summary = { device: deviceName, adapter: report.adapter, ...bench, ratios: throughputRatios(bench.figures) };
+    if (store) await recordInferenceBench(store, { device: deviceName, measuredAt: new Date().toISOString(), ...bench });
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else {
+      const s = bench.students;
+      console.log([`device: ${deviceName}`, `classifier: ${s.classifier.stage} (${s.classifier.preset}, ${(s.classifier.parameters / 1e6).toFixed(2)}M params); explainer: ${s.explainer.stage} (${s.explainer.preset}, ${(s.explainer.parameters / 1e6).toFixed(2)}M params), ${bench.settings.maxNewTokens} new tokens`, '', formatInferenceReport(bench.figures)].join('\n'));
+    }
+    return 0;
+  } finally {
+    engine.destroy();
+    device.destroy();
+  }
+}

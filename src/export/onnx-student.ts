@@ -116,8 +116,8 @@ export class OnnxExplainer extends OnnxStudent {
   }
 
   /** Room for the prompt after the label and the explanation (decode.ts promptBudget). */
-  get promptBudget(): number {
-    return Math.min(this.maxLength, this.bundle.config.maxPosition) - this.maxNewTokens - 1;
+  promptBudget(maxNewTokens = this.maxNewTokens): number {
+    return Math.min(this.maxLength, this.bundle.config.maxPosition) - maxNewTokens - 1;
   }
 
   private emptyPast(B: number): Record<string, OrtModule.Tensor> {
@@ -203,12 +203,13 @@ export class OnnxExplainer extends OnnxStudent {
 
   /** Label and greedy explanation for each input (the studio's answer(), decode.ts). */
   async explain(inputs: readonly InputIds[], opts: { maxNewTokens?: number; onText?: (row: number, text: string) => void } = {}): Promise<{ label: FitLabel; probabilities: Record<FitLabel, number>; explanation: string; newTokens: number }[]> {
-    const prompts = inputs.map((i) => this.codec.prompt(i, this.promptBudget));
+    const maxNewTokens = opts.maxNewTokens ?? this.maxNewTokens;
+    const prompts = inputs.map((i) => this.codec.prompt(i, this.promptBudget(maxNewTokens)));
     const logits = await this.labelLogits(prompts);
     const labels = logits.map((l) => argmax(l));
     const withLabel = prompts.map((p, i) => [...p, this.codec.labelTokenIds[labels[i]!]!]);
     const generations = await this.generate(withLabel, {
-      maxNewTokens: opts.maxNewTokens ?? this.maxNewTokens,
+      maxNewTokens,
       ...(opts.onText ? { onStep: (tokens) => tokens.forEach((t, row) => opts.onText!(row, this.codec.parseResponse([this.codec.labelTokenIds[labels[row]!]!, ...t]).explanation)) } : {}),
     });
     return generations.map((g, i) => ({
