@@ -25,8 +25,23 @@ import type { Example } from '../src/data/schema.ts';
 import { benchInference, benchInputs, type InferenceFigure, type InferenceRunner } from './inference.ts';
 import { engineRunner, onnxRunner, type BundlePair } from './inference-runners.ts';
 
+export interface BenchSettings {
+  maxNewTokens: number;
+  maxSeqLen: number;
+  calls: number;
+  batches: number[];
+  examples: number;
+}
+
+/** Full: sizes for a real GPU; quick: a smoke run. Either can be overridden field by field. */
+export const BENCH_SETTINGS: Record<'full' | 'quick', BenchSettings> = {
+  full: { maxNewTokens: 32, maxSeqLen: 256, calls: 5, batches: [1, 32], examples: 64 },
+  quick: { maxNewTokens: 2, maxSeqLen: 48, calls: 1, batches: [1, 2], examples: 10 },
+};
+
 export interface NodeInferenceBenchOptions {
   quick: boolean;
+  settings?: Partial<BenchSettings>;
   /** Students of a finished run (its classify and explain stages); default: presets with seeded weights. */
   run?: { store: ArtifactStore; classifier?: string; explainer?: string };
   presets?: { classifier: EncoderPreset; explainer: DecoderPreset };
@@ -89,13 +104,14 @@ export interface NodeInferenceBench {
 }
 
 export async function benchInferenceNode(engine: Engine, opts: NodeInferenceBenchOptions): Promise<NodeInferenceBench> {
-  const settings = opts.quick ? { maxNewTokens: 2, maxSeqLen: 48, calls: 1, batches: [1, 2], examples: 10 } : { maxNewTokens: 32, maxSeqLen: 256, calls: 5, batches: [1, 32], examples: 64 };
+  const settings = { ...BENCH_SETTINGS[opts.quick ? 'quick' : 'full'], ...opts.settings };
   const examples = generateDemoExamples({ seed: 1, n: settings.examples });
   opts.log('building the students…');
   const bundles = opts.run ? await runBundles(opts.run.store, opts.run) : await presetBundles(engine, examples, opts.presets ?? (opts.quick ? { classifier: 'tiny', explainer: 'tiny' } : { classifier: 'small', explainer: 'small' }), settings.maxSeqLen, settings.maxNewTokens);
   const maxNewTokens = opts.run ? Math.min(settings.maxNewTokens, bundles.explainer.manifest.generation?.maxNewTokens ?? settings.maxNewTokens) : settings.maxNewTokens;
   const runners: (InferenceRunner & { release(): unknown })[] = [engineRunner(engine, bundles)];
   const ortWasm = (await import('onnxruntime-web')) as unknown as Ort;
+  ortWasm.env.logLevel = 'error';
   ortWasm.env.wasm.numThreads = 1;
   runners.push(await onnxRunner(ortWasm, bundles, 'wasm'));
   if (opts.ortWebgpu) {
@@ -105,6 +121,7 @@ export async function benchInferenceNode(engine: Engine, opts: NodeInferenceBenc
     copySharedUploads();
     const ortGpu = (await import('onnxruntime-web/webgpu')) as unknown as Ort;
     ortGpu.env.wasm.numThreads = 1;
+    ortGpu.env.logLevel = 'error';
     runners.push(await onnxRunner(ortGpu, bundles, 'webgpu'));
   }
   const inputs = benchInputs(new TaskCodec(new BundleTokenizer(bundles.classifier)), examples);

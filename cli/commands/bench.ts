@@ -5,7 +5,8 @@ import { Engine } from '../../src/engine/runtime.ts';
 import { PEER_NAME, benchMatmul, benchTraining, TRAINING_SHAPES } from '../../bench/engine.ts';
 
 const USAGE = `Usage: lantern bench [--quick] [--sizes 256,512,1024] [--no-models] [--json]
-       lantern bench --inference [--quick] [--run DIR [--classifier ID] [--explainer ID]] [--no-ort-webgpu] [--json]
+       lantern bench --inference [--quick] [--run DIR [--classifier ID] [--explainer ID] | --presets ENC,DEC]
+                     [--max-seq-len N] [--max-new-tokens N] [--calls N] [--no-ort-webgpu] [--json]
 
 Measures the engine on this machine's WebGPU adapter (Node, Dawn):
   matmul GFLOP/s of the engine's tiled kernel for square sizes, against a peer measured in the
@@ -22,16 +23,18 @@ greedy explanation) on the engine, onnxruntime-web WebGPU (same adapter) and onn
 at batch 1 and 32, with and without input compression, and the classifier ÷ explainer throughput
 ratio. Students: a finished run's stages (--run; the figures are also written into its
 results.json as "inference"), else the small presets with seeded weights (--quick: tiny presets,
-batch 1 and 2, one call per case, no onnxruntime-web WebGPU).`;
+batch 1 and 2, one call per case, no onnxruntime-web WebGPU). --presets (e.g. tiny,small),
+--max-seq-len (default 256), --max-new-tokens (32) and --calls (timed calls per case, 5) size the
+measurement to the machine.`;
 
 export const command: CliCommand = {
   name: 'bench',
   summary: 'Benchmark the engine (matmul GFLOP/s against a peer, training tokens/s) or, with --inference, the students: engine vs onnxruntime-web',
   usage: USAGE,
   async run(args) {
-    const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' }, presets: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'max-new-tokens': { type: 'string' }, calls: { type: 'string' } }, strict: true });
     if (values.inference) return runInferenceBench(values);
-    if (values.run || values.classifier || values.explainer || values['no-ort-webgpu']) throw new UsageError('--run, --classifier, --explainer and --no-ort-webgpu go with --inference');
+    if (values.run || values.classifier || values.explainer || values['no-ort-webgpu'] || values.presets || values.calls || values['max-seq-len'] || values['max-new-tokens']) throw new UsageError('--run, --classifier, --explainer, --presets, --calls, --max-seq-len, --max-new-tokens and --no-ort-webgpu go with --inference');
     const sizes = values.sizes?.split(',').map((s) => Number(s.trim()));
     if (sizes && (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192))) {
       throw new UsageError(`--sizes must be whole numbers from 1 to 8192, got "${values.sizes}"`);
@@ -78,7 +81,36 @@ export const command: CliCommand = {
   },
 };
 
-async function runInferenceBench(values: { quick?: boolean; json?: boolean; run?: string; classifier?: string; explainer?: string; 'no-ort-webgpu'?: boolean }): Promise<number> {
+interface InferenceFlags {
+  quick?: boolean;
+  json?: boolean;
+  run?: string;
+  classifier?: string;
+  explainer?: string;
+  'no-ort-webgpu'?: boolean;
+  presets?: string;
+  calls?: string;
+  'max-seq-len'?: string;
+  'max-new-tokens'?: string;
+}
+
+function positive(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+async function runInferenceBench(values: InferenceFlags): Promise<number> {
+  const { ENCODER_PRESETS, DECODER_PRESETS } = await import('../../src/engine/presets.ts');
+  let presets: { classifier: keyof typeof ENCODER_PRESETS; explainer: keyof typeof DECODER_PRESETS } | undefined;
+  if (values.presets) {
+    const [c, e] = values.presets.split(',').map((s) => s.trim());
+    if (!c || !e || !(c in ENCODER_PRESETS) || !(e in DECODER_PRESETS)) throw new UsageError(`--presets must be CLASSIFIER,EXPLAINER presets (${Object.keys(ENCODER_PRESETS).join(', ')}), got "${values.presets}"`);
+    if (values.run) throw new UsageError('--presets and --run exclude each other (a run brings its own students)');
+    presets = { classifier: c as keyof typeof ENCODER_PRESETS, explainer: e as keyof typeof DECODER_PRESETS };
+  }
+  const settings = Object.fromEntries(Object.entries({ calls: positive('calls', values.calls), maxSeqLen: positive('max-seq-len', values['max-seq-len']), maxNewTokens: positive('max-new-tokens', values['max-new-tokens']) }).filter(([, v]) => v !== undefined));
   const { benchInferenceNode } = await import('../../bench/inference-node.ts');
   const { formatInferenceReport, throughputRatios } = await import('../../bench/inference.ts');
   const { recordInferenceBench } = await import('../../src/export/record.ts');
@@ -92,6 +124,8 @@ async function runInferenceBench(values: { quick?: boolean; json?: boolean; run?
     const store = values.run ? fileStore(values.run) : undefined;
     const bench = await benchInferenceNode(engine, {
       quick: values.quick ?? false,
+      settings,
+      ...(presets ? { presets } : {}),
       ...(store ? { run: { store, ...(values.classifier ? { classifier: values.classifier } : {}), ...(values.explainer ? { explainer: values.explainer } : {}) } } : {}),
       ortWebgpu: !(values.quick || values['no-ort-webgpu']),
       log,

@@ -29,6 +29,30 @@ export async function exportableStages(root: ArtifactStore, runPath = ''): Promi
   return { results: results as RunResults, stages: results.stages.map((s) => ({ id: s.id, task: s.task })) };
 }
 
+export interface ExportableRun {
+  /** '' for a single experiment, 'runs/<id>' for one run of a sweep. */
+  runPath: string;
+  /** The sweep group's assignments ("stages.0.loss.divergence=tvd"), for a sweep's run. */
+  label: string;
+  stages: { id: string; task: 'classify' | 'explain' }[];
+}
+
+/** Every finished run under a store (one, or each finished run of a sweep) with its stages. */
+export async function listExportable(root: ArtifactStore): Promise<ExportableRun[]> {
+  const bytes = await root.read('results.json');
+  if (!bytes) return [];
+  const results = JSON.parse(text.decode(bytes)) as { format: string; rows?: { id: string; group: string; status: string }[] };
+  if (results.format === RESULTS_FORMAT) return [{ runPath: '', label: '', stages: (await exportableStages(root)).stages }];
+  if (results.format !== SWEEP_RESULTS_FORMAT) return [];
+  const out: ExportableRun[] = [];
+  for (const row of results.rows ?? []) {
+    if (row.status !== 'done') continue;
+    const runPath = `runs/${row.id}`;
+    out.push({ runPath, label: row.group, stages: (await exportableStages(root, runPath)).stages });
+  }
+  return out;
+}
+
 export async function bundleSourceFromRun(root: ArtifactStore, stageId: string, qwenTokenizer: QwenTokenizerJson, runPath = ''): Promise<BundleSource> {
   const run = runPath ? root.scoped(runPath) : root;
   const { results } = await exportableStages(root, runPath);
