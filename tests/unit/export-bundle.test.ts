@@ -53,7 +53,7 @@ describe('the student tokenizer.json', () => {
     const vocab = (files.tokenizer.model as { vocab: Record<string, number> }).vocab;
     expect(vocab['<0x41>']).toBe(6 + 0x41);
     expect(Object.keys(vocab)).toHaveLength(student.size);
-  });
+  }, 120_000);
 
   it('writes the encoder input as the text pair <|cls|> job <|sep|> profile', async () => {
     const fx = exportFixture();

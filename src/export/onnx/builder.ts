@@ -134,15 +134,25 @@ export class GraphBuilder {
   }
 
   /**
-   * cos and sin [B|1, T, 1, D] of the rotary angles p·θ^(−2i/D) for float positions [B|1, T]
-   * (duplicated over both halves, Hugging Face's rotate-half layout).
+   * cos and sin [B|1, T, 1, D] of the rotary angles p·θ^(−2i/D) (duplicated over both halves,
+   * Hugging Face's rotate-half layout), gathered for int64 positions [B|1, T] from tables computed
+   * here in float64: the Sin/Cos built-ins of some GPUs are off by ~1e-3 (WGSL allows it).
    */
-  rotary(positions: string, headDim: number, theta: number): { cos: string; sin: string } {
+  rotary(positions: string, headDim: number, theta: number, maxPosition: number): { cos: string; sin: string } {
     const half = headDim / 2;
-    const invFreq = Float32Array.from({ length: half }, (_, i) => Math.pow(theta, (-2 * i) / headDim));
-    const freqs = this.op('Mul', [this.op('Unsqueeze', [positions, this.ints([-1])]), this.weight(`rotary.inv_freq`, invFreq, [half])]);
-    const angles = this.op('Unsqueeze', [this.op('Concat', [freqs, freqs], { axis: -1 }), this.ints([2])]);
-    return { cos: this.op('Cos', [angles]), sin: this.op('Sin', [angles]) };
+    const cos = new Float32Array(maxPosition * headDim);
+    const sin = new Float32Array(maxPosition * headDim);
+    for (let p = 0; p < maxPosition; p++) {
+      for (let i = 0; i < half; i++) {
+        const angle = Math.fround(p * Math.fround(Math.pow(theta, (-2 * i) / headDim)));
+        for (const j of [i, i + half]) {
+          cos[p * headDim + j] = Math.cos(angle);
+          sin[p * headDim + j] = Math.sin(angle);
+        }
+      }
+    }
+    const gather = (table: string) => this.op('Unsqueeze', [this.op('Gather', [table, positions], { axis: 0 }), this.ints([2])]);
+    return { cos: gather(this.weight('rotary.cos', cos, [maxPosition, headDim])), sin: gather(this.weight('rotary.sin', sin, [maxPosition, headDim])) };
   }
 
   /** x·cos + rotate_half(x)·sin for x [B, T, heads, D]. */

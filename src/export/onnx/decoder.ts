@@ -36,7 +36,7 @@ export function decoderGraph(config: DecoderConfig, tensors: Tensors): GraphProt
   const causal = g.op('Unsqueeze', [g.op('LessOrEqual', [keyPos, queryPos]), g.ints([0, 1])]);
   const keyOk = g.op('Unsqueeze', [g.op('Cast', [mask], { to: DataType.BOOL }), g.ints([1, 2])]);
   const allowed = g.op('And', [causal, keyOk]);
-  const rot = g.rotary(g.op('Cast', [positionIds], { to: DataType.FLOAT }), D, config.ropeTheta);
+  const rot = g.rotary(positionIds, D, config.ropeTheta, config.maxPosition);
 
   const embed = g.weight('model.embed_tokens.weight', t('model.embed_tokens.weight').data, [V, H]);
   let x = g.op('Gather', [embed, ids], { axis: 0 });

@@ -20,8 +20,7 @@ export function encoderGraph(config: EncoderConfig, tensors: Tensors): GraphProt
   const maskF = g.op('Cast', [mask], { to: DataType.FLOAT });
   // Keys a query may attend to: [B, 1, 1, T].
   const allowed = g.op('Unsqueeze', [g.op('Cast', [mask], { to: DataType.BOOL }), g.ints([1, 2])]);
-  const positions = g.op('Unsqueeze', [g.op('Cast', [g.range(T)], { to: DataType.FLOAT }), g.ints([0])]);
-  const rot = g.rotary(positions, D, config.ropeTheta);
+  const rot = g.rotary(g.op('Unsqueeze', [g.range(T), g.ints([0])]), D, config.ropeTheta, config.maxPosition);
   const norm = (x: string, name: string) => g.layerNorm(x, name, t(`${name}.weight`).data, t(`${name}.bias`).data, eps);
 
   let x = norm(g.op('Gather', [g.weight('model.embeddings.tok_embeddings.weight', t('model.embeddings.tok_embeddings.weight').data, [config.vocabSize, H]), ids], { axis: 0 }), 'model.embeddings.norm');
