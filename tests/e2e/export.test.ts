@@ -228,4 +228,85 @@ describe('exported students in Chromium', () => {
     expect(offsite).toEqual([]);
     await Promise.all([classifier.release(), explainer.release()]);
   });
+
+  it('the Export & Try-it page: Export gives the CLI’s bytes, Try it answers as onnxruntime-web does in Node, the latency panel fills its table', async () => {
+    // A finished run in the studio store, with the artifacts `lantern run` wrote.
+    const files: Record<string, string> = {};
+    for (const key of ['results.json', 'vocab.json', 'checkpoints/classifier/model.safetensors', 'checkpoints/classifier/config.json', 'checkpoints/explainer/model.safetensors', 'checkpoints/explainer/config.json']) files[key] = b64(await readFile(join(runDir, key)));
+    await page.evaluate(
+      async ({ files, experimentJson }) => {
+        const M = (globalThis as Record<string, any>).M;
+        const experiment = JSON.parse(experimentJson);
+        const store = await M.openStore();
+        const now = new Date().toISOString();
+        await store.putRun({ id: 'run-e2e', name: 'export e2e', createdAt: now, updatedAt: now, status: 'done', config: experiment, metrics: {} });
+        const artifacts = M.indexedDbArtifacts(store, 'run-e2e');
+        for (const [key, data] of Object.entries(files)) await artifacts.write(key, Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
+        store.close?.();
+      },
+      { files, experimentJson: JSON.stringify(fx.experiment) },
+    );
+    const ui = await context.newPage();
+    const errors: string[] = [];
+    ui.on('pageerror', (e) => errors.push(e.message));
+    await ui.goto(`${baseURL}/#/export`);
+    await ui.getByTestId('export-run').waitFor();
+    await ui.getByTestId('export-stage').selectOption('classifier');
+    const [download] = await Promise.all([ui.waitForEvent('download'), ui.getByTestId('export-button').click()]);
+    expect(download.suggestedFilename()).toBe('classifier.zip');
+    const saved = await readFile((await download.path())!);
+    expect(Buffer.compare(saved, Buffer.from(zips.classifier))).toBe(0);
+    await ui.getByTestId('export-done').waitFor();
+
+    // A damaged zip is refused with its reason; WebGPU is picked where the adapter allows.
+    await ui.getByTestId('open-classifier').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from(zips.classifier.subarray(0, 5000)) });
+    await expect.poll(() => ui.getByTestId('load-error').textContent(), { timeout: 60_000 }).toMatch(/truncated or damaged/);
+    await ui.getByTestId('open-classifier').setInputFiles({ name: 'classifier.zip', mimeType: 'application/zip', buffer: Buffer.from(zips.classifier) });
+    await expect.poll(() => ui.getByTestId('provider-classifier').textContent(), { timeout: 120_000 }).toBe('WebGPU');
+
+    // The rest on WASM (a software GPU compiles WebGPU pipelines for minutes).
+    await ui.getByTestId('provider').selectOption('wasm');
+    await ui.getByTestId('try-stage').click();
+    await ui.getByTestId('export-stage').selectOption('explainer');
+    await ui.getByTestId('try-stage').click();
+    await expect.poll(() => ui.getByTestId('provider-explainer').textContent(), { timeout: 120_000 }).toBe('WASM');
+    await expect.poll(() => ui.getByTestId('provider-classifier').textContent(), { timeout: 120_000 }).toBe('WASM');
+    await ui.getByTestId('example').selectOption('3');
+    await ui.getByTestId('try-run').click();
+    await ui.getByTestId('explainer-ms').waitFor({ timeout: 120_000 });
+
+    const { generateDemoExamples } = await import('../../src/data/demo.ts');
+    const { jobText, profileText } = await import('../../src/data/format.ts');
+    const { modelJobText } = await import('../../src/app/lib/try-input.ts');
+    const e = generateDemoExamples({ seed: 1, n: 12 })[3]!;
+    const classifier = (await OnnxStudent.load(ortWasm, bundles.classifier, { executionProvider: 'wasm' })) as OnnxClassifier;
+    const explainer = (await OnnxStudent.load(ortWasm, bundles.explainer, { executionProvider: 'wasm' })) as OnnxExplainer;
+    const ids = classifier.codec.encodeTexts(modelJobText(jobText(e.job), true), profileText(e.profile));
+    const want = await classifier.classify(ids);
+    const [wantAnswer] = await explainer.explain([ids]);
+    await Promise.all([classifier.release(), explainer.release()]);
+    const shown = await ui.getByTestId('classifier-answer').textContent();
+    expect(shown).toContain(`Classifier: ${want.label}`);
+    for (const l of ['low', 'medium', 'high'] as const) expect(await ui.getByTestId(`prob-${l}`).textContent()).toBe(`${(want.probabilities[l] * 100).toFixed(1)}%`);
+    expect(await ui.getByTestId('explanation').textContent()).toBe(wantAnswer!.explanation || '(an empty explanation)');
+    expect(await ui.getByTestId('explainer-answer').textContent()).toContain(`Explainer: ${wantAnswer!.label}`);
+    await ui.screenshot({ path: '/tmp/lantern-export-try.png', fullPage: true });
+
+    // The latency panel on WASM only, small: one call per case.
+    await ui.locator('section[data-testid=bench] input[type=checkbox]').nth(0).uncheck();
+    await ui.locator('section[data-testid=bench] input[type=checkbox]').nth(1).uncheck();
+    await ui.getByTestId('bench-batches').fill('1, 2');
+    await ui.getByTestId('bench-calls').fill('1');
+    await ui.getByTestId('bench-tokens').fill('2');
+    await ui.getByTestId('bench-run').click();
+    await ui.getByTestId('bench-table').waitFor({ timeout: 180_000 });
+    expect(await ui.locator('[data-testid=bench-table] tbody tr').count()).toBe(8);
+    expect(await ui.locator('[data-testid=bench-ratios] tbody tr').count()).toBe(4);
+    expect(await ui.getByTestId('bench-ratio').first().textContent()).toMatch(/classifier answers \d+(\.\d)?× as many requests per second as the explainer/);
+    await ui.screenshot({ path: '/tmp/lantern-export-bench.png', fullPage: true });
+    expect(errors).toEqual([]);
+    expect(offsite).toEqual([]);
+    await ui.close();
+  });
 });
+

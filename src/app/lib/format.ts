@@ -8,3 +8,8 @@ export function formatBytes(n: number): string {
   }
   return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
 }
+
+/** A parameter count: 0.28 M, 12.5 K. */
+export function formatParameters(n: number): string {
+  return n >= 1e5 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} K`;
+}
