@@ -88,7 +88,7 @@ export function bundleReadme(m: BundleManifest): string {
     '',
     '## Tokenizer notes',
     '',
-    `The tokenizer runs Qwen3's merges on text and falls back to bytes for tokens outside the student vocabulary, which is what the studio does. Text in Latin scripts (accents, typographic quotes and dashes included) gets exactly the studio's ids. Qwen tokens that are pieces of a multi-byte character cannot be written as text: ${tok.mergesLeftOut} of Qwen's merges are left out and ${tok.partialTokens} vocabulary token(s) are unreachable, so text in other scripts (CJK, Cyrillic, Devanagari, emoji…) may get a few different ids than in the studio. Control-token strings typed inside a text (\`<|cls|>\`) become control tokens here; the studio keeps them as text.`,
+    `The tokenizer runs Qwen3's merges on text and falls back to bytes for tokens outside the student vocabulary, which is what the studio does. Text in Latin scripts (accents, typographic quotes and dashes included) gets exactly the studio's ids. Qwen tokens that are pieces of a multi-byte character cannot be written as text: ${tok.mergesLeftOut} of Qwen's merges are left out and ${tok.partialTokens} vocabulary token(s) are unreachable, so text in other scripts (CJK, Cyrillic, Devanagari, emoji…) may get a few different ids than in the studio. Control-token strings typed inside a text (\`<|cls|>\`) become control tokens here; the studio keeps them as text. The file is for transformers.js / @huggingface/tokenizers: Python's \`tokenizers\` wants every merge's result in the vocabulary and refuses it (the weights themselves load with \`from_pretrained\`).`,
     '',
   ];
   return lines.join('\n');
