@@ -8,6 +8,8 @@ import { fullWorkloads, smokeWorkloads } from '../../bench/peers/workloads.ts';
 
 const USAGE = `Usage: lantern bench [--quick] [--sizes 256,512,1024] [--no-models] [--json]
        lantern bench --peers [--chromium] [--smoke] [--only matmul,training,dispatch] [--json]
+       lantern bench --inference [--quick] [--run DIR [--classifier ID] [--explainer ID] | --presets ENC,DEC]
+                     [--max-seq-len N] [--max-new-tokens N] [--calls N] [--no-ort-webgpu] [--json]
 
 Measures the engine on this machine's WebGPU adapter (Node, Dawn):
   matmul GFLOP/s of the engine's tiled kernel for square sizes, against a peer measured in the
@@ -26,7 +28,16 @@ Measures the engine on this machine's WebGPU adapter (Node, Dawn):
                tiny op; peers interleaved, best of rounds, every answer checked against ours
   --chromium   run the race in Chromium (a bench page built by Vite) instead of Node
   --smoke      the smallest sizes (a check that everything runs and agrees, not a measurement)
-  --only       comma-separated rows to run: matmul, training, dispatch`;
+  --only       comma-separated rows to run: matmul, training, dispatch
+
+--inference: latency (p50/p95 per call) and requests/s of the classifier and the explainer (label +
+greedy explanation) on the engine, onnxruntime-web WebGPU (same adapter) and onnxruntime-web WASM,
+at batch 1 and 32, with and without input compression, and the classifier ÷ explainer throughput
+ratio. Students: a finished run's stages (--run; the figures are also written into its
+results.json as "inference"), else the small presets with seeded weights (--quick: tiny presets,
+batch 1 and 2, one call per case, no onnxruntime-web WebGPU). --presets (e.g. tiny,small),
+--max-seq-len (default 256), --max-new-tokens (32) and --calls (timed calls per case, 5) size the
+measurement to the machine.`;
 
 const ROW_KINDS: RowKind[] = ['matmul', 'training', 'dispatch'];
 
@@ -50,16 +61,19 @@ async function runPeerBench(values: { chromium?: boolean; smoke?: boolean; only?
 
 export const command: CliCommand = {
   name: 'bench',
-  summary: 'Benchmark the engine: matmul GFLOP/s against a peer, training tokens/s, on this adapter',
+  summary: 'Benchmark the engine (matmul GFLOP/s against a peer, training tokens/s) or, with --inference, the students: engine vs onnxruntime-web',
   usage: USAGE,
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, peers: { type: 'boolean' }, chromium: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' } },
+      options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, peers: { type: 'boolean' }, chromium: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' }, presets: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'max-new-tokens': { type: 'string' }, calls: { type: 'string' } },
       strict: true,
     });
+    if (values.peers && values.inference) throw new UsageError('--peers and --inference are two different benchmarks: pick one');
     if (values.peers) return runPeerBench(values);
     if (values.chromium || values.smoke || values.only) throw new UsageError('--chromium, --smoke and --only go with --peers');
+    if (values.inference) return runInferenceBench(values);
+    if (values.run || values.classifier || values.explainer || values['no-ort-webgpu'] || values.presets || values.calls || values['max-seq-len'] || values['max-new-tokens']) throw new UsageError('--run, --classifier, --explainer, --presets, --calls, --max-seq-len, --max-new-tokens and --no-ort-webgpu go with --inference');
     const sizes = values.sizes?.split(',').map((s) => Number(s.trim()));
     if (sizes && (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192))) {
       throw new UsageError(`--sizes must be whole numbers from 1 to 8192, got "${values.sizes}"`);
@@ -105,3 +119,66 @@ export const command: CliCommand = {
     }
   },
 };
+
+interface InferenceFlags {
+  quick?: boolean;
+  json?: boolean;
+  run?: string;
+  classifier?: string;
+  explainer?: string;
+  'no-ort-webgpu'?: boolean;
+  presets?: string;
+  calls?: string;
+  'max-seq-len'?: string;
+  'max-new-tokens'?: string;
+}
+
+function positive(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+async function runInferenceBench(values: InferenceFlags): Promise<number> {
+  const { ENCODER_PRESETS, DECODER_PRESETS } = await import('../../src/engine/presets.ts');
+  let presets: { classifier: keyof typeof ENCODER_PRESETS; explainer: keyof typeof DECODER_PRESETS } | undefined;
+  if (values.presets) {
+    const [c, e] = values.presets.split(',').map((s) => s.trim());
+    if (!c || !e || !(c in ENCODER_PRESETS) || !(e in DECODER_PRESETS)) throw new UsageError(`--presets must be CLASSIFIER,EXPLAINER presets (${Object.keys(ENCODER_PRESETS).join(', ')}), got "${values.presets}"`);
+    if (values.run) throw new UsageError('--presets and --run exclude each other (a run brings its own students)');
+    presets = { classifier: c as keyof typeof ENCODER_PRESETS, explainer: e as keyof typeof DECODER_PRESETS };
+  }
+  const settings = Object.fromEntries(Object.entries({ calls: positive('calls', values.calls), maxSeqLen: positive('max-seq-len', values['max-seq-len']), maxNewTokens: positive('max-new-tokens', values['max-new-tokens']) }).filter(([, v]) => v !== undefined));
+  const { benchInferenceNode } = await import('../../bench/inference-node.ts');
+  const { formatInferenceReport, throughputRatios } = await import('../../bench/inference.ts');
+  const { recordInferenceBench } = await import('../../src/export/record.ts');
+  const { fileStore } = await import('../../src/experiment/run/node-host.ts');
+  const { device, report } = await acquireNodeDevice();
+  const engine = new Engine(device);
+  const deviceName = [report.adapter.description || report.adapter.device, report.adapter.vendor && `(${report.adapter.vendor})`].filter(Boolean).join(' ');
+  const log = (line: string) => console.error(line);
+  try {
+    log(`device: ${deviceName}`);
+    const store = values.run ? fileStore(values.run) : undefined;
+    const bench = await benchInferenceNode(engine, {
+      quick: values.quick ?? false,
+      settings,
+      ...(presets ? { presets } : {}),
+      ...(store ? { run: { store, ...(values.classifier ? { classifier: values.classifier } : {}), ...(values.explainer ? { explainer: values.explainer } : {}) } } : {}),
+      ortWebgpu: !(values.quick || values['no-ort-webgpu']),
+      log,
+    });
+    const summary = { device: deviceName, adapter: report.adapter, ...bench, ratios: throughputRatios(bench.figures) };
+    if (store) await recordInferenceBench(store, { device: deviceName, measuredAt: new Date().toISOString(), ...bench });
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else {
+      const s = bench.students;
+      console.log([`device: ${deviceName}`, `classifier: ${s.classifier.stage} (${s.classifier.preset}, ${(s.classifier.parameters / 1e6).toFixed(2)}M params); explainer: ${s.explainer.stage} (${s.explainer.preset}, ${(s.explainer.parameters / 1e6).toFixed(2)}M params), ${bench.settings.maxNewTokens} new tokens`, '', formatInferenceReport(bench.figures)].join('\n'));
+    }
+    return 0;
+  } finally {
+    engine.destroy();
+    device.destroy();
+  }
+}

@@ -3,6 +3,7 @@ import type { Component } from 'svelte';
 import DataPage from './pages/DataPage.svelte';
 import TeacherPage from './pages/TeacherPage.svelte';
 import ReviewPage from './pages/ReviewPage.svelte';
+import ExportPage from './pages/ExportPage.svelte';
 import SystemPage from './pages/SystemPage.svelte';
 import ExperimentPage from './pages/ExperimentPage.svelte';
 import RunsPage from './pages/RunsPage.svelte';
@@ -24,6 +25,7 @@ export const AREAS: Area[] = [
   { id: 'runs', title: 'Runs', component: RunsPage },
   { id: 'compare', title: 'Compare', component: ComparePage },
   { id: 'evaluate', title: 'Evaluate', component: EvaluatePage },
+  { id: 'export', title: 'Export & Try it', component: ExportPage },
   { id: 'system', title: 'System', component: SystemPage },
 ];
 /** The area an empty hash opens: an empty browser lands on the Data page's empty state. */

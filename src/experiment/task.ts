@@ -16,8 +16,17 @@ import { jobText, profileText } from '../data/format.ts';
 import { SPECIAL_IDS, type StudentTokenizer } from '../data/vocab.ts';
 
 const FORMAT = { compress: true } as const;
-const PROMPT_END = '\nFit:';
-const JOB_PROFILE_GAP = '\n\n';
+export const PROMPT_END = '\nFit:';
+export const JOB_PROFILE_GAP = '\n\n';
+
+/** What the codec needs of a tokenizer: the student tokenizer, or an exported bundle's. */
+export type TextTokenizer = Pick<StudentTokenizer, 'encode' | 'decode' | 'size'>;
+
+/** Job and profile as student ids. */
+export interface InputIds {
+  job: number[];
+  profile: number[];
+}
 
 /** What the label is written as at the start of a response. */
 export const labelText = (label: FitLabel) => ` ${label}`;
@@ -45,7 +54,7 @@ export class TaskCodec {
   private readonly gap: number[];
   private readonly inputs = new Map<string, { job: number[]; profile: number[] }>();
 
-  constructor(readonly tokenizer: StudentTokenizer) {
+  constructor(readonly tokenizer: TextTokenizer) {
     this.labelTokenIds = FIT_LABELS.map((label) => {
       const ids = tokenizer.encode(labelText(label));
       if (ids.length !== 1) throw new Error(`the student vocabulary writes "${labelText(label)}" as ${ids.length} tokens; it must be one (build it with vocabularyTexts)`);
@@ -59,18 +68,23 @@ export class TaskCodec {
     return this.tokenizer.size;
   }
 
-  private encoded(example: Example): { job: number[]; profile: number[] } {
+  private encoded(example: Example): InputIds {
     let ids = this.inputs.get(example.id);
     if (!ids) {
-      ids = { job: this.tokenizer.encode(jobText(example.job, FORMAT)), profile: this.tokenizer.encode(profileText(example.profile)) };
+      ids = this.encodeTexts(jobText(example.job, FORMAT), profileText(example.profile));
       this.inputs.set(example.id, ids);
     }
     return ids;
   }
 
+  /** Ids of an input given as text (a pasted job and profile, already rendered). */
+  encodeTexts(job: string, profile: string): InputIds {
+    return { job: this.tokenizer.encode(job), profile: this.tokenizer.encode(profile) };
+  }
+
   /** Job and profile ids cut to `budget` tokens together: each keeps its head, neither is squeezed below half when both are long. */
-  private fitInput(example: Example, budget: number): { job: number[]; profile: number[] } {
-    const { job, profile } = this.encoded(example);
+  private fitInput(input: Example | InputIds, budget: number): InputIds {
+    const { job, profile } = 'id' in input ? this.encoded(input) : input;
     if (budget < 2) throw new Error(`no room for the input: ${budget} tokens left (raise maxSeqLen)`);
     if (job.length + profile.length <= budget) return { job, profile };
     const half = Math.floor(budget / 2);
@@ -79,7 +93,7 @@ export class TaskCodec {
   }
 
   /** The decoder prompt, at most `maxLen` tokens. */
-  prompt(example: Example, maxLen: number): number[] {
+  prompt(example: Example | InputIds, maxLen: number): number[] {
     const fixed = 1 + this.gap.length + this.promptEnd.length;
     const { job, profile } = this.fitInput(example, maxLen - fixed);
     return [SPECIAL_IDS.imStart, ...job, ...this.gap, ...profile, ...this.promptEnd];
@@ -101,7 +115,7 @@ export class TaskCodec {
   }
 
   /** The encoder input, at most `maxLen` tokens. */
-  encoderInput(example: Example, maxLen: number): number[] {
+  encoderInput(example: Example | InputIds, maxLen: number): number[] {
     const { job, profile } = this.fitInput(example, maxLen - 2);
     return [SPECIAL_IDS.cls, ...job, SPECIAL_IDS.sep, ...profile];
   }

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command.ts';
+import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
+import { Engine } from '../../src/engine/runtime.ts';
+import { loadCheckpoint } from '../../src/engine/checkpoint.ts';
+import { generate } from '../../src/engine/nn/generate.ts';
+import { DecoderLM } from '../../src/engine/nn/decoder.ts';
+import { readModelFiles } from '../../src/export/node.ts';
+
+const USAGE = `Usage: lantern generate --model DIR --ids JSON --max-new-tokens N
+
+Loads a decoder's model folder (config.json + model.safetensors, an unzipped bundle or the bundle
+zip) and prints the greedy continuation of each prompt as JSON ids ([[…], …]; without the prompt,
+stopping at eos_token_id (config.json, else generation_config.json), which is not printed). Prompts of different lengths are
+left-padded with pad_token_id and masked, as the studio generates.
+
+  --ids JSON            one prompt [1, 2, 3] or several [[1, 2], [3, 4, 5]]
+  --max-new-tokens N    at most N new tokens per prompt`;
+
+export const command: CliCommand = {
+  name: 'generate',
+  summary: "Print a decoder folder's greedy continuation of token ids (the engine's generation), as JSON",
+  usage: USAGE,
+  async run(args) {
+    const { values } = parseArgs({ args, options: { model: { type: 'string' }, ids: { type: 'string' }, 'max-new-tokens': { type: 'string' } }, strict: true });
+    if (!values.model || !values.ids || !values['max-new-tokens']) throw new UsageError('--model, --ids and --max-new-tokens are required');
+    const maxNewTokens = Number(values['max-new-tokens']);
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new UsageError(`--max-new-tokens must be a positive integer, got "${values['max-new-tokens']}"`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(values.ids);
+    } catch (e) {
+      throw new UsageError(`--ids is not JSON: ${(e as Error).message}`);
+    }
+    const prompts = Array.isArray(parsed) && parsed.every((x) => Number.isInteger(x)) ? [parsed as number[]] : (parsed as number[][]);
+    if (!Array.isArray(prompts) || prompts.length === 0 || !prompts.every((p) => Array.isArray(p) && p.length > 0 && p.every((x) => Number.isInteger(x)))) {
+      throw new UsageError('--ids must be a prompt of token ids [1, 2, 3] or a list of them [[1, 2], [3]]');
+    }
+    const files = await readModelFiles(values.model);
+    const { device } = await acquireNodeDevice();
+    const engine = new Engine(device);
+    try {
+      const model = loadCheckpoint(engine, files);
+      if (!(model instanceof DecoderLM)) {
+        model.release();
+        throw new UsageError(`${values.model} holds an encoder classifier; generate needs a decoder`);
+      }
+      const eos = model.config.eosTokenId ?? files.generation?.eos_token_id;
+      const out = await generate(model, prompts, { maxNewTokens, ...(eos !== undefined ? { stopTokens: [eos] } : {}), ...(model.config.padTokenId !== undefined ? { padTokenId: model.config.padTokenId } : {}) });
+      console.log(JSON.stringify(out.map((g) => g.tokens)));
+      model.release();
+      return 0;
+    } finally {
+      engine.destroy();
+      device.destroy();
+    }
+  },
+};
