@@ -9,7 +9,8 @@ import kdReferenceUrl from '../models/reference/kd-losses.json?url';
 import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';
 import { canonicalJson } from '../src/data/hash.ts';
 import { parseExperimentJson, type ExperimentConfig, type ExperimentIssue } from '../src/experiment/schema.ts';
-import { RunCancelled, type RunEvent } from '../src/experiment/run/host.ts';
+import type { RunEvent } from '../src/experiment/run/host.ts';
+import { endStatus } from '../src/experiment/run/stopped.ts';
 import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/browser-host.ts';
 import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
 import { flatMetrics, runSweep, type SweepResults } from '../src/experiment/run/sweep.ts';
@@ -87,7 +88,7 @@ async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[],
     await studio.putRun({ ...run, status: 'done', updatedAt: now() });
     return { runId: run.id, results };
   } catch (e) {
-    const status = e instanceof RunCancelled ? 'stopped' : 'failed';
+    const status = endStatus(e);
     await studio.putRun({ ...run, status, error: (e as Error).message, updatedAt: now() }).catch(() => undefined);
     throw e;
   }
