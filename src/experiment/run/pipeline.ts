@@ -30,7 +30,7 @@ import { answer, labelLogits, responseTopK, type DecodedAnswer } from './decode.
 import { classifyLoss, classifyValLoss, explainLoss, sftLoss, type DecoderSource, type TeacherSequence } from './losses.ts';
 import { classifierProbabilities, evaluateBaselines, evaluateClassifier, evaluateExplainer, type BaselineResults } from './evaluate.ts';
 
-export const RESULTS_FORMAT = 'lantern-results';
+import { RESULTS_FORMAT } from '../results.ts';
 
 export interface RunOptions {
   /** Where the phases before the stages keep their artifacts (default: the run's own store). */

@@ -9,7 +9,7 @@ import { Stopped } from './stopped.ts';
 import { NON_NEGATIVE, UNIT_RANGE, summarize, type MetricRange, type Summary } from '../../metrics/stats.ts';
 import { runExperiment, sharedKey, type RunOptions, type RunResults } from './pipeline.ts';
 
-export const SWEEP_RESULTS_FORMAT = 'lantern-sweep-results';
+import { SWEEP_RESULTS_FORMAT } from '../results.ts';
 
 export interface SweepRow {
   id: string;
