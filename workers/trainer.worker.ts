@@ -9,7 +9,8 @@ import { runSelfTest, type SelfTestReport } from '../src/engine/selftest/run.ts'
 import kdReferenceUrl from '../models/reference/kd-losses.json?url';
 import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';
 import { parseExperimentJson, sameExperiment, type ExperimentConfig, type ExperimentIssue } from '../src/experiment/schema.ts';
-import { RunCancelled, type RunEvent } from '../src/experiment/run/host.ts';
+import type { RunEvent } from '../src/experiment/run/host.ts';
+import { endStatus } from '../src/experiment/run/stopped.ts';
 import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/browser-host.ts';
 import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
 import { flatMetrics, runSweep, type SweepResults } from '../src/experiment/run/sweep.ts';
@@ -125,7 +126,7 @@ async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[],
     await save({ status: 'done' });
     return { runId: run.id, results };
   } catch (e) {
-    const status = e instanceof RunCancelled ? 'stopped' : 'failed';
+    const status = endStatus(e);
     await save({ status, error: (e as Error).message });
     throw e;
   }

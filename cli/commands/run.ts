@@ -1,5 +1,7 @@
 // `lantern run`: an experiment (or its sweep) end to end on Node WebGPU, with results.json and
-// checkpoints under --out, progress on stderr. Running again with the same --out resumes.
+// checkpoints under --out, progress on stderr and, at the end, the metrics table on stdout (every
+// model beside its baselines, with intervals and test sizes). Running again with the same --out
+// resumes (a finished run only prints its table again).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,8 +11,9 @@ import { createNodeHost, fileStore } from '../../src/experiment/run/node-host.ts
 import { runExperiment } from '../../src/experiment/run/pipeline.ts';
 import { runSweep } from '../../src/experiment/run/sweep.ts';
 import type { RunEvent } from '../../src/experiment/run/host.ts';
+import { formatTables, markdownTables, runTables, sweepTables } from '../../src/experiment/run/report.ts';
 
-const USAGE = `Usage: lantern run EXPERIMENT.json --out DIR [--server URL] [--token TOKEN] [--checkpoint-every N]
+const USAGE = `Usage: lantern run EXPERIMENT.json --out DIR [--server URL] [--token TOKEN] [--checkpoint-every N] [--table plain|markdown]
 
 Runs the experiment end to end on this machine's GPU (WebGPU through Dawn; SwiftShader without a
 GPU): teacher labels through the teacher API (offline rule-based teacher by default), the seed set,
@@ -19,13 +22,17 @@ the test split. An experiment with a sweep runs every combination (and seed) and
 95% confidence interval per group.
 
 Writes DIR/results.json, DIR/checkpoints/<stage>/{model.safetensors,config.json} (sweeps: one
-folder per run under DIR/runs/) and DIR/state.json. Running again with the same --out skips what is
-finished and continues a model in training from its last resume point.
+folder per run under DIR/runs/) and DIR/state.json, and prints the metrics table on stdout: each
+student beside the in-house teacher and the trivial baselines (majority class, skill overlap;
+template, copy of the requirements), with 95% intervals over the test pairs (a sweep: over seeds)
+and the test size. Running again with the same --out skips what is finished and continues a model
+in training from its last resume point.
 
   --out DIR             output folder (created if needed)
   --server URL          a running Lantern server for teacher labels (default: an in-process one)
   --token TOKEN         bearer token for that server (default: $LANTERN_API_TOKEN)
-  --checkpoint-every N  save a resume point every N training steps (default: each model's evalEvery, else 50)`;
+  --checkpoint-every N  save a resume point every N training steps (default: each model's evalEvery, else 50)
+  --table FORMAT        the closing metrics table as plain text (default) or markdown`;
 
 function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '';
@@ -75,7 +82,7 @@ export const command: CliCommand = {
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
-      options: { out: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' }, 'checkpoint-every': { type: 'string' } },
+      options: { out: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' }, 'checkpoint-every': { type: 'string' }, table: { type: 'string', default: 'plain' } },
       strict: true,
       allowPositionals: true,
     });
@@ -86,6 +93,8 @@ export const command: CliCommand = {
       checkpointEvery = Number(values['checkpoint-every']);
       if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError('--checkpoint-every must be a positive integer');
     }
+    if (values.table !== 'plain' && values.table !== 'markdown') throw new UsageError('--table must be plain or markdown');
+    const writeTables = values.table === 'markdown' ? markdownTables : formatTables;
     const file = resolve(positionals[0]!);
     let text: string;
     try {
@@ -121,10 +130,12 @@ export const command: CliCommand = {
         const sweep = await runSweep(config, host, store, { ...(checkpointEvery ? { checkpointEvery } : {}), onRunEvent: (run, event) => progress(event, run) });
         const failed = sweep.rows.filter((r) => r.status === 'failed').length;
         process.stderr.write(`sweep of ${sweep.rows.length} runs${failed ? ` (${failed} failed)` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s; results in ${resolve(values.out, 'results.json')}\n`);
+        process.stdout.write(`${writeTables(sweepTables(sweep))}\n`);
         if (failed) return 1;
       } else {
         const results = await runExperiment(config, host, store, checkpointEvery ? { checkpointEvery } : {});
         process.stderr.write(`${results.stages.length} stage(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s; results in ${resolve(values.out, 'results.json')}\n`);
+        process.stdout.write(`${writeTables(runTables(results))}\n`);
       }
     } finally {
       await host.close();

@@ -2,7 +2,7 @@
 // (a result or an error, never both) and progress events, until done, cancelled or out of budget.
 import type { Pair, TeacherRef } from '../../src/data/schema.ts';
 import { labelFlags, type TeacherResult } from './steps.ts';
-import { BudgetExhaustedError, JobCancelledError, UpstreamError, type JobBudget } from './upstream.ts';
+import { BudgetExhaustedError, JobStopped, UpstreamError, type JobBudget } from './upstream.ts';
 
 export interface Teacher {
   label(pair: Pair, ctx: { budget: JobBudget; signal?: AbortSignal }): Promise<TeacherResult>;
@@ -78,7 +78,7 @@ export async function runBatch(teacher: Teacher, pairs: Pair[], opts: BatchOptio
         if (result.cached) cachedPairs++;
         onEvent({ type: 'result', index, result });
       } catch (e) {
-        if (e instanceof JobCancelledError || signal?.aborted) return;
+        if (e instanceof JobStopped || signal?.aborted) return;
         if (e instanceof BudgetExhaustedError) {
           stop ??= { why: 'budget', message: e.message };
           fail(index, 'budget', e.message);

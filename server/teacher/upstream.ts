@@ -7,6 +7,7 @@
 // body in bytes (maxResponseBytes) and the answer in characters per token the step asked for.
 import { z } from 'zod';
 import type { TokenLogprob } from '../../src/data/schema.ts';
+import { Stopped } from '../../src/experiment/run/stopped.ts';
 import { checkBaseUrl, displayUrl, redactSecret, stripUrlCredentials } from './secrets.ts';
 import type { ChatMessage, StepParams } from './templates.ts';
 
@@ -71,11 +72,12 @@ export class BudgetExhaustedError extends Error {
   readonly perCaller = true;
 }
 
-export class JobCancelledError extends Error {
-  override name = 'JobCancelledError';
+/** The client went away: the job is stopped (one concept with a stopped run, src/experiment/run/stopped.ts). */
+export class JobStopped extends Stopped {
+  override name = 'JobStopped';
   readonly perCaller = true;
   constructor() {
-    super('The job was cancelled (the client went away).');
+    super('The job was stopped (the client went away).');
   }
 }
 
@@ -136,7 +138,7 @@ class Semaphore {
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new JobCancelledError());
+    if (signal?.aborted) return reject(new JobStopped());
     const timer = setTimeout(done, ms);
     function done() {
       signal?.removeEventListener('abort', onAbort);
@@ -144,7 +146,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     function onAbort() {
       clearTimeout(timer);
-      reject(new JobCancelledError());
+      reject(new JobStopped());
     }
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -255,7 +257,7 @@ export class UpstreamClient {
   ): Promise<{ value: T; answer: ChatAnswer }> {
     let lastError: UpstreamError | undefined;
     for (let attempt = 0; attempt <= this.config.maxRetries; attempt++) {
-      if (ctx.signal?.aborted) throw new JobCancelledError();
+      if (ctx.signal?.aborted) throw new JobStopped();
       ctx.budget.reserveRequest();
       let retryAfterMs: number | undefined;
       try {

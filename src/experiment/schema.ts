@@ -13,7 +13,7 @@
 //   distilled from `source` ('teacher' = the in-house teacher, or an earlier stage's id) → `eval`.
 
 import { z } from 'zod';
-import { DECODER_PRESETS, DECODER_PRESET_NAMES, ENCODER_PRESETS, ENCODER_PRESET_NAMES } from '../engine/presets.ts';
+import { DECODER_PRESETS, DECODER_PRESET_NAMES, ENCODER_PRESETS, ENCODER_PRESET_NAMES, type DecoderDims, type DecoderPreset, type EncoderDims, type EncoderPreset } from '../engine/presets.ts';
 import { DEFAULT_KD_LOSS, DIVERGENCES, DIVERGENCE_PARAM, KdSpecError, validateKdLossSpec } from '../engine/kd-spec.ts';
 import { POOL_KINDS } from '../engine/ops/pooling.ts';
 import { LR_SCHEDULE_KINDS } from '../engine/schedule.ts';
@@ -140,16 +140,36 @@ const trainingFields = {
   evalEvery: nonNegativeInt.default(50),
 };
 
+/**
+ * Overrides of a preset's dimensions (config as plain data, as nanoGPT does): the fields given
+ * replace the preset's, the rest stay. For sizes between the presets (a CPU-sized model with a
+ * long context, a capacity ladder whose rungs are a few times apart).
+ */
+const dimField = (max: number) => positiveInt.max(max).optional();
+export const DecoderDimsOverride = z.strictObject({ hidden: dimField(8192), layers: dimField(64), heads: dimField(128), kvHeads: dimField(128), intermediate: dimField(32768), maxPosition: dimField(8192) });
+export const EncoderDimsOverride = z.strictObject({ hidden: dimField(8192), layers: dimField(64), heads: dimField(128), intermediate: dimField(32768), maxPosition: dimField(8192) });
+
+/** A decoder's dimensions: the preset's, with `dims` on top. */
+export function decoderDimsOf(model: { preset: DecoderPreset; dims?: z.output<typeof DecoderDimsOverride> | undefined }): DecoderDims {
+  return { ...DECODER_PRESETS[model.preset], ...model.dims };
+}
+
+/** An encoder's dimensions: the preset's, with `dims` on top. */
+export function encoderDimsOf(model: { preset: EncoderPreset; dims?: z.output<typeof EncoderDimsOverride> | undefined }): EncoderDims {
+  return { ...ENCODER_PRESETS[model.preset], ...model.dims };
+}
+
 // ── in-house teacher and synthetic labels ──────────────────────────────────────────────────────────
 
 /** The largest decoder, fine-tuned (SFT) on the seed set; it writes D_synth for the stages. */
 export const InHouseTeacher = z
   .strictObject({
     preset: z.enum(DECODER_PRESET_NAMES).default('base'),
+    dims: DecoderDimsOverride.optional(),
     lora: Lora.optional(),
     ...trainingFields,
   })
-  .transform((t) => ({ ...t, maxSeqLen: t.maxSeqLen ?? DECODER_PRESETS[t.preset].maxPosition }));
+  .transform((t) => ({ ...t, maxSeqLen: t.maxSeqLen ?? decoderDimsOf(t).maxPosition }));
 
 export const Synthetic = z.strictObject({
   /**
@@ -197,6 +217,7 @@ export const ExplainStage = z.strictObject({
   student: z
     .strictObject({
       preset: z.enum(DECODER_PRESET_NAMES).default('small'),
+      dims: DecoderDimsOverride.optional(),
       lora: Lora.optional(),
     })
     .prefault({}),
@@ -212,6 +233,7 @@ export const ClassifyStage = z.strictObject({
   student: z
     .strictObject({
       preset: z.enum(ENCODER_PRESET_NAMES).default('small'),
+      dims: EncoderDimsOverride.optional(),
       pooling: z.enum(POOL_KINDS).default('cls'),
       lora: Lora.optional(),
     })
@@ -227,7 +249,7 @@ export const Stage = z.discriminatedUnion('task', [ExplainStage, ClassifyStage],
 
 /** The preset's context length: a stage's maxSeqLen when none is given. */
 function maxPositionOf(stage: z.output<typeof Stage>): number {
-  return stage.task === 'explain' ? DECODER_PRESETS[stage.student.preset].maxPosition : ENCODER_PRESETS[stage.student.preset].maxPosition;
+  return stage.task === 'explain' ? decoderDimsOf(stage.student).maxPosition : encoderDimsOf(stage.student).maxPosition;
 }
 
 export const DEFAULT_STAGES = [
@@ -375,9 +397,17 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
     if (t.maxSeqLen > maxPosition) errors.push({ path: `${path}.maxSeqLen`, message: `${t.maxSeqLen} exceeds the ${presetLabel}'s maxPosition ${maxPosition}` });
     if (t.schedule.warmupSteps > t.steps) errors.push({ path: `${path}.schedule.warmupSteps`, message: `warm-up (${t.schedule.warmupSteps}) is longer than the ${t.steps} training steps` });
   };
+  // Dimensions the engine cannot build (hidden not divisible by heads, …): the engine's own check.
+  const checkDims = (path: string, build: () => unknown) => {
+    try {
+      build();
+    } catch (e) {
+      errors.push({ path, message: (e as Error).message });
+    }
+  };
   const teacher = config.inHouseTeacher;
-  checkTraining('inHouseTeacher', teacher, DECODER_PRESETS[teacher.preset].maxPosition, `${teacher.preset} decoder`);
-  errors.push(...experimentMemoryIssues(config));
+  if (teacher.dims) checkDims('inHouseTeacher.dims', () => decoderConfig(decoderDimsOf(teacher), { vocabSize: 1 }));
+  checkTraining('inHouseTeacher', teacher, decoderDimsOf(teacher).maxPosition, `${teacher.preset}${teacher.dims ? ' (with dims)' : ''} decoder`);
   // A decoder's context holds the prompt and the text it writes.
   if (config.synthetic.maxNewTokens >= teacher.maxSeqLen) {
     errors.push({ path: 'synthetic.maxNewTokens', message: `${config.synthetic.maxNewTokens} new tokens leave no room for the prompt in the in-house teacher's ${teacher.maxSeqLen}-token context` });
@@ -404,8 +434,9 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
     }
     seen.set(stage.id, stage);
 
-    const dims = stage.task === 'explain' ? DECODER_PRESETS[stage.student.preset] : ENCODER_PRESETS[stage.student.preset];
-    checkTraining(at, stage, dims.maxPosition, `${stage.student.preset} ${stage.task === 'explain' ? 'decoder' : 'encoder'}`);
+    const dims = stage.task === 'explain' ? decoderDimsOf(stage.student) : encoderDimsOf(stage.student);
+    if (stage.student.dims) checkDims(`${at}.student.dims`, () => (stage.task === 'explain' ? decoderConfig(decoderDimsOf(stage.student), { vocabSize: 1 }) : encoderConfig(encoderDimsOf(stage.student), { vocabSize: 1, numClasses: 3 })));
+    checkTraining(at, stage, dims.maxPosition, `${stage.student.preset}${stage.student.dims ? ' (with dims)' : ''} ${stage.task === 'explain' ? 'decoder' : 'encoder'}`);
     if (stage.task === 'explain' && config.eval.maxNewTokens >= stage.maxSeqLen) {
       errors.push({ path: `${at}.maxSeqLen`, message: `${stage.maxSeqLen} tokens leave no room for the prompt when the student writes up to eval.maxNewTokens = ${config.eval.maxNewTokens}` });
     }
@@ -418,6 +449,8 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
       errors.push({ path: `${at}.loss.temperature`, message: 'a top-k (sparse) teacher supports temperature 1 only; set synthetic.logits to "full" or temperature to 1' });
     }
   });
+  // Memory is estimated from buildable dimensions only.
+  if (!errors.some((e) => e.path.endsWith('.dims'))) errors.push(...experimentMemoryIssues(config));
   return { errors, warnings };
 }
 
@@ -555,10 +588,10 @@ export function experimentMemoryIssues(config: ExperimentConfig, limits: MemoryL
   const budget = limits.memoryBytes ?? MAX_TRAINING_MEMORY_BYTES;
   const maxBuffer = Math.min(limits.maxBufferSize ?? Infinity, limits.maxStorageBufferBindingSize ?? Infinity);
   const models: [string, ModelConfig, { batchSize: number; maxSeqLen: number }][] = [
-    [`the in-house teacher (${config.inHouseTeacher.preset} decoder)`, decoderConfig(config.inHouseTeacher.preset, { vocabSize }), config.inHouseTeacher],
+    [`the in-house teacher (${config.inHouseTeacher.preset} decoder)`, decoderConfig(decoderDimsOf(config.inHouseTeacher), { vocabSize }), config.inHouseTeacher],
     ...config.stages.map((stage): [string, ModelConfig, typeof stage] => [
       `stage "${stage.id}" (${stage.student.preset} ${stage.task === 'explain' ? 'decoder' : 'encoder'})`,
-      stage.task === 'explain' ? decoderConfig(stage.student.preset, { vocabSize }) : encoderConfig(stage.student.preset, { vocabSize, numClasses: 3 }),
+      stage.task === 'explain' ? decoderConfig(decoderDimsOf(stage.student), { vocabSize }) : encoderConfig(encoderDimsOf(stage.student), { vocabSize, numClasses: 3 }),
       stage,
     ]),
   ];

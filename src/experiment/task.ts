@@ -11,6 +11,12 @@
 // The response's first token is the label: " low", " medium" and " high" are single Qwen tokens,
 // kept in every student vocabulary, so "the distribution over the three label tokens at the label
 // position" is three logits of the prompt's last position.
+//
+// A decoder's context is shared by one DecoderLayout: a fixed number of response tokens (label,
+// explanation, end of text) and the rest for the prompt. The same layout builds the sequences a
+// decoder is trained on and the prompts it is asked at decoding, so a model is never asked a
+// prompt cut differently from the ones it learned (a cut that varied with the response's length
+// was a train/decode mismatch, and a model trained on one cut answers another badly).
 import { FIT_LABELS, type Example, type FitLabel } from '../data/schema.ts';
 import { jobText, profileText } from '../data/format.ts';
 import { SPECIAL_IDS, type StudentTokenizer } from '../data/vocab.ts';
@@ -45,6 +51,31 @@ export function vocabularyTexts(examples: readonly Example[], answers: readonly 
     JOB_PROFILE_GAP,
     ...FIT_LABELS.map(labelText),
   ];
+}
+
+/** The shortest prompt a layout may leave (fewer tokens cannot hold a job and a profile). */
+export const MIN_PROMPT_TOKENS = 16;
+
+/** How a decoder's context is shared between prompt and response. */
+export interface DecoderLayout {
+  /** Tokens of the prompt at most (it is cut to fit: job and profile keep their heads). */
+  promptTokens: number;
+  /** Tokens of the response at most: the label and `responseTokens − 1` more (explanation, end of text). */
+  responseTokens: number;
+}
+
+/**
+ * The layout of a decoder with `maxSeqLen` tokens of context (at most the model's `maxPosition`)
+ * whose responses hold a label and at most `explanationTokens` more tokens (end of text included).
+ */
+export function decoderLayout(maxSeqLen: number, maxPosition: number, explanationTokens: number): DecoderLayout {
+  const context = Math.min(maxSeqLen, maxPosition);
+  const responseTokens = 1 + explanationTokens;
+  const promptTokens = context - responseTokens;
+  if (promptTokens < MIN_PROMPT_TOKENS) {
+    throw new Error(`a ${context}-token context leaves ${promptTokens} prompt tokens after a ${responseTokens}-token response (label + ${explanationTokens}); raise maxSeqLen or lower synthetic.maxNewTokens (a prompt needs at least ${MIN_PROMPT_TOKENS})`);
+  }
+  return { promptTokens, responseTokens };
 }
 
 export class TaskCodec {
@@ -105,13 +136,12 @@ export class TaskCodec {
   }
 
   /**
-   * A whole training sequence within `maxLen`: the response keeps at most half the budget (its
-   * head, label first), the prompt gets the rest. Returns where the response starts.
+   * A whole training sequence: the layout's prompt (exactly the one decoding asks) and the
+   * response's head, label first, cut to the layout's response tokens. Returns where the response starts.
    */
-  sequence(example: Example, response: readonly number[], maxLen: number): { ids: number[]; responseStart: number } {
-    const kept = response.slice(0, Math.max(1, Math.min(response.length, Math.floor(maxLen / 2))));
-    const prompt = this.prompt(example, maxLen - kept.length);
-    return { ids: [...prompt, ...kept], responseStart: prompt.length };
+  sequence(example: Example, response: readonly number[], layout: DecoderLayout): { ids: number[]; responseStart: number } {
+    const prompt = this.prompt(example, layout.promptTokens);
+    return { ids: [...prompt, ...response.slice(0, layout.responseTokens)], responseStart: prompt.length };
   }
 
   /** The encoder input, at most `maxLen` tokens. */

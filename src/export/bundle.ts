@@ -19,6 +19,7 @@ import { fromHfConfig, type ModelConfig } from '../engine/nn/config.ts';
 import { StudentVocabJson } from '../data/vocab.ts';
 import { FIT_LABELS } from '../data/schema.ts';
 import type { ExperimentConfig, StageConfig } from '../experiment/schema.ts';
+import { decoderLayout } from '../experiment/task.ts';
 import { exportOnnx, OPSET } from './onnx/index.ts';
 import { decodeModel } from './onnx/proto.ts';
 import { studentTokenizerFiles, type QwenTokenizerJson, type TokenizerFiles } from './tokenizer-json.ts';
@@ -60,7 +61,8 @@ export interface BundleManifest {
   /** Decoder: the student ids of " low", " medium", " high" (FIT_LABELS order). */
   labelTokenIds?: number[];
   labels: readonly string[];
-  generation?: { maxNewTokens: number; eosTokenId: number; padTokenId: number };
+  /** Decoders: the prompt length the stage trained on (task.ts decoderLayout) and greedy decoding's limits. */
+  generation?: { promptTokens: number; maxNewTokens: number; eosTokenId: number; padTokenId: number };
   tokenizer: TokenizerFiles['representation'];
   metrics: Record<string, number | null>;
   experiment: ExperimentConfig;
@@ -98,7 +100,9 @@ export async function buildBundle(src: BundleSource): Promise<Uint8Array> {
   const tok = studentTokenizerFiles(vocab, src.qwenTokenizer, config.kind, maxLength);
   const onnx = exportOnnx(config, tensors, { lantern_stage: stage.id, lantern_task: stage.task });
   const labelTokenIds = config.kind === 'decoder' ? labelIds(tok) : undefined;
-  const generation = config.kind === 'decoder' ? { maxNewTokens: src.experiment.eval.maxNewTokens, eosTokenId: TASK_FORMAT.eosTokenId, padTokenId: TASK_FORMAT.padTokenId } : undefined;
+  // The student is asked prompts cut exactly as in training and evaluation (one layout per run).
+  const layout = config.kind === 'decoder' ? decoderLayout(stage.maxSeqLen, config.maxPosition, src.experiment.synthetic.maxNewTokens) : undefined;
+  const generation = layout ? { promptTokens: layout.promptTokens, maxNewTokens: Math.min(src.experiment.eval.maxNewTokens, layout.responseTokens - 1), eosTokenId: TASK_FORMAT.eosTokenId, padTokenId: TASK_FORMAT.padTokenId } : undefined;
 
   const files: [string, Uint8Array][] = [
     ['config.json', json(src.config)],

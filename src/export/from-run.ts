@@ -3,8 +3,9 @@
 // A run of a sweep lives under `runs/<id>/` of the sweep's store, with its vocabulary under
 // `shared/<key>/` (see src/experiment/run/sweep.ts).
 import type { ArtifactStore } from '../experiment/run/host.ts';
-import { RESULTS_FORMAT, sharedKey, type RunResults } from '../experiment/run/pipeline.ts';
-import { SWEEP_RESULTS_FORMAT, flatMetrics } from '../experiment/run/sweep.ts';
+import { sharedKey, type RunResults } from '../experiment/run/pipeline.ts';
+import { flatMetrics } from '../experiment/run/sweep.ts';
+import { RESULTS_FORMAT, SWEEP_RESULTS_FORMAT } from '../experiment/results.ts';
 import { BundleError, type BundleSource } from './bundle.ts';
 import type { QwenTokenizerJson } from './tokenizer-json.ts';
 

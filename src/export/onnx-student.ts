@@ -115,9 +115,11 @@ export class OnnxExplainer extends OnnxStudent {
     return this.bundle.manifest.generation?.maxNewTokens ?? 32;
   }
 
-  /** Room for the prompt after the label and the explanation (decode.ts promptBudget). */
-  promptBudget(maxNewTokens = this.maxNewTokens): number {
-    return Math.min(this.maxLength, this.bundle.config.maxPosition) - maxNewTokens - 1;
+  /** The prompt length the stage trained on (task.ts decoderLayout, recorded in the manifest). */
+  get promptTokens(): number {
+    const g = this.bundle.manifest.generation;
+    if (!g) throw new BundleError('this bundle has no generation settings (manifest.generation): it is not an explainer');
+    return g.promptTokens;
   }
 
   private emptyPast(B: number): Record<string, OrtModule.Tensor> {
@@ -204,7 +206,7 @@ export class OnnxExplainer extends OnnxStudent {
   /** Label and greedy explanation for each input (the studio's answer(), decode.ts). */
   async explain(inputs: readonly InputIds[], opts: { maxNewTokens?: number; onText?: (row: number, text: string) => void } = {}): Promise<{ label: FitLabel; probabilities: Record<FitLabel, number>; explanation: string; newTokens: number }[]> {
     const maxNewTokens = opts.maxNewTokens ?? this.maxNewTokens;
-    const prompts = inputs.map((i) => this.codec.prompt(i, this.promptBudget(maxNewTokens)));
+    const prompts = inputs.map((i) => this.codec.prompt(i, this.promptTokens));
     const logits = await this.labelLogits(prompts);
     const labels = logits.map((l) => argmax(l));
     const withLabel = prompts.map((p, i) => [...p, this.codec.labelTokenIds[labels[i]!]!]);

@@ -72,6 +72,7 @@ export function bundleReadme(m: BundleManifest): string {
       : [
           "const model = await AutoModelForCausalLM.from_pretrained('<name>', { dtype: 'fp32' });",
           "const enc = (t) => tokenizer.encode(t, { add_special_tokens: false });",
+          `// The student trained on prompts of at most ${m.generation?.promptTokens} tokens: shorten job and profile texts to fit.`,
           `const prompt = [${m.input.imStartTokenId}, ...enc(jobText), ...enc(${JSON.stringify(m.input.gap)}), ...enc(profileText), ...enc(${JSON.stringify(m.input.promptEnd)})];`,
           "const ids = (a) => new Tensor('int64', BigInt64Array.from(a.map(BigInt)), [1, a.length]);",
           'const out = await model({ input_ids: ids(prompt), attention_mask: ids(prompt.map(() => 1)) });',

@@ -185,7 +185,7 @@ describe('exported students in Chromium', () => {
     const ids = classifier.codec.encodeTexts(job, profile);
     const wantClass = await classifier.classify(ids);
     const [wantAnswer] = await explainer.explain([ids], { maxNewTokens: 6 });
-    const prompt = explainer.codec.prompt(ids, explainer.promptBudget(6));
+    const prompt = explainer.codec.prompt(ids, explainer.promptTokens);
     expect(prompt).toEqual(explainer.codec.prompt(ids, 10_000)); // nothing cut
     const got = (await page.evaluate(
       async ({ prefix, job, profile, labelIds }) => {

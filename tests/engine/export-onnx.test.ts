@@ -26,6 +26,7 @@ import { buildBundle, readBundle, type Bundle } from '../../src/export/bundle.ts
 import { qwenTokenizerJson } from '../../src/export/node.ts';
 import { OnnxStudent, type OnnxClassifier, type OnnxExplainer } from '../../src/export/onnx-student.ts';
 import { exportFixture, type ExportFixture } from '../helpers/export-fixture.ts';
+import { decoderLayout } from '../../src/experiment/task.ts';
 import { jobText, profileText } from '../../src/data/format.ts';
 import type { Example } from '../../src/data/schema.ts';
 
@@ -57,7 +58,7 @@ describe('exported students in onnxruntime-web match the engine', () => {
     const decTrainer = new Trainer(engine, decoder.trainableParameters(), new AdamW(decoder.trainableParameters(), ADAM));
     for (let s = 0; s < 3; s++) {
       await encTrainer.step(() => classifyValLoss(engine, encoder, fx.codec, items, 48));
-      await decTrainer.step(() => sftLoss(engine, decoder, fx.codec, items, 48));
+      await decTrainer.step(() => sftLoss(engine, decoder, fx.codec, items, decoderLayout(48, fx.decoder.maxPosition, 6)));
     }
     bundles = { classifier: await bundleOf(encoder, 'classifier'), explainer: await bundleOf(decoder, 'explainer') };
   });
@@ -94,7 +95,7 @@ describe('exported students in onnxruntime-web match the engine', () => {
 
   it('the studio’s answer and the ONNX explainer give the same label and explanation', async () => {
     const examples = fx.examples.slice(4, 7);
-    const studio = await answer(engine, decoder, fx.codec, examples, { maxSeqLen: 64, maxNewTokens: 6, batch: 3 });
+    const studio = await answer(engine, decoder, fx.codec, examples, { layout: decoderLayout(64, fx.decoder.maxPosition, 6), maxNewTokens: 6, batch: 3 });
     const onnx = (await OnnxStudent.load(ort, bundles.explainer, { executionProvider: 'wasm' })) as OnnxExplainer;
     const inputs = examples.map((e) => fx.codec.encodeTexts(...textsOf(e)));
     const got = await onnx.explain(inputs);

@@ -12,6 +12,7 @@ import { parseExperiment, type ExperimentInput } from '../../src/experiment/sche
 import { createNodeHost, fileStore, type NodeHost } from '../../src/experiment/run/node-host.ts';
 import { runExperiment, type RunResults } from '../../src/experiment/run/pipeline.ts';
 import type { RunEvent } from '../../src/experiment/run/host.ts';
+import { Stopped } from '../../src/experiment/run/stopped.ts';
 import { labelLogits } from '../../src/experiment/run/decode.ts';
 import { newDecoder } from '../../src/experiment/run/train.ts';
 import { TaskCodec, vocabularyTexts } from '../../src/experiment/task.ts';
@@ -120,9 +121,32 @@ describe('lantern run pipeline', () => {
     expect(em.latency.p50Ms).toBeGreaterThan(0);
     expect(em.samples.length).toBeGreaterThan(0);
 
+    // Headline numbers carry 95% intervals over the test pairs that contain them.
+    const within = (x: number, ci: { lo: number; hi: number; n: number }) => ci.lo <= x + 1e-12 && x <= ci.hi + 1e-12 && ci.n === data.test;
+    const ci = cm as unknown as { intervals: Record<string, { lo: number; hi: number; n: number; method: string }> };
+    expect(within(cm.accuracy, ci.intervals.accuracy!) && ci.intervals.accuracy!.method === 'wilson').toBe(true);
+    expect(within(cm.macroF1, ci.intervals.macroF1!) && ci.intervals.macroF1!.method === 'bootstrap').toBe(true);
+    const eci = em as unknown as { intervals: Record<string, { lo: number; hi: number; n: number }> };
+    expect(within(em.rouge.rougeL!.fmeasure, eci.intervals.rougeL!)).toBe(true);
+    expect(within(em.labelAccuracy, eci.intervals.labelAccuracy!)).toBe(true);
+
+    // The trivial baselines, fitted on the seed set, scored on the same test pairs.
+    const b = onDisk.baselines!;
+    expect(b.fittedOn).toBe(data.seedSet.accepted);
+    for (const m of [b.classifier.majority, b.classifier.skillOverlap] as unknown as { n: number; accuracy: number; macroF1: number }[]) {
+      expect(m.n).toBe(data.test);
+      expect(inUnit(m.accuracy) && inUnit(m.macroF1)).toBe(true);
+    }
+    for (const m of [b.explainer.template, b.explainer.copy] as unknown as { n: number; rouge: Record<string, { fmeasure: number }> }[]) {
+      expect(m.n).toBe(data.test);
+      expect(inUnit(m.rouge.rougeL!.fmeasure)).toBe(true);
+    }
+    // The copy baseline writes the posting's requirements: long, so some words always match.
+    expect((b.explainer.copy as unknown as { rouge: Record<string, { fmeasure: number }> }).rouge.rouge1!.fmeasure).toBeGreaterThan(0);
+
     // Progress reached the caller: every phase started and finished, training steps reported.
     const done = events.filter((e) => e.type === 'phase' && e.status === 'done').map((e) => (e as { phase: string }).phase);
-    expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'stage:explainer', 'stage:classifier']);
+    expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'baselines', 'stage:explainer', 'stage:classifier']);
     expect(events.filter((e) => e.type === 'train' && e.model === 'explainer')).toHaveLength(6);
   });
 
@@ -137,7 +161,7 @@ describe('lantern run pipeline', () => {
     events = [];
     const resumed = await runExperiment(config, host, fileStore(out), { checkpointEvery: 2 });
     const skipped = events.filter((e) => e.type === 'phase' && e.status === 'skip').map((e) => (e as { phase: string }).phase);
-    expect(skipped).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher']);
+    expect(skipped).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'baselines']);
     expect(events.filter((e) => e.type === 'train' && e.model === 'teacher')).toHaveLength(0);
     expect(events.find((e) => e.type === 'resume')).toEqual({ type: 'resume', model: 'explainer', step: 2 });
     expect(events.filter((e) => e.type === 'train' && e.model === 'explainer').map((e) => (e as { step: number }).step)).toEqual([3, 4, 5, 6]);
@@ -153,8 +177,18 @@ describe('lantern run pipeline', () => {
     expect(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).status).toBe('done');
     expect(existsSync(join(out, 'results.json'))).toBe(true);
     // Phases finished before the crash keep their times in the results.
-    expect(Object.keys(resumed.timings)).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'stage:explainer', 'stage:classifier']);
+    expect(Object.keys(resumed.timings)).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'baselines', 'stage:explainer', 'stage:classifier']);
     expect(resumed.timings['in-house-teacher']).toBeGreaterThan(0);
+  });
+
+  it('records a stopped run as stopped (not failed), and it resumes', async () => {
+    const out = tempDir();
+    const stop = new AbortController();
+    stop.abort();
+    await expect(runExperiment(config, host, fileStore(out), { signal: stop.signal })).rejects.toThrow(Stopped);
+    const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
+    expect(state.status).toBe('stopped');
+    expect(state.error).toMatch(/stopped by the user before teacher-labels/);
   });
 
   it('refuses to mix two experiments in one output folder', async () => {

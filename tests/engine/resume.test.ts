@@ -10,7 +10,8 @@ import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
 import { reshapeCopy } from '../../src/engine/ops/elementwise.ts';
 import { newDecoder, train, type TrainJob } from '../../src/experiment/run/train.ts';
 import { fileStore } from '../../src/experiment/run/node-host.ts';
-import { RunCancelled, type ArtifactStore, type RunHost } from '../../src/experiment/run/host.ts';
+import type { ArtifactStore, RunHost } from '../../src/experiment/run/host.ts';
+import { Stopped } from '../../src/experiment/run/stopped.ts';
 
 const VOCAB = 24;
 const T = 6;
@@ -100,7 +101,7 @@ describe('resume points', () => {
       if (++steps === 3) stop.abort(); // the user presses Stop during step 3
       return stepLoss(indices);
     };
-    await expect(train(host(), { ...stopping, signal: stop.signal })).rejects.toThrow(RunCancelled);
+    await expect(train(host(), { ...stopping, signal: stop.signal })).rejects.toThrow(Stopped);
 
     const resumed = await train(host(), job(files, { checkpointEvery: 100 }));
     expect(resumed.resumedFrom).toBe(3);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DIVERGENCES } from '../../src/engine/kd-spec.ts';
-import { ExperimentError, defaultExperiment, minimalExperiment, parseExperiment, parseExperimentJson, safeParseExperiment } from '../../src/experiment/schema.ts';
+import { ExperimentError, decoderDimsOf, defaultExperiment, encoderDimsOf, minimalExperiment, parseExperiment, parseExperimentJson, safeParseExperiment } from '../../src/experiment/schema.ts';
 
 function errorsOf(input: unknown): Record<string, string> {
   const result = safeParseExperiment(input);
@@ -31,6 +31,23 @@ describe('experiment defaults', () => {
     expect(stage.task === 'classify' && stage.student.pooling).toBe('cls');
     expect(stage.optimizer).toEqual({ lr: 5e-4, weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8, clipNorm: 1 });
     expect(stage.schedule).toEqual({ kind: 'cosine', warmupSteps: 0 });
+  });
+
+  it('overrides a preset\'s dimensions with dims, checked as the engine builds them', () => {
+    const { config } = parseExperiment({
+      inHouseTeacher: { preset: 'tiny', dims: { hidden: 96, heads: 4, kvHeads: 2, maxPosition: 512 } },
+      stages: [{ id: 'a', task: 'explain', student: { preset: 'tiny', dims: { maxPosition: 384 } } }, { id: 'b', task: 'classify', student: { preset: 'tiny', dims: { layers: 1 } } }],
+    });
+    expect(decoderDimsOf(config.inHouseTeacher)).toEqual({ hidden: 96, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, maxPosition: 512 });
+    // maxSeqLen defaults to the overridden context length.
+    expect(config.inHouseTeacher.maxSeqLen).toBe(512);
+    expect(config.stages.map((s) => s.maxSeqLen)).toEqual([384, 128]);
+    const b = config.stages[1]!;
+    expect(b.task === 'classify' && encoderDimsOf(b.student).layers).toBe(1);
+    expect(errorsOf({ inHouseTeacher: { preset: 'tiny', dims: { hidden: 33 } } })['inHouseTeacher.dims']).toMatch(/divisible by heads/);
+    expect(errorsOf({ stages: [{ id: 'a', task: 'explain', student: { preset: 'tiny', dims: { heads: 4, kvHeads: 3 } } }] })['stages.0.student.dims']).toMatch(/multiple of kvHeads/);
+    expect(errorsOf({ stages: [{ id: 'a', task: 'explain', student: { preset: 'tiny' }, maxSeqLen: 256 }] })['stages.0.maxSeqLen']).toMatch(/exceeds/);
+    expect(errorsOf({ inHouseTeacher: { dims: { hidden: 0 } } })['inHouseTeacher.dims.hidden']).toBeDefined();
   });
 
   it("defaults maxSeqLen to the preset's context length", () => {

@@ -1,33 +1,9 @@
 // Sweep statistics: mean, sample standard deviation and the 95% confidence interval of the mean
-// (Student's t), grouped over seeds; flat metric keys of a run.
+// (Student's t, src/metrics/stats.ts), grouped over seeds and clamped to each metric's range; flat
+// metric keys of a run.
 import { describe, expect, it } from 'vitest';
-import { aggregateRows, flatMetrics, summarize, type SweepRow } from '../../src/experiment/run/sweep.ts';
+import { aggregateRows, flatMetrics, metricRange, type SweepRow } from '../../src/experiment/run/sweep.ts';
 import type { RunResults } from '../../src/experiment/run/pipeline.ts';
-
-describe('summarize', () => {
-  it('gives mean, sample std and a t-based 95% interval', () => {
-    const s = summarize([1, 2, 3]);
-    expect(s.n).toBe(3);
-    expect(s.mean).toBe(2);
-    expect(s.std).toBeCloseTo(1, 12);
-    // t(0.975, 2) = 4.303: 2 ± 4.303 · 1/√3
-    expect(s.ci95![0]).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 6);
-    expect(s.ci95![1]).toBeCloseTo(2 + 4.303 / Math.sqrt(3), 6);
-    const two = summarize([0.5, 0.7]);
-    expect(two.ci95![1] - two.mean!).toBeCloseTo((12.706 * Math.sqrt(0.02)) / Math.sqrt(2), 6);
-  });
-
-  it('has no interval for one value and nothing for none', () => {
-    expect(summarize([0.4])).toEqual({ n: 1, mean: 0.4, std: null, ci95: null });
-    expect(summarize([])).toEqual({ n: 0, mean: null, std: null, ci95: null });
-  });
-
-  it('uses the normal quantile beyond 31 values', () => {
-    const values = Array.from({ length: 40 }, (_, i) => i % 2);
-    const s = summarize(values);
-    expect(s.ci95![1] - s.mean!).toBeCloseTo((1.96 * s.std!) / Math.sqrt(40), 9);
-  });
-});
 
 describe('aggregateRows', () => {
   const row = (id: string, group: string, seed: number, rouge: number | null): SweepRow => ({ id, group, assignments: { 'stages.0.loss.divergence': group }, seed, status: 'done', metrics: { 'explainer.rouge1': rouge } });
@@ -40,6 +16,18 @@ describe('aggregateRows', () => {
     ]);
     expect(groups[0]!.metrics['explainer.rouge1']!.mean).toBeCloseTo(0.3, 12);
     expect(groups[1]!.metrics['explainer.rouge1']).toEqual({ n: 1, mean: 0.5, std: null, ci95: null });
+  });
+
+  it('keeps a proportion\'s interval inside [0, 1] and a loss\'s above 0, with n', () => {
+    // Two seeds near the ceiling: t(0.975, 1) = 12.7 makes the raw interval [0.52, 1.48].
+    const near1 = aggregateRows([row('a1', 'fkl', 1, 0.96), row('a2', 'fkl', 2, 1)], ['explainer.rouge1'])[0]!.metrics['explainer.rouge1']!;
+    expect(near1.n).toBe(2);
+    expect(near1.ci95![0]).toBeCloseTo(0.98 - (12.706205 * Math.sqrt(0.0008)) / Math.sqrt(2), 5);
+    expect(near1.ci95![1]).toBe(1);
+    expect(metricRange('explainer.rougeL')).toEqual([0, 1]);
+    expect(metricRange('baseline.majority.macroF1')).toEqual([0, 1]);
+    expect(metricRange('explainer.finalLoss')).toEqual([0, Number.POSITIVE_INFINITY]);
+    expect(metricRange('classifier.latencyP95Ms')[1]).toBe(Number.POSITIVE_INFINITY);
   });
 });
 

@@ -5,7 +5,7 @@ import { generateDemoExamples } from '../../src/data/demo.ts';
 import { loadQwenTokenizer } from '../../src/data/tokenizer-node.ts';
 import { buildStudentVocab, SPECIAL_IDS, StudentTokenizer } from '../../src/data/vocab.ts';
 import type { Review, TeacherLabel } from '../../src/data/schema.ts';
-import { TaskCodec, vocabularyTexts } from '../../src/experiment/task.ts';
+import { decoderLayout, TaskCodec, vocabularyTexts } from '../../src/experiment/task.ts';
 import { loadExamples, selectSeedSet, splitExamples, testReferences } from '../../src/experiment/run/data.ts';
 import { contentHash } from '../../src/data/hash.ts';
 import { batchOrder } from '../../src/experiment/run/train.ts';
@@ -37,7 +37,8 @@ describe('TaskCodec', () => {
       expect(prompt[0]).toBe(SPECIAL_IDS.imStart);
       expect(codec.tokenizer.decode(prompt.slice(-3))).toMatch(/Fit:$/);
       const response = codec.response('medium', 'Some skills match, others are missing.');
-      const { ids, responseStart } = codec.sequence(examples[0]!, response, maxLen);
+      const layout = decoderLayout(maxLen, 512, 16);
+      const { ids, responseStart } = codec.sequence(examples[0]!, response, layout);
       expect(ids.length).toBeLessThanOrEqual(maxLen);
       expect(ids[responseStart]).toBe(codec.labelTokenIds[1]);
       const enc = codec.encoderInput(examples[0]!, maxLen);
@@ -49,6 +50,26 @@ describe('TaskCodec', () => {
     const text = codec.tokenizer.decode(codec.prompt(examples[0]!, 60));
     expect(text).toContain('Job:');
     expect(text).toContain('Candidate:');
+  });
+
+  it('trains a decoder on exactly the prompts decoding asks, whatever the response length', () => {
+    // The bug this guards against: training sequences gave the prompt whatever room a response
+    // left, so a short answer came with a longer prompt than decoding used, and a model never saw
+    // at training time the prompt it was asked (it then wrote noise).
+    for (const maxLen of [64, 128, 512]) {
+      const layout = decoderLayout(maxLen, 512, 24);
+      expect(layout.promptTokens + layout.responseTokens).toBe(maxLen);
+      for (const explanation of ['Short.', 'A much longer explanation that names SQL, Python, statistics, dashboards and many other things the posting asks for, and more.']) {
+        const response = codec.response('high', explanation);
+        const { ids, responseStart } = codec.sequence(examples[1]!, response, layout);
+        expect(ids.slice(0, responseStart)).toEqual(codec.prompt(examples[1]!, layout.promptTokens));
+        expect(ids.slice(responseStart)).toEqual(response.slice(0, layout.responseTokens));
+        expect(ids.length).toBeLessThanOrEqual(maxLen);
+      }
+    }
+    expect(() => decoderLayout(40, 512, 30)).toThrow(/prompt tokens/);
+    // The model's own context bounds the layout.
+    expect(decoderLayout(512, 128, 24)).toEqual({ promptTokens: 103, responseTokens: 25 });
   });
 
   it('reads back the label and explanation of a response', () => {

@@ -1,8 +1,9 @@
 // The two LANTERN comparisons as tables (pure): "loss sweep" (divergence × ROUGE and F1) and
 // "staged vs direct" (each chain's final student, and the difference between two chains). Every
-// mean and 95% CI is the sweep code's: the aggregate of results.json, or sweep.ts's summarize over
+// mean and 95% CI is the sweep code's: the aggregate of results.json, or src/metrics/stats.ts's summarize over
 // the runs' paired differences. Nothing here invents a statistic.
-import { aggregateRows, flatMetrics, summarize, type MetricSummary, type SweepGroup } from '../../experiment/run/sweep.ts';
+import { aggregateRows, flatMetrics, type MetricSummary, type SweepGroup } from '../../experiment/run/sweep.ts';
+import { summarize } from '../../metrics/stats.ts';
 import type { ExperimentConfig, StageConfig } from '../../experiment/schema.ts';
 import { lowerIsBetter, metricLabel, type AnyResults, type SweepResults, type SweepRow } from './results.ts';
 

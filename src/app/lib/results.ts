@@ -3,9 +3,8 @@
 // here, so a field the orchestrator adds is added in one place. Nothing here computes a metric;
 // it names and types what the file holds.
 import type { RunResults, StageResult } from '../../experiment/run/pipeline.ts';
-import { RESULTS_FORMAT } from '../../experiment/run/pipeline.ts';
 import type { MetricSummary, SweepGroup, SweepResults, SweepRow } from '../../experiment/run/sweep.ts';
-import { SWEEP_RESULTS_FORMAT } from '../../experiment/run/sweep.ts';
+import { RESULTS_FORMAT, SWEEP_RESULTS_FORMAT } from '../../experiment/results.ts';
 import type { CalibrationBin, ClassMetrics } from '../../metrics/classification.ts';
 import type { RougeScores } from '../../metrics/rouge.ts';
 import type { FitLabel } from '../../data/schema.ts';

@@ -1,15 +1,15 @@
 // How a decoder answers: the label is the most probable of the three label tokens at the prompt's
 // last position (so even a barely trained model answers with a label), then the explanation is
 // generated greedily after it. The in-house teacher writes D_synth this way and explain students
-// are evaluated this way.
+// are evaluated this way. Prompts are cut by the model's DecoderLayout (task.ts), the one it was
+// trained with.
 import type { Engine } from '../../engine/runtime.ts';
 import type { DecoderLM } from '../../engine/nn/decoder.ts';
 import { generate } from '../../engine/nn/generate.ts';
 import { logitRows } from '../../engine/nn/train.ts';
 import { FIT_LABELS, type Example, type FitLabel } from '../../data/schema.ts';
 import { SPECIAL_IDS } from '../../data/vocab.ts';
-import type { TaskCodec } from '../task.ts';
-import { RunError } from './host.ts';
+import type { DecoderLayout, TaskCodec } from '../task.ts';
 
 export interface DecodedAnswer {
   exampleId: string;
@@ -21,13 +21,6 @@ export interface DecodedAnswer {
   explanation: string;
   /** New tokens written (explanation, without the label). */
   newTokens: number;
-}
-
-/** The prompt budget that leaves room for the label and `maxNewTokens`. */
-export function promptBudget(model: DecoderLM, maxSeqLen: number, maxNewTokens: number): number {
-  const budget = Math.min(maxSeqLen, model.config.maxPosition) - maxNewTokens - 1;
-  if (budget < 16) throw new RunError(`maxSeqLen ${maxSeqLen} leaves ${budget} prompt tokens after ${maxNewTokens} new tokens; raise maxSeqLen or lower maxNewTokens`);
-  return budget;
 }
 
 /**
@@ -68,7 +61,8 @@ export async function labelLogits(engine: Engine, model: DecoderLM, codec: TaskC
 const argmax = (xs: readonly number[]) => xs.reduce((best, x, i) => (x > xs[best]! ? i : best), 0);
 
 /**
- * Answers for `examples`, `batch` at a time. `onAnswered(ms, n)` gets each batch's wall time
+ * Answers for `examples`, `batch` at a time: the label and at most `maxNewTokens` more tokens
+ * (never more than the layout's response holds). `onAnswered(ms, n)` gets each batch's wall time
  * (latency measurements use batch 1).
  */
 export async function answer(
@@ -76,20 +70,20 @@ export async function answer(
   model: DecoderLM,
   codec: TaskCodec,
   examples: readonly Example[],
-  opts: { maxSeqLen: number; maxNewTokens: number; batch: number; now?: () => number; onAnswered?: (ms: number, n: number) => void; onProgress?: (done: number) => void },
+  opts: { layout: DecoderLayout; maxNewTokens: number; batch: number; now?: () => number; onAnswered?: (ms: number, n: number) => void; onProgress?: (done: number) => void },
 ): Promise<DecodedAnswer[]> {
-  const budget = promptBudget(model, opts.maxSeqLen, opts.maxNewTokens);
+  const maxNewTokens = Math.min(opts.maxNewTokens, opts.layout.responseTokens - 1);
   const out: DecodedAnswer[] = [];
   for (let start = 0; start < examples.length; start += opts.batch) {
     const chunk = examples.slice(start, start + opts.batch);
     const t0 = opts.now?.() ?? 0;
-    const prompts = chunk.map((e) => codec.prompt(e, budget));
+    const prompts = chunk.map((e) => codec.prompt(e, opts.layout.promptTokens));
     const logits = await labelLogits(engine, model, codec, prompts, opts.batch);
     const labels = logits.map(argmax);
     const generations = await generate(
       model,
       prompts.map((p, i) => [...p, codec.labelTokenIds[labels[i]!]!]),
-      { maxNewTokens: opts.maxNewTokens, stopTokens: [SPECIAL_IDS.eos], padTokenId: SPECIAL_IDS.pad },
+      { maxNewTokens, stopTokens: [SPECIAL_IDS.eos], padTokenId: SPECIAL_IDS.pad },
     );
     opts.onAnswered?.((opts.now?.() ?? 0) - t0, chunk.length);
     chunk.forEach((e, i) => {

@@ -6,6 +6,7 @@ import type { AdapterReport } from '../../engine/gpu.ts';
 import type { Example, Review, TeacherLabel } from '../../data/schema.ts';
 import type { QwenTokenizer } from '../../data/tokenizer.ts';
 import type { ExperimentConfig } from '../schema.ts';
+import { Stopped } from './stopped.ts';
 
 /** Named blobs (checkpoints, labels, state). Keys are "/"-separated paths; writes are atomic. */
 export interface ArtifactStore {
@@ -53,10 +54,7 @@ export class RunError extends Error {
   override name = 'RunError';
 }
 
-/** The user stopped the run; it resumes from where it stopped when started again with the same run. */
-export class RunCancelled extends RunError {
-  override name = 'RunCancelled';
-  constructor(where: string) {
-    super(`stopped by the user ${where}; start the same run again to resume from there`);
-  }
+/** The user stopped the run `where` (a Stopped: status 'stopped'); it resumes from there when started again. */
+export function runStopped(where: string): Stopped {
+  return new Stopped(`stopped by the user ${where}; start the same run again to resume from there`);
 }

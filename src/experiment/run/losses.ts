@@ -13,7 +13,7 @@ import { logitRows, nextTokenBatch } from '../../engine/nn/train.ts';
 import type { KdLossSpec } from '../../engine/kd-spec.ts';
 import { fitLabelIndex, type Example, type FitLabel } from '../../data/schema.ts';
 import { SPECIAL_IDS } from '../../data/vocab.ts';
-import type { TaskCodec } from '../task.ts';
+import type { DecoderLayout, TaskCodec } from '../task.ts';
 
 /** A training sequence: prompt + response ids, and the response's top-k teacher log-probs when stored. */
 export interface TeacherSequence {
@@ -22,16 +22,16 @@ export interface TeacherSequence {
   topk?: { ids: number[][]; logprobs: number[][] };
 }
 
-export function sftLoss(engine: Engine, model: DecoderLM, codec: TaskCodec, items: readonly { example: Example; label: FitLabel; explanation: string }[], maxSeqLen: number): Tensor {
-  const seqs = items.map((it) => codec.sequence(it.example, codec.response(it.label, it.explanation), maxSeqLen));
+export function sftLoss(engine: Engine, model: DecoderLM, codec: TaskCodec, items: readonly { example: Example; label: FitLabel; explanation: string }[], layout: DecoderLayout): Tensor {
+  const seqs = items.map((it) => codec.sequence(it.example, codec.response(it.label, it.explanation), layout));
   const batch = nextTokenBatch(engine, seqs.map((s) => s.ids), { padTokenId: SPECIAL_IDS.pad, lossFrom: seqs.map((s) => s.responseStart) });
   return crossEntropy(logitRows(model.forward({ inputIds: batch.inputIds })), batch.targets, batch.mask);
 }
 
 export type DecoderSource = { kind: 'online'; model: DecoderLM } | { kind: 'topk'; k: number };
 
-export function explainLoss(engine: Engine, student: DecoderLM, source: DecoderSource, codec: TaskCodec, items: readonly TeacherSequence[], spec: KdLossSpec, maxSeqLen: number): Tensor {
-  const seqs = items.map((it) => codec.sequence(it.example, it.response, maxSeqLen));
+export function explainLoss(engine: Engine, student: DecoderLM, source: DecoderSource, codec: TaskCodec, items: readonly TeacherSequence[], spec: KdLossSpec, layout: DecoderLayout): Tensor {
+  const seqs = items.map((it) => codec.sequence(it.example, it.response, layout));
   const batch = nextTokenBatch(engine, seqs.map((s) => s.ids), { padTokenId: SPECIAL_IDS.pad, lossFrom: seqs.map((s) => s.responseStart) });
   const studentRows = logitRows(student.forward({ inputIds: batch.inputIds }));
   const opts: Parameters<typeof kdLoss>[1] = { spec, mask: batch.mask };

@@ -1,12 +1,15 @@
 // Sweeps: every run of expandSweep (config paths × values × seeds), each a whole experiment in
 // runs/<id>/, the phases before the stages computed once per distinct prefix (shared/<key>/).
 // Results are rows with the same metric keys, plus per group (the runs that differ only by seed)
-// the mean, standard deviation and 95% confidence interval (Student's t) of every metric.
+// the mean, standard deviation and 95% confidence interval (Student's t, clamped to the metric's
+// range, with n) of every metric.
 import { expandSweep, type ExperimentConfig } from '../schema.ts';
-import { RunCancelled, type ArtifactStore, type RunEvent, type RunHost } from './host.ts';
+import type { ArtifactStore, RunEvent, RunHost } from './host.ts';
+import { Stopped } from './stopped.ts';
+import { NON_NEGATIVE, UNIT_RANGE, summarize, type MetricRange, type Summary } from '../../metrics/stats.ts';
 import { runExperiment, sharedKey, type RunOptions, type RunResults } from './pipeline.ts';
 
-export const SWEEP_RESULTS_FORMAT = 'lantern-sweep-results';
+import { SWEEP_RESULTS_FORMAT } from '../results.ts';
 
 export interface SweepRow {
   id: string;
@@ -17,15 +20,14 @@ export interface SweepRow {
   error?: string;
   /** Flat metrics ("<stage>.<metric>"); null where a run did not produce one. */
   metrics: Record<string, number | null>;
+  /** Test pairs the run was scored on (absent for a failed run). */
+  testSize?: number;
+  /** Parameter count of each model ('teacher' and the stage ids). */
+  parameters?: Record<string, number>;
 }
 
-export interface MetricSummary {
-  n: number;
-  mean: number | null;
-  std: number | null;
-  /** 95% confidence interval of the mean; null with fewer than two values. */
-  ci95: [number, number] | null;
-}
+/** Mean, std and 95% interval of the mean over a group's runs (null interval below two runs). */
+export type MetricSummary = Summary;
 
 export interface SweepGroup {
   group: string;
@@ -75,25 +77,33 @@ function putStage(out: Record<string, number | null>, id: string, task: 'explain
   }
 }
 
-/** A run's headline numbers as flat "<stage>.<metric>" keys ("teacher.*" for the in-house teacher): what sweep tables and charts compare. */
+/**
+ * A run's headline numbers as flat "<stage>.<metric>" keys ("teacher.*" for the in-house teacher,
+ * "baseline.<name>.*" for the trivial baselines): what sweep tables and charts compare.
+ */
 export function flatMetrics(results: RunResults): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   if (results.teacher?.metrics) putStage(out, 'teacher', 'explain', results.teacher.metrics as StageMetricsView, results.teacher.curves.train.at(-1)?.loss);
   for (const s of results.stages) putStage(out, s.id, s.task, s.metrics as StageMetricsView, s.curves.train.at(-1)?.loss);
+  // The baselines vary with the split (the seed): they get their own rows of mean ± CI.
+  const b = results.baselines;
+  if (b) {
+    for (const [name, m] of Object.entries(b.classifier) as [string, StageMetricsView][]) {
+      for (const k of ['accuracy', 'macroF1'] as const) if (k in m) out[`baseline.${name}.${k}`] = num(m[k]);
+    }
+    for (const [name, m] of Object.entries(b.explainer) as [string, StageMetricsView][]) {
+      if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) out[`baseline.${name}.${k}`] = num(m.rouge[k].fmeasure);
+    }
+  }
   return out;
 }
 
-/** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+/** Flat metrics that are not proportions (their interval is only kept non-negative). */
+const UNBOUNDED = /\.(finalLoss|latencyP50Ms|latencyP95Ms|throughputPerSec)$/;
 
-export function summarize(values: readonly number[]): MetricSummary {
-  const n = values.length;
-  if (n === 0) return { n, mean: null, std: null, ci95: null };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { n, mean, std: null, ci95: null };
-  const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  const half = (T975[n - 2] ?? 1.96) * (std / Math.sqrt(n));
-  return { n, mean, std, ci95: [mean - half, mean + half] };
+/** The range a flat metric's values lie in: losses and times are non-negative, everything else is a proportion or an F-score. */
+export function metricRange(key: string): MetricRange {
+  return UNBOUNDED.test(key) ? NON_NEGATIVE : UNIT_RANGE;
 }
 
 export function aggregateRows(rows: readonly SweepRow[], metricKeys: readonly string[]): SweepGroup[] {
@@ -103,7 +113,7 @@ export function aggregateRows(rows: readonly SweepRow[], metricKeys: readonly st
     group,
     assignments: members[0]!.assignments,
     runs: members.map((r) => r.id),
-    metrics: Object.fromEntries(metricKeys.map((k) => [k, summarize(members.map((r) => r.metrics[k]).filter((v): v is number => v !== null && v !== undefined))])),
+    metrics: Object.fromEntries(metricKeys.map((k) => [k, summarize(members.map((r) => r.metrics[k]).filter((v): v is number => v !== null && v !== undefined), metricRange(k))])),
   }));
 }
 
@@ -119,9 +129,10 @@ export async function runSweep(config: ExperimentConfig, host: RunHost, store: A
     const shared = store.scoped(`shared/${await sharedKey(run.config)}`);
     try {
       const results = await runExperiment(run.config, runHost, store.scoped(`runs/${run.id}`), { ...opts, shared });
-      rows.push({ id: run.id, group: run.group, assignments: run.assignments, seed: run.seed, status: 'done', metrics: flatMetrics(results) });
+      const parameters = Object.fromEntries([['teacher', results.teacher.parameters], ...results.stages.map((s) => [s.id, s.parameters])]);
+      rows.push({ id: run.id, group: run.group, assignments: run.assignments, seed: run.seed, status: 'done', metrics: flatMetrics(results), testSize: results.data.test, parameters });
     } catch (e) {
-      if (e instanceof RunCancelled) throw e; // a stop ends the sweep; running it again resumes
+      if (e instanceof Stopped) throw e; // a stop ends the sweep; running it again resumes
       rows.push({ id: run.id, group: run.group, assignments: run.assignments, seed: run.seed, status: 'failed', error: (e as Error).message, metrics: {} });
       runHost.emit({ type: 'warning', message: `run ${run.id} failed: ${(e as Error).message}` });
     }

@@ -15,13 +15,13 @@ import { seededInit } from '../../engine/nn/module.ts';
 import { applyLora } from '../../engine/nn/lora.ts';
 import { loadCheckpoint, saveCheckpoint, type AnyModel } from '../../engine/checkpoint.ts';
 import { readSafetensors, writeSafetensors, type NamedTensorData } from '../../engine/safetensors.ts';
-import type { DecoderPreset, EncoderPreset } from '../../engine/presets.ts';
+import type { DecoderDims, DecoderPreset, EncoderDims, EncoderPreset } from '../../engine/presets.ts';
 import type { PoolKind } from '../../engine/ops/pooling.ts';
 import { FIT_LABELS } from '../../data/schema.ts';
 import { SPECIAL_IDS } from '../../data/vocab.ts';
 import { createRng, deriveSeed } from '../../data/rng.ts';
 import type { ExperimentConfig } from '../schema.ts';
-import { RunCancelled, RunError, type ArtifactStore, type RunHost } from './host.ts';
+import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 
 type Training = Pick<ExperimentConfig['inHouseTeacher'], 'optimizer' | 'schedule' | 'steps' | 'batchSize' | 'evalEvery'>;
 type LoraConfig = ExperimentConfig['inHouseTeacher']['lora'];
@@ -45,12 +45,12 @@ function withLora(model: AnyModel, lora: LoraConfig, seed: number): AnyModel {
   return model;
 }
 
-export function newDecoder(engine: Engine, preset: DecoderPreset, vocabSize: number, seed: number, lora?: LoraConfig): DecoderLM {
+export function newDecoder(engine: Engine, preset: DecoderPreset | DecoderDims, vocabSize: number, seed: number, lora?: LoraConfig): DecoderLM {
   const config = decoderConfig(preset, { vocabSize, bosTokenId: SPECIAL_IDS.imStart, eosTokenId: SPECIAL_IDS.eos, padTokenId: SPECIAL_IDS.pad });
   return withLora(new DecoderLM(engine, config, seededInit(seed)), lora, seed) as DecoderLM;
 }
 
-export function newEncoder(engine: Engine, preset: EncoderPreset, pooling: PoolKind, vocabSize: number, seed: number, lora?: LoraConfig): EncoderClassifier {
+export function newEncoder(engine: Engine, preset: EncoderPreset | EncoderDims, pooling: PoolKind, vocabSize: number, seed: number, lora?: LoraConfig): EncoderClassifier {
   const config = encoderConfig(preset, { vocabSize, numClasses: FIT_LABELS.length, pooling, labels: [...FIT_LABELS], padTokenId: SPECIAL_IDS.pad });
   return withLora(new EncoderClassifier(engine, config, seededInit(seed)), lora, seed) as EncoderClassifier;
 }
@@ -223,7 +223,7 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
       if (checkpointDue) await saveResumePoint();
       if (job.signal?.aborted && !last) {
         if (!checkpointDue) await saveResumePoint();
-        throw new RunCancelled(`at step ${trainer.steps} of ${job.name}`);
+        throw runStopped(`at step ${trainer.steps} of ${job.name}`);
       }
       if (job.failAfterStep !== undefined && trainer.steps >= job.failAfterStep) throw new RunError(`injected failure after step ${trainer.steps} of ${job.name}`);
     }
