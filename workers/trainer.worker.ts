@@ -15,7 +15,7 @@ import { createBrowserHost, indexedDbArtifacts } from '../src/experiment/run/bro
 import { runExperiment, type RunResults } from '../src/experiment/run/pipeline.ts';
 import { flatMetrics, runSweep, type SweepResults } from '../src/experiment/run/sweep.ts';
 import { applyToSeries } from '../src/app/lib/run-series.ts';
-import { runLockName } from '../src/app/lib/studio-store.ts';
+import { runLockName } from '../src/app/lib/run-lock.ts';
 import type { SpeedFigures } from '../src/app/lib/estimate.ts';
 import { benchMatmul, benchTraining } from '../bench/engine.ts';
 

@@ -44,15 +44,3 @@ export async function getRun(id: string): Promise<RunRecord | undefined> {
 export async function deleteRun(id: string): Promise<void> {
   await (await studioStore()).deleteRun(id);
 }
-
-const RUN_LOCK = 'lantern-run:';
-
-/** The Web Lock a run's trainer worker holds while it runs: a "running" record nobody holds was interrupted. */
-export const runLockName = (runId: string) => `${RUN_LOCK}${runId}`;
-
-/** Ids of runs some tab is running now. */
-export async function liveRunIds(): Promise<Set<string>> {
-  if (!navigator.locks) return new Set();
-  const { held = [] } = await navigator.locks.query();
-  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(RUN_LOCK)).map((n) => n.slice(RUN_LOCK.length)));
-}

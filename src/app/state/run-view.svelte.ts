@@ -2,7 +2,8 @@
 // whether it runs in this tab, in another one, or was interrupted (a closed tab, a reload).
 import type { RunRecord } from '../../data/store.ts';
 import { parseExperiment, type ExperimentConfig } from '../../experiment/schema.ts';
-import { getRun, liveRunIds, loadResults } from '../lib/studio-store.ts';
+import { getRun, loadResults } from '../lib/studio-store.ts';
+import { liveRunIds } from '../lib/run-lock.ts';
 import { seriesFromResults, type Series } from '../lib/run-series.ts';
 import type { AnyResults } from '../lib/results.ts';
 import { session } from './run-session.svelte.ts';
