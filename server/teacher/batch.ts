@@ -1,7 +1,8 @@
 // A labelling job: pairs through a teacher with bounded concurrency, one event per finished pair
 // (a result or an error, never both) and progress events, until done, cancelled or out of budget.
 import type { Pair, TeacherRef } from '../../src/data/schema.ts';
-import { labelFlags, type TeacherResult } from './steps.ts';
+import type { TeacherResult } from './steps.ts';
+import { labelFlags } from '../../src/data/label-flags.ts';
 import { BudgetExhaustedError, JobStopped, UpstreamError, type JobBudget } from './upstream.ts';
 
 export interface Teacher {

@@ -1,7 +1,7 @@
 // The intermediate outputs of the decomposed chain, one shape for every teacher (LLM or rules).
 // Upstream answers are validated against these before anything is cached or returned.
 import { z } from 'zod';
-import { FIT_LABELS, FitLabel, LabelProbs, TeacherLabel, type LabelFlag } from '../../src/data/schema.ts';
+import { FitLabel, LabelProbs, TeacherLabel } from '../../src/data/schema.ts';
 
 export const CATEGORIES = ['skill', 'experience', 'education', 'certification', 'location', 'other'] as const;
 export const Category = z.enum(CATEGORIES);
@@ -68,16 +68,5 @@ export const TeacherResult = TeacherLabel.extend({
   cached: z.boolean(),
 });
 export type TeacherResult = z.infer<typeof TeacherResult>;
-
-/**
- * Flags for a label whose own probabilities favour another label (label high, 0.9 on low): the
- * pair is kept with the flag, for a reviewer to decide, rather than trained on as if consistent.
- */
-export function labelFlags(label: FitLabel, probs: LabelProbs | null): LabelFlag[] {
-  if (!probs) return [];
-  const top = FIT_LABELS.reduce((a, b) => (probs[b] > probs[a] ? b : a));
-  if (probs[label] >= probs[top]) return [];
-  return [{ code: 'soft-label-disagrees', message: `the rating is ${label}, but its label probabilities put ${probs[top].toFixed(2)} on ${top} (${probs[label].toFixed(2)} on ${label})` }];
-}
 
 export { LabelProbs };

@@ -86,8 +86,12 @@ describe('review queue', () => {
     expect(items.map((i) => [i.stance, i.disagreement])).toEqual([['high', 0], ['low', 0], [null, 1], ['low', 2]]);
     expect(reviewCounts(items)).toEqual({ pending: 3, accepted: 0, fixed: 0, rejected: 1 });
     const contradicted = reviewItems(examples, new Map([[examples[0]!.id, { ...label(0, 'high', 0.9), labelProbs: { low: 0.1, medium: 0.6, high: 0.3 } }]]), new Map());
-    expect(contradicted[0]!.probsContradictLabel).toBe(true);
-    expect(items[0]!.probsContradictLabel).toBe(false);
+    expect(contradicted[0]!.flags.map((f) => f.code)).toEqual(['soft-label-disagrees']);
+    expect(items[0]!.flags).toEqual([]);
+    // A flag the teacher proxy stored is shown as stored (not recomputed).
+    const stored = { code: 'soft-label-disagrees' as const, message: 'stored by the proxy' };
+    const flagged = reviewItems(examples, new Map([[examples[0]!.id, { ...label(0, 'high', 0.9), flags: [stored] }]]), new Map());
+    expect(flagged[0]!.flags).toEqual([stored]);
   });
 
   it('orders lowest confidence first (no probabilities first of all), or the widest disagreement first', () => {

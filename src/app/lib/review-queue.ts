@@ -1,6 +1,7 @@
 // The review queue: teacher-labelled pairs with what sorting needs (confidence, label ↔ explanation
 // disagreement), counts per decision, and the decision a reviewer's draft stands for.
-import { FIT_LABELS, type Example, type FitLabel, type Review, type TeacherLabel } from '../../data/schema.ts';
+import { FIT_LABELS, type Example, type FitLabel, type LabelFlag, type Review, type TeacherLabel } from '../../data/schema.ts';
+import { flagsOf } from '../../data/label-flags.ts';
 import { labelConfidence } from '../../experiment/run/data.ts';
 import { readStance } from '../../metrics/consistency.ts';
 import type { ReviewState } from './example-rows.ts';
@@ -16,15 +17,9 @@ export interface ReviewItem {
   stance: FitLabel | null;
   /** 0 when the explanation argues for the label, 1 when it takes no side or is one level off, 2 when opposite. */
   disagreement: number;
-  /** The label probabilities favour another level than the label the teacher gave. */
-  probsContradictLabel: boolean;
+  /** Doubts about the label (its probabilities favour another level, …), as stored by the teacher proxy. */
+  flags: LabelFlag[];
   review: Review | null;
-}
-
-function mostProbable(label: TeacherLabel): FitLabel | null {
-  const p = label.labelProbs;
-  if (!p) return null;
-  return FIT_LABELS.reduce((best, l) => (p[l] > p[best] ? l : best), label.label);
 }
 
 export function reviewItems(examples: readonly Example[], labels: ReadonlyMap<string, TeacherLabel>, reviews: ReadonlyMap<string, Review>): ReviewItem[] {
@@ -34,8 +29,7 @@ export function reviewItems(examples: readonly Example[], labels: ReadonlyMap<st
     if (!label) return;
     const stance = readStance(label.explanation).stance;
     const disagreement = stance === null ? 1 : Math.abs(FIT_LABELS.indexOf(stance) - FIT_LABELS.indexOf(label.label));
-    const top = mostProbable(label);
-    out.push({ exampleId: e.id, index, label, confidence: labelConfidence(label), stance, disagreement, probsContradictLabel: top !== null && top !== label.label, review: reviews.get(e.id) ?? null });
+    out.push({ exampleId: e.id, index, label, confidence: labelConfidence(label), stance, disagreement, flags: flagsOf(label), review: reviews.get(e.id) ?? null });
   });
   return out;
 }
