@@ -24,7 +24,7 @@ function throttled(onProgress: (bytesRead: number, totalBytes: number) => void) 
 }
 
 const api = {
-  read: (file: File, onProgress?: (bytesRead: number, totalBytes: number) => void) => session.read(file, onProgress && throttled(onProgress)),
+  read: (file: File, onProgress?: (bytesRead: number, totalBytes: number) => void, encoding?: string) => session.read(file, onProgress && throttled(onProgress), undefined, encoding),
   check: session.check.bind(session),
   commit: session.commit.bind(session),
   loadDemo: session.loadDemo.bind(session),

@@ -1,6 +1,6 @@
 // Reading an import file in the browser (or Node) without freezing anything: the bytes are read in
-// chunks with progress and decoded as strict UTF-8, after the file's type is checked. What is read
-// then goes through import.ts (parse → map → commit) like any text. Label columns (an earlier
+// chunks with progress, after the file's type is checked. What is read then goes through import.ts
+// (decode → parse → map → commit). Label columns (an earlier
 // teacher's or a human's fit level and explanation) become teacher labels of the new dataset.
 import { FIT_LABELS, TeacherLabel, type FitLabel, type TeacherRef } from './schema.ts';
 import type { ImportPreview, ParsedSource, RowError } from './import.ts';
@@ -31,14 +31,14 @@ export interface ReadProgress {
 }
 
 /**
- * The file's text, read chunk by chunk (progress after each) and decoded as strict UTF-8. A file
- * with NUL bytes is binary; invalid UTF-8 is refused rather than read with replacement characters.
+ * The file's bytes, read chunk by chunk (progress after each), after its type is checked. A file
+ * with NUL bytes is binary and refused. Decoding is parseSourceBytes's (import.ts): rows that are
+ * not UTF-8 become row errors, or the file is read in the encoding the user picks.
  */
-export async function readImportFile(file: Blob & { name?: string }, opts: { onProgress?: (p: ReadProgress) => void; signal?: AbortSignal } = {}): Promise<string> {
+export async function readImportFile(file: Blob & { name?: string }, opts: { onProgress?: (p: ReadProgress) => void; signal?: AbortSignal } = {}): Promise<Uint8Array> {
   const name = file.name ?? 'the file';
   checkFileType(name, file.size);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const parts: string[] = [];
+  const bytes = new Uint8Array(file.size);
   const reader = file.stream().getReader();
   let bytesRead = 0;
   try {
@@ -46,28 +46,31 @@ export async function readImportFile(file: Blob & { name?: string }, opts: { onP
       if (opts.signal?.aborted) throw new DOMException('The import was cancelled.', 'AbortError');
       const { value, done } = await reader.read();
       if (done) break;
-      if (bytesRead === 0 && value.subarray(0, 4096).includes(0)) throw new ImportFileError(`"${name}" is not a text file (it holds binary data); export the data as CSV or JSON Lines.`);
-      try {
-        parts.push(decoder.decode(value, { stream: true }));
-      } catch {
-        throw new ImportFileError(`"${name}" is not UTF-8 text (near byte ${bytesRead.toLocaleString('en')}). Save it as UTF-8 (in Excel: "CSV UTF-8"), then import it again.`);
+      if (bytesRead === 0 && value.subarray(0, 4096).includes(0) && !startsWithUtf16Bom(value)) {
+        throw new ImportFileError(`"${name}" is not a text file (it holds binary data); export the data as CSV or JSON Lines.`);
       }
+      if (bytesRead + value.byteLength > bytes.length) throw new ImportFileError(`"${name}" changed while it was read; choose it again.`);
+      bytes.set(value, bytesRead);
       bytesRead += value.byteLength;
       opts.onProgress?.({ bytesRead, totalBytes: file.size });
-    }
-    try {
-      parts.push(decoder.decode());
-    } catch {
-      throw new ImportFileError(`"${name}" ends in the middle of a UTF-8 character; the file is cut short or not UTF-8.`);
     }
   } finally {
     reader.releaseLock();
   }
-  const text = parts.join('');
-  if (/\.json$/i.test(name) && text.trimStart().startsWith('[')) {
+  const read = bytes.subarray(0, bytesRead);
+  if (/\.json$/i.test(name) && firstNonBlankByte(read) === 0x5b /* [ */) {
     throw new ImportFileError(`"${name}" is one JSON array; the studio reads JSON Lines (one JSON object per line). Write each element on its own line (e.g. jq -c '.[]').`);
   }
-  return text;
+  return read;
+}
+
+/** UTF-16 text holds NUL bytes for every ASCII letter; its byte-order mark says it is text. */
+const startsWithUtf16Bom = (b: Uint8Array) => (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff);
+
+function firstNonBlankByte(bytes: Uint8Array): number | undefined {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return bytes[i];
 }
 
 // --- label columns -------------------------------------------------------------------------------

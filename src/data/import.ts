@@ -271,6 +271,9 @@ export function parseSource(text: string, format: 'csv' | 'jsonl' | 'auto' = 'au
   return format === 'csv' ? parseCsv(text) : parseJsonl(text);
 }
 
+/** Matches the reason of a row (or header) whose bytes are not UTF-8, as parseSourceBytes words it. */
+export const NOT_UTF8_REASON = /not UTF-8 text/;
+
 /**
  * parseSource for a file's bytes: rows holding bytes that are not UTF-8 are reported (with the
  * line, the byte and the encoding to try) instead of being imported with U+FFFD in place of their

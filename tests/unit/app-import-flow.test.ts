@@ -21,7 +21,7 @@ async function setup() {
   const session = new ImportSession(async () => store);
   let cancelled = 0;
   const backend: ImportBackend = {
-    read: (file, onProgress) => session.read(file, (p) => onProgress(p.bytesRead, p.totalBytes)),
+    read: (file, onProgress, encoding) => session.read(file, (p) => onProgress(p.bytesRead, p.totalBytes), undefined, encoding),
     check: (m, l) => session.check(m, l),
     commit: (o) => session.commit(o),
     loadDemo: (s, k) => session.loadDemo(s, k),
@@ -117,8 +117,40 @@ describe('ImportFlow', () => {
   });
 });
 
+describe('a file that is not UTF-8', () => {
+  // "Café" and "Müller" as Excel on Windows writes them (é = 0xE9, ü = 0xFC): not UTF-8.
+  const cp1252 = (text: string) => Uint8Array.from(text, (ch) => ({ é: 0xe9, ü: 0xfc })[ch as 'é'] ?? ch.charCodeAt(0));
+  const csv = () => {
+    const [a, b] = generateDemoExamples({ seed: 9, n: 2 });
+    const row = (e: typeof a, title: string) => [e!.id, title, 'remote', JSON.stringify(e!.job.description), e!.profile.headline].join(',');
+    return ['id,title,remote,description,headline', row(a, 'Data engineer'), row(b, 'Café manager at Müller')].join('\n');
+  };
+
+  it('reports the rows whose bytes are not UTF-8, then reads the file as windows-1252 on request and imports every row intact', async () => {
+    const { store, flow } = await setup();
+    const file = new File([cp1252(csv())], 'excel.csv', { type: 'text/csv' });
+    await flow.chooseFile(file);
+    expect(flow.step).toBe('mapping');
+    expect(flow.source).toMatchObject({ encoding: 'utf-8', rowCount: 2, unreadable: 1, notUtf8: 1 });
+    expect(flow.encodingMayHelp).toBe(true);
+    await flow.check();
+    expect(flow.report?.valid).toBe(1);
+    expect(flow.report?.errors[0]).toMatchObject({ line: 3, reason: expect.stringMatching(/not UTF-8 text \(byte 0xE9.*windows-1252/) });
+
+    await flow.readAs('windows-1252');
+    expect(flow.source).toMatchObject({ encoding: 'windows-1252', rowCount: 2, unreadable: 0, notUtf8: 0 });
+    await flow.check();
+    expect(flow.report).toMatchObject({ valid: 2, invalidRows: 0 });
+    expect(flow.encodingMayHelp).toBe(false);
+    await flow.commit();
+    const [dataset] = await store.listDatasets();
+    const titles = (await store.getExamples(dataset!.id)).map((e) => e.job.title);
+    expect(titles).toContain('Café manager at Müller');
+  });
+});
+
 describe('readImportFile', () => {
-  it('reads a file in chunks with progress, strictly as UTF-8', async () => {
+  it('reads a file\'s bytes in chunks with progress, refusing binary files', async () => {
     const text = 'id,title\n' + Array.from({ length: 2000 }, (_, i) => `r${i},Café ${i}`).join('\n');
     const bytes = new TextEncoder().encode(text);
     // Chunks of 1000 bytes split some "é" (2 bytes) across two chunks.
@@ -127,10 +159,10 @@ describe('readImportFile', () => {
       stream: () => new ReadableStream<Uint8Array>({ start(c) { for (let at = 0; at < bytes.length; at += 1000) c.enqueue(bytes.slice(at, at + 1000)); c.close(); } }),
     });
     const progress: number[] = [];
-    expect(await readImportFile(chunked, { onProgress: (p) => progress.push(p.bytesRead) })).toBe(text);
+    expect(new TextDecoder().decode(await readImportFile(chunked, { onProgress: (p) => progress.push(p.bytesRead) }))).toBe(text);
     expect(progress).toHaveLength(Math.ceil(bytes.length / 1000));
     expect(progress.at(-1)).toBe(bytes.length);
-    await expect(readImportFile(new File([new Uint8Array([0x61, 0x2c, 0xe9, 0x0a])], 'latin1.csv'))).rejects.toThrow(/not UTF-8 text/);
+    await expect(readImportFile(new File(['  [{"id": 1}]'], 'rows.json'))).rejects.toThrow(/one JSON array.*JSON Lines/);
     await expect(readImportFile(new File([new Uint8Array([0x50, 0x4b, 0, 0, 1])], 'data.csv'))).rejects.toThrow(/not a text file/);
     await expect(readImportFile(new File([], 'empty.csv'))).rejects.toThrow(/is empty/);
   });

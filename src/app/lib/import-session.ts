@@ -1,7 +1,7 @@
 // One import, step by step, where it runs (the import worker, so a 100 MB file never blocks the
 // page): read the file → the user maps columns → check every row → write the valid rows, or
 // nothing. The parsed file stays here between steps; the page gets summaries and the bad-row report.
-import { applyMapping, commitImport, parseSource, suggestMapping, type ColumnMapping, type ImportPreview, type ParsedSource, type RowError } from '../../data/import.ts';
+import { applyMapping, commitImport, NOT_UTF8_REASON, parseSourceBytes, suggestMapping, type ColumnMapping, type ImportPreview, type ParsedSource, type RowError } from '../../data/import.ts';
 import { applyLabelColumns, importedTeacher, readImportFile, type LabelColumns, type LabelledPreview, type ReadProgress } from '../../data/import-file.ts';
 import { demoDataset } from '../../data/datasets.ts';
 import type { LanternStore } from '../../data/store.ts';
@@ -14,14 +14,18 @@ const PREVIEW_CHARS = 160;
 export interface SourceSummary {
   fileName: string;
   format: ParsedSource['format'];
+  /** The encoding the bytes were read in (a byte-order mark's, else the one asked for, else UTF-8). */
+  encoding: string;
   bytes: number;
   /** Rows read, readable or not. */
   rowCount: number;
   fields: string[];
   /** The first rows, each value cut to a preview length. */
   preview: { line: number; values: Record<string, string> }[];
-  /** Rows that could not be read at all (bad JSON, an unclosed quote, a wrong column count). */
+  /** Rows that could not be read at all (bad JSON, an unclosed quote, a wrong column count, bytes not in the encoding). */
   unreadable: number;
+  /** Rows left out because their bytes are not UTF-8: reading the file as windows-1252 may recover them. */
+  notUtf8: number;
   suggested: ColumnMapping;
   suggestedLabels: LabelColumns;
 }
@@ -60,23 +64,26 @@ export class ImportSession {
 
   constructor(private readonly store: () => Promise<LanternStore>) {}
 
-  async read(file: Blob & { name?: string }, onProgress?: (p: ReadProgress) => void, signal?: AbortSignal): Promise<SourceSummary> {
+  /** Reads and splits the file; `encoding` (a TextDecoder label such as "windows-1252") when it is not UTF-8. */
+  async read(file: Blob & { name?: string }, onProgress?: (p: ReadProgress) => void, signal?: AbortSignal, encoding?: string): Promise<SourceSummary> {
     this.source = null;
     this.checked = null;
-    const text = await readImportFile(file, { onProgress, signal });
+    const bytes = await readImportFile(file, { onProgress, signal });
     const fileName = file.name ?? 'file';
-    const source = parseSource(text, 'auto', fileName);
+    const source = parseSourceBytes(bytes, { fileName, ...(encoding ? { encoding } : {}) });
     this.source = source;
     this.fileName = fileName;
     const byName = (names: string[]) => source.fields.find((f) => names.includes(norm(f.split('.').pop()!)));
     return {
       fileName,
       format: source.format,
+      encoding: source.encoding,
       bytes: file.size,
       rowCount: source.rows.length + new Set(source.errors.map((e) => e.line)).size,
       fields: source.fields,
       preview: source.rows.slice(0, PREVIEW_ROWS).map((r) => ({ line: r.line, values: Object.fromEntries(source.fields.map((f) => [f, preview(r.values[f])])) })),
       unreadable: new Set(source.errors.map((e) => e.line)).size,
+      notUtf8: new Set(source.errors.filter((e) => NOT_UTF8_REASON.test(e.reason)).map((e) => e.line)).size,
       suggested: suggestMapping(source.fields),
       suggestedLabels: { label: byName(LABEL_NAMES), explanation: byName(EXPLANATION_NAMES) },
     };

@@ -14,7 +14,7 @@ export function workerImportBackend(): ImportBackend {
     return api;
   };
   return {
-    read: (file, onProgress) => get().read(file, Comlink.proxy(onProgress)),
+    read: (file, onProgress, encoding) => get().read(file, Comlink.proxy(onProgress), encoding),
     check: (mapping, labels) => get().check(mapping, labels),
     commit: (opts) => get().commit(opts),
     loadDemo: (seed, n) => get().loadDemo(seed, n),

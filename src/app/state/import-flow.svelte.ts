@@ -1,7 +1,7 @@
 // The Data page's import and demo-loading flow: file → column mapping → bad-row report → write the
 // valid rows or nothing. The work runs in the import worker (ImportSession); this class holds what
 // the page shows, and cancelling stops the worker (nothing is written before the final commit).
-import { REQUIRED_FIELDS, TARGET_FIELDS, type ColumnMapping, type TargetField } from '../../data/import.ts';
+import { NOT_UTF8_REASON, REQUIRED_FIELDS, TARGET_FIELDS, type ColumnMapping, type TargetField } from '../../data/import.ts';
 import type { LabelColumns } from '../../data/import-file.ts';
 import type { CheckReport, CommitSummary, SourceSummary } from '../lib/import-session.ts';
 import { describeError } from '../lib/errors.ts';
@@ -10,7 +10,7 @@ import type { StoreChange } from './studio.svelte.ts';
 
 /** What the flow needs from the import worker (an ImportSession behind comlink, or one in-process in tests). */
 export interface ImportBackend {
-  read(file: File, onProgress: (bytesRead: number, totalBytes: number) => void): Promise<SourceSummary>;
+  read(file: File, onProgress: (bytesRead: number, totalBytes: number) => void, encoding?: string): Promise<SourceSummary>;
   check(mapping: ColumnMapping, labels: LabelColumns): Promise<CheckReport> | CheckReport;
   commit(opts: { name: string; skipInvalid: boolean }): Promise<CommitSummary>;
   loadDemo(seed: number, n: number): Promise<{ datasetId: string; name: string; written: number; existed: boolean }>;
@@ -20,12 +20,24 @@ export interface ImportBackend {
 
 export type ImportStep = 'idle' | 'reading' | 'mapping' | 'checking' | 'report' | 'writing';
 
+/** Encodings a file can be read in (TextDecoder labels): UTF-8, and what Excel writes on Windows. */
+export const IMPORT_ENCODINGS = [
+  { label: 'utf-8', name: 'UTF-8' },
+  { label: 'windows-1252', name: 'Windows-1252 (Western European, Excel on Windows)' },
+  { label: 'iso-8859-2', name: 'ISO-8859-2 (Central European)' },
+  { label: 'shift_jis', name: 'Shift JIS (Japanese)' },
+] as const;
+
 export class ImportFlow {
   step = $state<ImportStep>('idle');
   /** Bytes read so far while reading. */
   bytesRead = $state(0);
   totalBytes = $state(0);
   source = $state.raw<SourceSummary | null>(null);
+  /** The file being imported (kept to read it again in another encoding). */
+  file = $state.raw<File | null>(null);
+  /** The encoding to read the next file in. */
+  encoding = $state<string>('utf-8');
   /** Target field → source field ('' = not mapped). */
   fields = $state<Record<TargetField, string>>(emptyFields());
   /** Target field → one value for every row ('' = none). */
@@ -53,6 +65,13 @@ export class ImportFlow {
     private readonly opened: (datasetId: string) => void,
   ) {}
 
+  /** Reading the file in another encoding may help: rows (or the header) are not UTF-8, or it was read in another. */
+  get encodingMayHelp(): boolean {
+    if (!this.file || this.busy) return false;
+    if (this.source) return this.step === 'mapping' && (this.source.notUtf8 > 0 || this.source.encoding !== 'utf-8');
+    return this.step === 'idle' && !!this.error && NOT_UTF8_REASON.test(this.error);
+  }
+
   get busy(): boolean {
     return this.step === 'reading' || this.step === 'checking' || this.step === 'writing' || this.demoBusy;
   }
@@ -60,13 +79,18 @@ export class ImportFlow {
   async chooseFile(file: File): Promise<void> {
     if (this.busy) return;
     this.reset();
+    this.file = file;
     this.step = 'reading';
     this.totalBytes = file.size;
     try {
-      const source = await this.backend.read(file, (read, total) => {
-        this.bytesRead = read;
-        this.totalBytes = total;
-      });
+      const source = await this.backend.read(
+        file,
+        (read, total) => {
+          this.bytesRead = read;
+          this.totalBytes = total;
+        },
+        this.encoding,
+      );
       if (this.step !== 'reading') return; // cancelled meanwhile
       if (source.fields.length === 0) throw new Error(`"${file.name}" has no columns or fields: is it empty, or only a header line?`);
       this.source = source;
@@ -78,6 +102,13 @@ export class ImportFlow {
     } catch (e) {
       if (this.step === 'reading') this.fail(e);
     }
+  }
+
+  /** Reads the same file again in another encoding (the mapping starts over: column names may change). */
+  async readAs(encoding: string): Promise<void> {
+    if (this.busy || !this.file) return;
+    this.encoding = encoding;
+    await this.chooseFile(this.file);
   }
 
   mapping(): ColumnMapping {
