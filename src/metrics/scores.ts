@@ -42,6 +42,8 @@ export function classifierScores(truth: readonly number[], predicted: readonly n
 export interface ExplainerScores {
   n: number;
   rouge: RougeScores;
+  /** ROUGE of each prediction against its reference, in order (the means above are over these). */
+  each: RougeScores[];
   intervals: Record<(typeof ROUGE_TYPES)[number], Interval | null>;
 }
 
@@ -52,7 +54,7 @@ export function explainerScores(references: readonly string[], predictions: read
   const intervals = Object.fromEntries(
     ROUGE_TYPES.map((t) => [t, bootstrapMeanInterval(each.map((s) => s[t].fmeasure), { seed: BOOTSTRAP_SEED, range: UNIT_RANGE })]),
   ) as ExplainerScores['intervals'];
-  return { n: references.length, rouge: meanRouge(each), intervals };
+  return { n: references.length, rouge: meanRouge(each), each, intervals };
 }
 
 /** Wilson interval of a proportion given as a rate over n items. */

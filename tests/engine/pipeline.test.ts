@@ -112,14 +112,17 @@ describe('lantern run pipeline', () => {
     expect(cm.latency.count).toBe(data.test);
     expect(cm.latency.p95Ms).toBeGreaterThanOrEqual(cm.latency.p50Ms);
     // Explainer: ROUGE, consistency and hallucination rates are proportions; latency measured per example.
-    const em = explainer.metrics as { n: number; labelAccuracy: number; rouge: Record<string, { precision: number; recall: number; fmeasure: number }>; consistency: { rate: number }; hallucination: { mentionRate: number; exampleRate: number }; latency: { count: number; p50Ms: number }; samples: { explanation: string }[] };
+    const em = explainer.metrics as { n: number; labelAccuracy: number; rouge: Record<string, { precision: number; recall: number; fmeasure: number }>; consistency: { rate: number }; hallucination: { mentionRate: number; exampleRate: number }; latency: { count: number; p50Ms: number }; answers: { explanation: string; reference: string; rougeL: number; hallucinated: string[] }[] };
     expect(em.n).toBe(data.test);
     expect(Object.keys(em.rouge).sort()).toEqual(['rouge1', 'rouge2', 'rougeL', 'rougeLsum']);
     for (const s of Object.values(em.rouge)) for (const x of Object.values(s)) expect(inUnit(x)).toBe(true);
     for (const x of [em.labelAccuracy, em.consistency.rate, em.hallucination.mentionRate, em.hallucination.exampleRate]) expect(inUnit(x)).toBe(true);
     expect(em.latency.count).toBe(data.test);
     expect(em.latency.p50Ms).toBeGreaterThan(0);
-    expect(em.samples.length).toBeGreaterThan(0);
+    // Every test answer is kept with its own scores, and they add up to the totals.
+    expect(em.answers).toHaveLength(data.test);
+    expect(em.answers.reduce((a, b) => a + b.rougeL, 0) / data.test).toBeCloseTo(em.rouge.rougeL!.fmeasure, 12);
+    expect(em.answers.every((a) => Array.isArray(a.hallucinated) && typeof a.reference === 'string')).toBe(true);
 
     // Headline numbers carry 95% intervals over the test pairs that contain them.
     const within = (x: number, ci: { lo: number; hi: number; n: number }) => ci.lo <= x + 1e-12 && x <= ci.hi + 1e-12 && ci.n === data.test;

@@ -1,35 +1,22 @@
-// The evaluate view's per-answer details (pure): for each answer results.json keeps, its ROUGE-L
-// against the reference, whether its stance matches its label, and the skills it names that
-// neither the job nor the profile holds — computed by src/metrics exactly as the orchestrator's
-// evaluation does, so a detail agrees with the totals. Plus sorting for the failure browser and
-// the marking of skill mentions in a text.
-import type { Example, FitLabel } from '../../data/schema.ts';
+// The evaluate view's per-answer details (pure): each test answer as results.json keeps it, with
+// its scores as the orchestrator computed them (ROUGE-L, stance, skills named and hallucinated),
+// joined with its job and profile texts from the run's dataset. Plus sorting for the failure
+// browser and the marking of skill mentions in a text.
+import type { Example } from '../../data/schema.ts';
 import { jobText, profileText } from '../../data/format.ts';
 import { canonicalSkill } from '../../data/lexicon.ts';
-import { rouge } from '../../metrics/rouge.ts';
-import { readStance } from '../../metrics/consistency.ts';
-import { checkSkills } from '../../metrics/hallucination.ts';
-import type { AnswerSample } from './results.ts';
+import type { TestAnswer } from './results.ts';
 
-export interface AnswerDetail extends AnswerSample {
+export interface AnswerDetail extends TestAnswer {
   jobText: string | null;
   profileText: string | null;
-  rougeL: number;
-  stance: FitLabel | null;
   consistent: boolean;
-  /** Skills the explanation names (canonical), and those found in neither the job nor the profile. */
-  mentioned: string[];
-  hallucinated: string[];
 }
 
-export function answerDetails(samples: readonly AnswerSample[], examples: ReadonlyMap<string, Example>, rougeStem: boolean): AnswerDetail[] {
-  return samples.map((s) => {
-    const example = examples.get(s.exampleId);
-    const job = example ? jobText(example.job) : null;
-    const profile = example ? profileText(example.profile) : null;
-    const skills = job !== null && profile !== null ? checkSkills(s.explanation, job, profile) : { mentioned: [], hallucinated: [] };
-    const { stance } = readStance(s.explanation);
-    return { ...s, jobText: job, profileText: profile, rougeL: rouge(s.reference, s.explanation, { stem: rougeStem }).rougeL.fmeasure, stance, consistent: stance === s.label, ...skills };
+export function answerDetails(answers: readonly TestAnswer[], examples: ReadonlyMap<string, Example>): AnswerDetail[] {
+  return answers.map((a) => {
+    const example = examples.get(a.exampleId);
+    return { ...a, jobText: example ? jobText(example.job) : null, profileText: example ? profileText(example.profile) : null, consistent: a.stance === a.label };
   });
 }
 
@@ -38,7 +25,7 @@ export type FailureOrder = 'worst-rouge' | 'inconsistent' | 'hallucinated';
 /** The failure browser's order: lowest ROUGE-L first; or inconsistent / hallucinating answers first (then by ROUGE-L). */
 export function sortFailures(details: readonly AnswerDetail[], order: FailureOrder): AnswerDetail[] {
   const key = (d: AnswerDetail) => (order === 'inconsistent' ? (d.consistent ? 1 : 0) : order === 'hallucinated' ? -d.hallucinated.length : 0);
-  return [...details].sort((a, b) => key(a) - key(b) || a.rougeL - b.rougeL);
+  return [...details].sort((a, b) => key(a) - key(b) || (a.rougeL ?? 0) - (b.rougeL ?? 0));
 }
 
 export interface Segment {

@@ -76,8 +76,8 @@ export interface LatencyMetrics {
   tokensPerSec?: number | null;
 }
 
-/** One test pair the student answered, as results.json keeps it. */
-export interface AnswerSample {
+/** One test pair the explainer answered, with its own scores, as results.json keeps it. */
+export interface TestAnswer {
   exampleId: string;
   /** The student's label and explanation. */
   label: FitLabel;
@@ -85,6 +85,13 @@ export interface AnswerSample {
   /** The reference (teacher) answer it is scored against. */
   reference: string;
   referenceLabel: FitLabel;
+  /** ROUGE-L F-measure against the reference; null when the run did not measure ROUGE. */
+  rougeL: number | null;
+  /** The fit level the explanation argues for; null when it takes no side. */
+  stance: FitLabel | null;
+  /** Skills the explanation names (canonical), and those found in neither the job nor the profile. */
+  mentioned: string[];
+  hallucinated: string[];
 }
 
 export interface ExplainerMetrics {
@@ -94,8 +101,8 @@ export interface ExplainerMetrics {
   consistency?: { rate: number; consistent: number; undetermined: number; examples: number };
   hallucination?: { mentionRate: number; exampleRate: number; mentions: number; hallucinatedMentions: number; examples: number };
   latency?: LatencyMetrics;
-  /** The answers results.json keeps (today the first few of the test split, not all of them). */
-  samples: AnswerSample[];
+  /** Every test answer with its scores (results.json of runs before they were kept: none). */
+  answers: TestAnswer[];
 }
 
 export function classifierMetrics(model: Pick<ModelResult, 'metrics'>): ClassifierMetrics {
@@ -104,7 +111,7 @@ export function classifierMetrics(model: Pick<ModelResult, 'metrics'>): Classifi
 
 export function explainerMetrics(model: Pick<ModelResult, 'metrics'>): ExplainerMetrics {
   const m = model.metrics as unknown as Partial<ExplainerMetrics> & { n: number };
-  return { ...m, samples: m.samples ?? [] };
+  return { ...m, answers: m.answers ?? [] };
 }
 
 // ── flat metric keys ("<model>.<metric>", sweep.ts flatMetrics) ───────────────────────────────────

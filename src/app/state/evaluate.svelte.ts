@@ -1,5 +1,5 @@
 // The evaluate view's state: one run (or one run of a sweep), one model, its metrics from
-// results.json and the details of the answers results.json keeps (with their job and profile,
+// results.json and the details of every test answer results.json keeps (with their job and profile,
 // read from the run's dataset: regenerated from the demo seed or read from the studio's store).
 import type { Example } from '../../data/schema.ts';
 import { loadExamples } from '../../experiment/run/data.ts';
@@ -41,7 +41,7 @@ export class EvaluateState {
     }
   }
 
-  /** Details of a model's kept answers; needs the run's dataset for the job and profile texts. */
+  /** Details of a model's test answers; needs the run's dataset for the job and profile texts. */
   async loadDetails(model: ModelResult): Promise<void> {
     this.details = null;
     this.detailsError = null;
@@ -55,6 +55,6 @@ export class EvaluateState {
     } catch (e) {
       this.detailsError = `The run's dataset is not available here, so answers are shown without their job and profile: ${(e as Error).message}`;
     }
-    this.details = answerDetails(explainerMetrics(model).samples, examples, config.eval.rougeStem);
+    this.details = answerDetails(explainerMetrics(model).answers, examples);
   }
 }

@@ -12,8 +12,8 @@ import { FIT_LABELS, fitLabelIndex, type Example } from '../../data/schema.ts';
 import { jobText, profileText } from '../../data/format.ts';
 import { argmax, calibrationFromProbabilities } from '../../metrics/classification.ts';
 import { classifierScores, explainerScores, proportionInterval } from '../../metrics/scores.ts';
-import { consistencyReport } from '../../metrics/consistency.ts';
-import { hallucinationReport } from '../../metrics/hallucination.ts';
+import { consistencyReport, readStance } from '../../metrics/consistency.ts';
+import { checkSkills, hallucinationReport } from '../../metrics/hallucination.ts';
 import { latencyStats, type LatencyStats } from '../../metrics/latency.ts';
 import { copyExplanation, fitOverlapThresholds, majorityLabel, overlapLabel, skillOverlap, templateBaseline } from '../../metrics/baselines.ts';
 import type { EvalMetric, ExperimentConfig } from '../schema.ts';
@@ -58,10 +58,32 @@ function classificationMetrics(truth: readonly number[], predicted: readonly num
 }
 
 /** ROUGE (when asked for) of explanations against the references, with intervals. */
-function rougeMetrics(references: readonly string[], explanations: readonly string[], cfg: EvalConfig): { rouge?: unknown; intervals: Record<string, unknown> } {
+function rougeMetrics(references: readonly string[], explanations: readonly string[], cfg: EvalConfig): { rouge?: unknown; rougeLEach?: number[]; intervals: Record<string, unknown> } {
   if (!has(cfg, 'rouge')) return { intervals: {} };
   const scores = explainerScores(references, explanations, { stem: cfg.rougeStem });
-  return { rouge: scores.rouge, intervals: scores.intervals };
+  return { rouge: scores.rouge, rougeLEach: scores.each.map((s) => s.rougeL.fmeasure), intervals: scores.intervals };
+}
+
+/**
+ * Every test answer with its own scores, for the evaluate view's distribution and failure browser:
+ * ROUGE-L against the reference (null when ROUGE is not measured), the stance the explanation
+ * reads as, and the skills it names (canonical) with those neither the job nor the profile holds.
+ */
+function scoredAnswers(answers: readonly { exampleId: string; label: string; explanation: string }[], refs: readonly Answer[], examples: readonly Example[], rougeLEach: readonly number[] | undefined) {
+  return answers.map((a, i) => {
+    const skills = checkSkills(a.explanation, jobText(examples[i]!.job), profileText(examples[i]!.profile));
+    return {
+      exampleId: a.exampleId,
+      label: a.label,
+      explanation: a.explanation,
+      reference: refs[i]!.explanation,
+      referenceLabel: refs[i]!.label,
+      rougeL: rougeLEach?.[i] ?? null,
+      stance: readStance(a.explanation).stance,
+      mentioned: skills.mentioned,
+      hallucinated: skills.hallucinated,
+    };
+  });
 }
 
 export async function evaluateClassifier(
@@ -141,7 +163,7 @@ export async function evaluateExplainer(
     const tokens = single.reduce((a, b) => a + b.newTokens + 1, 0);
     out.latency = { ...stats, tokensPerSec: totalMs > 0 ? tokens / (totalMs / 1000) : null };
   }
-  out.samples = answers.slice(0, 3).map((a, i) => ({ exampleId: a.exampleId, label: a.label, explanation: a.explanation, reference: refs[i]!.explanation, referenceLabel: refs[i]!.label }));
+  out.answers = scoredAnswers(answers, refs, examples, scored.rougeLEach);
   return out;
 }
 
