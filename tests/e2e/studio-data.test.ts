@@ -31,11 +31,14 @@ describe('Data page', () => {
 
     // Search and filters narrow the table, and the filter is in the link.
     await page.getByTestId('examples-search').fill('nurse');
+    // The table filters once typing pauses.
+    await expect.poll(() => page.getByTestId('examples-count').textContent()).not.toBe('Showing 24 of 24 pairs');
     const narrowed = await page.getByTestId('examples-count').textContent();
     expect(narrowed).toMatch(/^Showing \d+ of 24 pairs$/);
     expect(narrowed).not.toBe('Showing 24 of 24 pairs');
     expect(page.url()).toContain('q=nurse');
     await page.getByTestId('examples-search').fill('');
+    await expect.poll(() => page.getByTestId('examples-count').textContent()).toBe('Showing 24 of 24 pairs');
 
     // One pair in detail: job and profile side by side, the kept requirement sections marked.
     const first = page.getByTestId('example-row').first();

@@ -14,12 +14,18 @@ export interface DatasetSummary {
   examples: number;
 }
 
+/** Typing pause after which the search box filters the table (filtering 100k rows per key would lag). */
+export const SEARCH_PAUSE_MS = 200;
+
 export class DataPageState {
   datasets = $state.raw<DatasetSummary[]>([]);
   listLoaded = $state(false);
   listError = $state<string | null>(null);
   readonly view = new DatasetView(() => this.store());
   filter = $state<RowFilter>({ ...NO_FILTER });
+  /** What the search box holds; it becomes `filter.text` after a pause in typing. */
+  searchText = $state('');
+  #searchTimer: ReturnType<typeof setTimeout> | undefined;
   sort = $state<RowSort>('dataset');
   descending = $state(false);
   selectedId = $state<string | null>(null);
@@ -39,6 +45,23 @@ export class DataPageState {
     private readonly store: () => Promise<LanternStore>,
     private readonly changed: (c: StoreChange) => void,
   ) {}
+
+  /** The user typed in the search box: filter once they pause, then `applied` (e.g. to put it in the URL). */
+  typeSearch(text: string, applied: () => void): void {
+    this.searchText = text;
+    clearTimeout(this.#searchTimer);
+    this.#searchTimer = setTimeout(() => {
+      this.#searchTimer = undefined;
+      this.filter.text = text;
+      applied();
+    }, SEARCH_PAUSE_MS);
+  }
+
+  /** A filter from outside (the URL): the search box follows unless the user is typing. */
+  setFilter(filter: RowFilter): void {
+    this.filter = filter;
+    if (this.#searchTimer === undefined) this.searchText = filter.text;
+  }
 
   async loadList(): Promise<void> {
     try {
