@@ -119,12 +119,17 @@ describe('Data page', () => {
     await context.close();
   });
 
-  it('refuses a file of the wrong type and one that is not UTF-8, in words, writing nothing', async () => {
+  it('refuses a file of the wrong type in words; a file that is not UTF-8 names its rows and reads as Windows-1252 on request; nothing is written', async () => {
     const { context, page, errors } = await openStudio(browser, baseURL, '#/data');
     await page.getByTestId('file-input').setInputFiles({ name: 'pairs.xlsx', mimeType: 'application/octet-stream', buffer: Buffer.from('PK\x03\x04') });
     expect(await page.getByTestId('import-error').textContent()).toMatch(/is a \.xlsx file.*CSV UTF-8/);
     await page.getByTestId('file-input').setInputFiles({ name: 'latin1.csv', mimeType: 'text/csv', buffer: Buffer.from([0x69, 0x64, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]) });
-    expect(await page.getByTestId('import-error').textContent()).toMatch(/not UTF-8 text/);
+    expect(await page.getByTestId('not-utf8').textContent()).toMatch(/^1 row is not UTF-8 text.*Windows-1252/);
+    await page.getByTestId('import-encoding').selectOption('windows-1252');
+    await expect.poll(() => page.getByTestId('import-panel').textContent()).toContain('Read as windows-1252');
+    expect(await page.getByTestId('import-panel').textContent()).toContain('café');
+    expect(await page.getByTestId('not-utf8').count()).toBe(0);
+    await page.getByTestId('import-cancel').first().click();
     expect(await storedCounts(page)).toMatchObject({ datasets: 0 });
     expect(errors).toEqual([]);
     await context.close();
