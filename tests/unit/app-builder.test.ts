@@ -5,7 +5,8 @@ import { effectiveTrainingFlops, estimateTraining, modelSize, type SpeedFigures 
 import { TEMPLATES } from '../../src/app/lib/templates.ts';
 import { parseExperiment, safeParseExperiment } from '../../src/experiment/schema.ts';
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
-import { parameterCount } from '../../src/engine/nn/size.ts';
+import { parameterCount, trainingMemoryEstimate } from '../../src/engine/nn/size.ts';
+import { DECODER_PRESETS } from '../../src/engine/presets.ts';
 import { decoderConfig } from '../../src/engine/nn/config.ts';
 
 describe('editing the document', () => {
@@ -52,11 +53,15 @@ describe('editing the document', () => {
 });
 
 describe('sizes and estimates', () => {
-  it('counts parameters with the engine\'s formula and bounds training memory from below', () => {
-    const size = modelSize('explain', 'tiny', 8, 128, 1000);
-    expect(size.parameters).toBe(parameterCount(decoderConfig('tiny', { vocabSize: 1000 })));
-    expect(size.trainingBytesAtLeast).toBe(size.parameters * 16 + 3 * 8 * 128 * 1000 * 4);
-    expect(modelSize('classify', 'tiny', 8, 128, 1000).trainingBytesAtLeast).toBe(modelSize('classify', 'tiny', 8, 128, 1000).parameters * 16);
+  it('counts parameters with the engine\'s formula, dimension overrides included, and shows the engine\'s training-memory estimate', () => {
+    const size = modelSize('explain', { preset: 'tiny' }, 8, 128, 1000);
+    const config = decoderConfig('tiny', { vocabSize: 1000 });
+    expect(size.parameters).toBe(parameterCount(config));
+    expect(size.trainingBytes).toBe(trainingMemoryEstimate(config, 8, 128).totalBytes);
+    expect(modelSize('explain', { preset: 'tiny' }, 16, 128, 1000).trainingBytes).toBeGreaterThan(size.trainingBytes);
+    const wider = modelSize('explain', { preset: 'tiny', dims: { layers: 4 } }, 8, 128, 1000);
+    expect(wider.parameters).toBe(parameterCount(decoderConfig({ ...DECODER_PRESETS.tiny, layers: 4 }, { vocabSize: 1000 })));
+    expect(wider.parameters).toBeGreaterThan(size.parameters);
   });
   it('turns measured tokens/s into training FLOP/s and a sweep into seconds', () => {
     const speed: SpeedFigures = { adapter: 'x', measuredAt: '', matmul: [], training: [{ model: 'decoder', preset: 'small', parameters: 1000, batch: 1, seqLen: 1, tokensPerSecond: 10 }] };
@@ -68,8 +73,8 @@ describe('sizes and estimates', () => {
       stages: [{ id: 'c', task: 'classify', student: { preset: 'tiny' }, steps: 3, batchSize: 2, maxSeqLen: 16 }],
     }).config;
     const V = 100;
-    const teacherFlops = 6 * modelSize('explain', 'tiny', 1, 1, V).parameters * 1 * 16 * 2;
-    const stageFlops = 6 * modelSize('classify', 'tiny', 1, 1, V).parameters * 2 * 16 * 3;
+    const teacherFlops = 6 * modelSize('explain', { preset: 'tiny' }, 1, 1, V).parameters * 1 * 16 * 2;
+    const stageFlops = 6 * modelSize('classify', { preset: 'tiny' }, 1, 1, V).parameters * 2 * 16 * 3;
     // Two runs sharing one teacher: the teacher once, the stage twice.
     const e = estimateTraining([config, config], ['k', 'k'], speed, V)!;
     expect(e.teachers).toBe(1);

@@ -1,33 +1,29 @@
 // Sizes and rough times for the builder (pure): parameter counts from the engine's own size
-// formulas, a lower bound of training memory, and the training time of an experiment on this
-// device from the speed the trainer worker measured (System page). Estimates, labelled as such.
-import { parameterCount, TRAINING_BYTES_PER_PARAMETER } from '../../engine/nn/size.ts';
+// formulas, training memory from the engine's estimate (the one the schema checks runs against),
+// and the training time of an experiment on this device from the speed the trainer worker
+// measured (System page). Estimates, labelled as such.
+import { parameterCount, trainingMemoryEstimate } from '../../engine/nn/size.ts';
 import { decoderConfig, encoderConfig } from '../../engine/nn/config.ts';
 import type { DecoderPreset, EncoderPreset } from '../../engine/presets.ts';
-import type { ExperimentConfig, StageConfig } from '../../experiment/schema.ts';
+import { decoderDimsOf, encoderDimsOf, NOMINAL_VOCAB_SIZE, type ExperimentConfig, type StageConfig } from '../../experiment/schema.ts';
 
-/**
- * The student vocabulary is pruned from the data, so its size is known only after a run's
- * vocabulary phase; sizes before that assume this many tokens (the engine README's figure).
- */
-export const ASSUMED_VOCAB = 8192;
 const CLASSES = 3;
 
 export interface ModelSize {
   parameters: number;
-  /**
-   * At least this many bytes of GPU memory to train: weights, gradients and AdamW moments
-   * (16 bytes per parameter) plus the decoder's logits, their view and their gradient (3·B·T·V
-   * floats). Activations kept for backward and pool rounding come on top.
-   */
-  trainingBytesAtLeast: number;
+  /** GPU memory to train at this batch and length: weights, gradients, AdamW moments and activations. */
+  trainingBytes: number;
 }
 
-export function modelSize(task: 'explain' | 'classify', preset: string, batch: number, seqLen: number, vocabSize = ASSUMED_VOCAB): ModelSize {
-  const config = task === 'explain' ? decoderConfig(preset as DecoderPreset, { vocabSize }) : encoderConfig(preset as EncoderPreset, { vocabSize, numClasses: CLASSES });
-  const parameters = parameterCount(config);
-  const logits = task === 'explain' ? 3 * batch * seqLen * vocabSize * 4 : 0;
-  return { parameters, trainingBytesAtLeast: parameters * TRAINING_BYTES_PER_PARAMETER + logits };
+/** A model as the schema gives it: a preset and optional dimension overrides. */
+type ModelChoice = { preset: string; dims?: Record<string, number> | undefined };
+
+export function modelSize(task: 'explain' | 'classify', model: ModelChoice, batch: number, seqLen: number, vocabSize = NOMINAL_VOCAB_SIZE): ModelSize {
+  const config =
+    task === 'explain'
+      ? decoderConfig(decoderDimsOf(model as { preset: DecoderPreset }), { vocabSize })
+      : encoderConfig(encoderDimsOf(model as { preset: EncoderPreset }), { vocabSize, numClasses: CLASSES });
+  return { parameters: parameterCount(config), trainingBytes: trainingMemoryEstimate(config, batch, seqLen).totalBytes };
 }
 
 /** What the trainer worker measured on this adapter (System page, "Is this device fast enough?"). */
@@ -51,12 +47,12 @@ export function effectiveTrainingFlops(speed: SpeedFigures): number | null {
 
 function stageFlops(stage: StageConfig, config: ExperimentConfig, vocabSize: number): number {
   const tokens = stage.batchSize * stage.maxSeqLen * stage.steps;
-  const own = 6 * modelSize(stage.task, stage.student.preset, 1, 1, vocabSize).parameters * tokens;
+  const own = 6 * modelSize(stage.task, stage.student, 1, 1, vocabSize).parameters * tokens;
   // An explain stage runs its source forward on every batch (online logits) when it distils;
   // a top-k teacher's log-probs are stored instead.
   if (stage.task !== 'explain' || stage.loss.wKd === 0) return own;
-  const sourcePreset = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' ? null : config.inHouseTeacher.preset) : (config.stages.find((s) => s.id === stage.source)?.student.preset ?? null);
-  return sourcePreset ? own + 2 * modelSize('explain', sourcePreset, 1, 1, vocabSize).parameters * tokens : own;
+  const source = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' ? null : config.inHouseTeacher) : (config.stages.find((s) => s.id === stage.source)?.student ?? null);
+  return source ? own + 2 * modelSize('explain', source, 1, 1, vocabSize).parameters * tokens : own;
 }
 
 export interface TimeEstimate {
@@ -72,7 +68,7 @@ export interface TimeEstimate {
  * pipeline.ts sharedKey: runs with the same key train one in-house teacher between them.
  * Labelling, generation and evaluation are not included.
  */
-export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: readonly string[], speed: SpeedFigures, vocabSize = ASSUMED_VOCAB): TimeEstimate | null {
+export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: readonly string[], speed: SpeedFigures, vocabSize = NOMINAL_VOCAB_SIZE): TimeEstimate | null {
   const rate = effectiveTrainingFlops(speed);
   if (!rate) return null;
   let flops = 0;
@@ -82,7 +78,7 @@ export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: 
     if (!teachers.has(key)) {
       teachers.add(key);
       const t = config.inHouseTeacher;
-      flops += 6 * modelSize('explain', t.preset, 1, 1, vocabSize).parameters * t.batchSize * t.maxSeqLen * t.steps;
+      flops += 6 * modelSize('explain', t, 1, 1, vocabSize).parameters * t.batchSize * t.maxSeqLen * t.steps;
     }
     for (const stage of config.stages) flops += stageFlops(stage, config, vocabSize);
   });
