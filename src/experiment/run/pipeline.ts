@@ -20,7 +20,7 @@ import { FIT_LABELS, type Example, type Review, type TeacherLabel } from '../../
 import { buildStudentVocab, StudentTokenizer } from '../../data/vocab.ts';
 import { canonicalJson, sha256Hex } from '../../data/hash.ts';
 import { deriveSeed } from '../../data/rng.ts';
-import { decoderDimsOf, encoderDimsOf, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type StageConfig } from '../schema.ts';
+import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type StageConfig } from '../schema.ts';
 import { decoderLayout, TaskCodec, vocabularyTexts, type DecoderLayout } from '../task.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 import { endStatus } from './stopped.ts';
@@ -226,6 +226,7 @@ async function prepareData(ctx: RunContext): Promise<RunData> {
     return vocab;
   });
   const codec = new TaskCodec(new StudentTokenizer(vocabJson, await host.qwenTokenizer()));
+  checkDeviceMemory(ctx, codec.vocabSize);
 
   const seedSet = await runPhase(ctx, 'seed-set', () => readJson<SeedSet>(shared, 'seed-set.json'), async () => {
     const chosen = await selectSeedSet(host, config.seedSet, split.train, labels);
@@ -243,6 +244,16 @@ async function prepareData(ctx: RunContext): Promise<RunData> {
     refs: testReferences(split.test, labels, reviews),
     valRefs: testReferences(split.val, labels, reviews),
   };
+}
+
+/**
+ * Refuses, before any model is built, a run whose models would not fit this GPU's largest buffer
+ * at the real vocabulary size (the schema checked the nominal one without a device), with the figures.
+ */
+function checkDeviceMemory(ctx: RunContext, vocabSize: number): void {
+  const { limits } = ctx.engine.device;
+  const issues = experimentMemoryIssues(ctx.config, { vocabSize, maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize });
+  if (issues.length) throw new RunError(`this GPU cannot train the experiment as configured: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
 }
 
 /** (example, label, explanation) items of answers. */
