@@ -71,7 +71,7 @@ async function presetBundles(engine: Engine, examples: Example[], presets: { cla
   const vocab = buildStudentVocab(loadQwenTokenizer(), vocabularyTexts(examples, []));
   const codec = new TaskCodec(new StudentTokenizer(vocab, loadQwenTokenizer()));
   const stage = (id: string, task: string, preset: string) => ({ id, task, student: { preset }, source: 'teacher', steps: 1, batchSize: 1, maxSeqLen });
-  const { config: experiment } = parseExperimentJson(JSON.stringify({ version: 1, name: 'inference benchmark (seeded weights)', seed: 1, dataset: { demo: { seed: 1, n: examples.length } }, stages: [stage('classifier', 'classify', presets.classifier), stage('explainer', 'explain', presets.explainer)], eval: { maxNewTokens } }));
+  const { config: experiment } = parseExperimentJson(JSON.stringify({ version: 1, name: 'inference benchmark (seeded weights)', seed: 1, dataset: { demo: { seed: 1, n: examples.length } }, stages: [stage('classifier', 'classify', presets.classifier), stage('explainer', 'explain', presets.explainer)], synthetic: { maxNewTokens }, inHouseTeacher: { preset: 'tiny', maxSeqLen }, eval: { maxNewTokens } }));
   const qwen = await qwenTokenizerJson();
   const bundle = async (id: string, model: EncoderClassifier | DecoderLM): Promise<Bundle> => {
     const { weights, config } = await saveCheckpoint(model);

@@ -162,7 +162,7 @@ describe('experiments in the trainer worker', () => {
 
     // Progress reached the page: every phase finished, every training step was reported.
     const done = browserSide.events.filter((e) => e.type === 'phase' && e.status === 'done').map((e) => (e as { phase: string }).phase);
-    expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'stage:explainer', 'stage:classifier']);
+    expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'baselines', 'stage:explainer', 'stage:classifier']);
     expect(browserSide.events.filter((e) => e.type === 'train' && e.model === 'classifier')).toHaveLength(3);
 
     // The run is kept in the studio's IndexedDB: results.json and the checkpoints.
@@ -199,7 +199,7 @@ describe('experiments in the trainer worker', () => {
     const second = await runInWorker(page, url, configJson, { runId, checkpointEvery: 1 });
     expect(second.error).toBeNull();
     const skipped = second.events.filter((e) => e.type === 'phase' && e.status === 'skip').map((e) => (e as { phase: string }).phase);
-    expect(skipped).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher']);
+    expect(skipped).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'baselines']);
     const resume = second.events.find((e) => e.type === 'resume') as Extract<RunEvent, { type: 'resume' }>;
     expect(resume.model).toBe('explainer');
     // Step 1's resume point was stored before step 2 ran; step 2's may have been too.
