@@ -79,6 +79,7 @@ export const SweepResultsFile = z.looseObject({
     z.looseObject({
       id: z.string(),
       group: z.string(),
+      assignments: z.record(z.string(), z.unknown()),
       seed: z.int().nonnegative(),
       status: z.enum(['done', 'failed']),
       metrics: z.record(z.string(), z.number().nullable()),
@@ -93,18 +94,28 @@ export type RunResultsData = z.output<typeof RunResultsFile>;
 export type SweepResultsData = z.output<typeof SweepResultsFile>;
 export type ResultsFile = { kind: 'run'; results: RunResultsData } | { kind: 'sweep'; results: SweepResultsData };
 
-/** A results.json's text, checked; a clear error naming the first problems otherwise. */
+/** A file that is not a (valid) results.json. */
+export class ResultsError extends Error {
+  override name = 'ResultsError';
+}
+
+/** A results.json's text, checked; a ResultsError naming the first problems otherwise. */
 export function parseResultsJson(text: string): ResultsFile {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`not a results file: ${(e as Error).message}`);
+    throw new ResultsError(`not a results file: ${(e as Error).message}`);
   }
+  return parseResults(json);
+}
+
+/** A parsed results.json value, checked against its format's schema. */
+export function parseResults(json: unknown): ResultsFile {
   const format = (json as { format?: unknown } | null)?.format;
   const schema = format === RESULTS_FORMAT ? RunResultsFile : format === SWEEP_RESULTS_FORMAT ? SweepResultsFile : null;
-  if (!schema) throw new Error(`not a results file: format is ${JSON.stringify(format)}, expected "${RESULTS_FORMAT}" or "${SWEEP_RESULTS_FORMAT}"`);
+  if (!schema) throw new ResultsError(`not a results file: format is ${JSON.stringify(format)}, expected "${RESULTS_FORMAT}" or "${SWEEP_RESULTS_FORMAT}"`);
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new Error(`invalid ${format} file: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new ResultsError(`invalid ${format} file: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   return format === RESULTS_FORMAT ? { kind: 'run', results: parsed.data as RunResultsData } : { kind: 'sweep', results: parsed.data as SweepResultsData };
 }

@@ -4,33 +4,21 @@
 // it names and types what the file holds.
 import type { RunResults, StageResult } from '../../experiment/run/pipeline.ts';
 import type { MetricSummary, SweepGroup, SweepResults, SweepRow } from '../../experiment/run/sweep.ts';
-import { RESULTS_FORMAT, SWEEP_RESULTS_FORMAT } from '../../experiment/results.ts';
+import { parseResultsJson, parseResults, ResultsError } from '../../experiment/results.ts';
 import type { CalibrationBin, ClassMetrics } from '../../metrics/classification.ts';
 import type { RougeScores } from '../../metrics/rouge.ts';
 import type { FitLabel } from '../../data/schema.ts';
 
 export type { RunResults, StageResult, SweepResults, SweepRow, SweepGroup, MetricSummary };
 
-export class ResultsError extends Error {
-  override name = 'ResultsError';
-}
+export { ResultsError };
 
 export type AnyResults = { kind: 'run'; results: RunResults } | { kind: 'sweep'; results: SweepResults };
 
-/** Parses results.json text (or its parsed value); a file of another kind is a ResultsError. */
+/** Parses results.json text (or its parsed value), checked by the results schema; a file of another kind is a ResultsError. */
 export function readResults(input: string | unknown): AnyResults {
-  let value: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch (e) {
-      throw new ResultsError(`results.json is not valid JSON: ${(e as Error).message}`);
-    }
-  }
-  const format = (value as { format?: unknown } | null)?.format;
-  if (format === RESULTS_FORMAT) return { kind: 'run', results: value as RunResults };
-  if (format === SWEEP_RESULTS_FORMAT) return { kind: 'sweep', results: value as SweepResults };
-  throw new ResultsError(`this is not a Lantern results file (format ${JSON.stringify(format)})`);
+  // The schema checks the fields every results file has; the types here name the rest as the orchestrator writes them.
+  return (typeof input === 'string' ? parseResultsJson(input) : parseResults(input)) as unknown as AnyResults;
 }
 
 export type CurvePoint = { step: number; loss: number };
