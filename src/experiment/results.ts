@@ -11,6 +11,8 @@ import { ExperimentError, parseExperiment, type ExperimentConfig } from './schem
 export const RESULTS_FORMAT = 'lantern-results';
 /** results.json of a sweep (run/sweep.ts writes it). */
 export const SWEEP_RESULTS_FORMAT = 'lantern-sweep-results';
+/** A sweep row's flat metric keys of the trivial baselines start with this ("baseline.majority.accuracy"). */
+export const BASELINE_PREFIX = 'baseline.';
 
 const unit = z.number().min(0).max(1);
 const Interval = z.object({ lo: unit, hi: unit, method: z.enum(['wilson', 'bootstrap', 't']), n: z.int().nonnegative() }).refine((i) => i.lo <= i.hi, 'an interval needs lo ≤ hi');

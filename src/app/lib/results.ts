@@ -5,6 +5,7 @@
 import type { RunResults, StageResult } from '../../experiment/run/pipeline.ts';
 import type { MetricSummary, SweepGroup, SweepResults, SweepRow } from '../../experiment/run/sweep.ts';
 import { parseResultsJson, parseResults, ResultsError } from '../../experiment/results.ts';
+export { BASELINE_PREFIX } from '../../experiment/results.ts';
 import type { CalibrationBin, ClassMetrics } from '../../metrics/classification.ts';
 import type { RougeScores } from '../../metrics/rouge.ts';
 import type { FitLabel } from '../../data/schema.ts';

@@ -5,7 +5,7 @@ import { parseExperiment } from '../../experiment/schema.ts';
 import { listRuns, loadResults, loadSweepRunResults } from '../lib/studio-store.ts';
 import { columnsOf, filterRows, groupRows, sortRows, tableOfRuns, tableOfSweep, type Column, type ColumnFilter, type Table } from '../lib/runs-table.ts';
 import { asSweep } from '../lib/paper-views.ts';
-import { modelsOf, splitMetricKey, type AnyResults, type RunResults, type SweepResults } from '../lib/results.ts';
+import { BASELINE_PREFIX, modelsOf, splitMetricKey, type AnyResults, type RunResults, type SweepResults } from '../lib/results.ts';
 import type { RunRecord } from '../../data/store.ts';
 
 export class CompareState {
@@ -29,7 +29,10 @@ export class CompareState {
   curvesVersion = $state(0);
 
   readonly columns: Column[] = $derived(this.table ? columnsOf(this.table).filter((c) => c.kind !== 'metric' || !this.model || splitMetricKey(c.key).model === this.model) : []);
+  /** Every model with metrics: the in-house teacher, the stages and the baselines ("baseline.<name>"). */
   readonly models = $derived(this.table ? [...new Set(this.table.metricKeys.map((k) => splitMetricKey(k).model))] : []);
+  /** The models that train (and so have curves): everything but the baselines. */
+  readonly trainedModels = $derived(this.models.filter((m) => !m.startsWith(BASELINE_PREFIX)));
   readonly rows = $derived.by(() => {
     if (!this.table) return [];
     const filtered = filterRows(this.table.rows, this.columns, this.filters);

@@ -9,7 +9,7 @@ import { Stopped } from './stopped.ts';
 import { NON_NEGATIVE, UNIT_RANGE, summarize, type MetricRange, type Summary } from '../../metrics/stats.ts';
 import { runExperiment, sharedKey, type RunOptions, type RunResults } from './pipeline.ts';
 
-import { SWEEP_RESULTS_FORMAT } from '../results.ts';
+import { BASELINE_PREFIX, SWEEP_RESULTS_FORMAT } from '../results.ts';
 
 export interface SweepRow {
   id: string;
@@ -89,10 +89,10 @@ export function flatMetrics(results: RunResults): Record<string, number | null> 
   const b = results.baselines;
   if (b) {
     for (const [name, m] of Object.entries(b.classifier) as [string, StageMetricsView][]) {
-      for (const k of ['accuracy', 'macroF1'] as const) if (k in m) out[`baseline.${name}.${k}`] = num(m[k]);
+      for (const k of ['accuracy', 'macroF1'] as const) if (k in m) out[`${BASELINE_PREFIX}${name}.${k}`] = num(m[k]);
     }
     for (const [name, m] of Object.entries(b.explainer) as [string, StageMetricsView][]) {
-      if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) out[`baseline.${name}.${k}`] = num(m.rouge[k].fmeasure);
+      if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) out[`${BASELINE_PREFIX}${name}.${k}`] = num(m.rouge[k].fmeasure);
     }
   }
   return out;
