@@ -58,7 +58,7 @@ describe('exported students in onnxruntime-web match the engine', () => {
     const decTrainer = new Trainer(engine, decoder.trainableParameters(), new AdamW(decoder.trainableParameters(), ADAM));
     for (let s = 0; s < 3; s++) {
       await encTrainer.step(() => classifyValLoss(engine, encoder, fx.codec, items, 48));
-      await decTrainer.step(() => sftLoss(engine, decoder, fx.codec, items, decoderLayout(48, fx.decoder.maxPosition, 6)));
+      await decTrainer.step(() => sftLoss(engine, decoder, fx.codec, items, decoderLayout(48, fx.decoder.maxPosition, 6)).loss);
     }
     bundles = { classifier: await bundleOf(encoder, 'classifier'), explainer: await bundleOf(decoder, 'explainer') };
   });

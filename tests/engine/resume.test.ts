@@ -48,7 +48,7 @@ describe('resume points', () => {
         const inputIds = engine.upload(Int32Array.from(rows.flatMap((r) => r.slice(0, T))), [rows.length, T], 'i32');
         const targets = engine.upload(Int32Array.from(rows.flatMap((r) => r.slice(1))), [rows.length * T], 'i32');
         const logits = model.forward({ inputIds });
-        return crossEntropy(reshapeCopy(logits, [rows.length * T, VOCAB]), targets);
+        return { loss: crossEntropy(reshapeCopy(logits, [rows.length * T, VOCAB]), targets), tokens: rows.length * T };
       },
       ...extra,
     };

@@ -1,7 +1,7 @@
 // The run view's data: live series from events, phase progress, the pipeline graph.
 import { describe, expect, it } from 'vitest';
 import { applyToSeries, modelsInSeries, parseSeriesKey, seriesKey, sweepRunsInSeries, type Series } from '../../src/app/lib/run-series.ts';
-import { applyEvent, extrapolateEta, initialProgress, phaseFraction, phasesOf } from '../../src/app/lib/run-progress.ts';
+import { applyEvent, extrapolateEta, initialProgress, phaseFraction, phasesOf, trainingRate } from '../../src/app/lib/run-progress.ts';
 import { nodeOfPhase, pipelineGraph } from '../../src/app/lib/pipeline-graph.ts';
 import { parseExperiment } from '../../src/experiment/schema.ts';
 
@@ -15,7 +15,7 @@ describe('run series', () => {
   });
   it('appends losses read back, skips steps without one, and drops what a resume trains again', () => {
     const s: Series = {};
-    const train = (step: number, loss: number | null) => ({ type: 'train' as const, model: 'mid', step, steps: 5, loss, lr: 1e-3, etaSeconds: null });
+    const train = (step: number, loss: number | null) => ({ type: 'train' as const, model: 'mid', step, steps: 5, loss, lr: 1e-3, etaSeconds: null, tokens: 64 });
     expect(applyToSeries(s, train(1, 2.5))).toBe(true);
     expect(applyToSeries(s, train(2, null))).toBe(false);
     applyToSeries(s, train(3, 2.1));
@@ -46,7 +46,7 @@ describe('run progress', () => {
     expect(phaseFraction(labels)).toBe(0.25);
     p = applyEvent(p, { type: 'phase', phase: 'teacher-labels', status: 'done', seconds: 3 }, 3000);
     p = applyEvent(p, { type: 'phase', phase: 'vocabulary', status: 'skip' }, 3000);
-    p = applyEvent(p, { type: 'train', model: 'mid', step: 2, steps: 8, loss: 1, lr: 1, etaSeconds: 12 }, 4000);
+    p = applyEvent(p, { type: 'train', model: 'mid', step: 2, steps: 8, loss: 1, lr: 1, etaSeconds: 12, tokens: 32 }, 4000);
     expect(p.current).toBe('stage:mid');
     const mid = p.phases.find((x) => x.phase === 'stage:mid')!;
     expect([mid.status, mid.done, mid.total, mid.etaSeconds]).toEqual(['running', 2, 8, 12]);
@@ -87,5 +87,18 @@ describe('pipeline graph', () => {
   });
   it('maps each run phase to its node', () => {
     expect(['teacher-labels', 'vocabulary', 'seed-set', 'synthetic', 'evaluate:teacher', 'stage:mid', 'evaluate:mid'].map(nodeOfPhase)).toEqual(['labels', 'dataset', 'seed-set', 'teacher', 'teacher', 'mid', 'mid']);
+  });
+});
+
+describe('training rate', () => {
+  it('counts steps and tokens read between the first and the last sample of the window', () => {
+    const samples = [
+      { at: 1000, step: 4, tokens: 999 },
+      { at: 1500, step: 5, tokens: 120 },
+      { at: 3000, step: 8, tokens: 360 },
+    ];
+    expect(trainingRate(samples)).toEqual({ stepsPerSec: 2, tokensPerSec: 240 });
+    expect(trainingRate(samples.slice(0, 1))).toBeNull();
+    expect(trainingRate([samples[0]!, { at: 1000, step: 5, tokens: 1 }])).toBeNull();
   });
 });

@@ -125,10 +125,23 @@ export function phaseFraction(x: PhaseProgress): number | null {
   return Math.min(1, x.done / x.total);
 }
 
-/** Training speed from the latest (page clock ms, step) samples of one model: steps per second. */
-export function stepsPerSecond(samples: readonly (readonly [number, number])[]): number | null {
+/** One training step as the page saw it: when it was reported (page clock, ms), its number, and the tokens it read. */
+export interface StepSample {
+  at: number;
+  step: number;
+  tokens: number;
+}
+
+/**
+ * Training speed over the latest samples of one model: steps and tokens per second between the
+ * first and the last sample (the first sample's own tokens were read before the window began).
+ */
+export function trainingRate(samples: readonly StepSample[]): { stepsPerSec: number; tokensPerSec: number } | null {
   if (samples.length < 2) return null;
-  const [t0, s0] = samples[0]!;
-  const [t1, s1] = samples.at(-1)!;
-  return t1 > t0 && s1 > s0 ? ((s1 - s0) * 1000) / (t1 - t0) : null;
+  const first = samples[0]!;
+  const last = samples.at(-1)!;
+  const seconds = (last.at - first.at) / 1000;
+  if (!(seconds > 0) || last.step <= first.step) return null;
+  const tokens = samples.slice(1).reduce((n, s) => n + s.tokens, 0);
+  return { stepsPerSec: (last.step - first.step) / seconds, tokensPerSec: tokens / seconds };
 }

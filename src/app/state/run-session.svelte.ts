@@ -9,7 +9,7 @@ import type { PoolStats } from '../../engine/pool.ts';
 import { getTrainer } from '../lib/trainer.ts';
 import { getRun } from '../lib/studio-store.ts';
 import { applyToSeries, type Series } from '../lib/run-series.ts';
-import { applyEvent, initialProgress, stepsPerSecond, type RunProgress } from '../lib/run-progress.ts';
+import { applyEvent, initialProgress, trainingRate, type StepSample, type RunProgress } from '../lib/run-progress.ts';
 
 export type SessionStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'done' | 'stopped' | 'failed';
 
@@ -26,13 +26,13 @@ export class RunSession {
   series = $state.raw<Series>({});
   /** Mutated in place by every event; copied into `series` at most once per frame. */
   #live: Series = {};
-  /** The model training now, its steps/s and sequences/s (batch × steps/s). */
-  speed = $state.raw<{ model: string; stepsPerSec: number; sequencesPerSec: number } | null>(null);
+  /** The model training now, its steps/s and tokens/s (tokens the batches read, padding excluded). */
+  speed = $state.raw<{ model: string; stepsPerSec: number; tokensPerSec: number } | null>(null);
   gpu = $state.raw<PoolStats | null>(null);
 
   #frame = 0;
   #poll: ReturnType<typeof setInterval> | undefined;
-  #samples = new Map<string, [number, number][]>();
+  #samples = new Map<string, StepSample[]>();
 
   /** Starts (or, with the id of a stored unfinished run, resumes) an experiment; resolves when it ends. */
   async start(config: ExperimentConfig, opts: { runId?: string; series?: Series } = {}): Promise<void> {
@@ -49,17 +49,16 @@ export class RunSession {
     const first = config.sweep ? expandSweep(config)[0]?.config ?? config : config;
     this.progress = initialProgress(first);
     this.#poll = setInterval(() => void this.#pollStatus(), 1000);
-    const batchOf = (model: string) => (model === 'teacher' ? config.inHouseTeacher.batchSize : config.stages.find((s) => s.id === model)?.batchSize ?? 1);
     const onEvent = (event: RunEvent, sweepRun?: string) => {
       if (this.status === 'starting') this.status = 'running';
       this.progress = applyEvent(this.progress!, event, performance.now(), sweepRun);
       if (event.type === 'train') {
         const samples = this.#samples.get(event.model) ?? [];
-        samples.push([performance.now(), event.step]);
+        samples.push({ at: performance.now(), step: event.step, tokens: event.tokens });
         if (samples.length > SPEED_WINDOW) samples.shift();
         this.#samples.set(event.model, samples);
-        const rate = stepsPerSecond(samples);
-        this.speed = rate === null ? this.speed : { model: event.model, stepsPerSec: rate, sequencesPerSec: rate * batchOf(event.model) };
+        const rate = trainingRate(samples);
+        this.speed = rate === null ? this.speed : { model: event.model, ...rate };
       }
       if (applyToSeries(this.#live, event, sweepRun) && !this.#frame) {
         this.#frame = requestAnimationFrame(() => {

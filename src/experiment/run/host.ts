@@ -26,7 +26,7 @@ export interface TeacherClient {
 
 export type RunEvent =
   | { type: 'phase'; phase: string; status: 'start' | 'skip' | 'done'; seconds?: number; detail?: string }
-  | { type: 'train'; model: string; step: number; steps: number; loss: number | null; lr: number; etaSeconds: number | null }
+  | { type: 'train'; model: string; step: number; steps: number; loss: number | null; lr: number; etaSeconds: number | null; /** Tokens the step's batch read (padding excluded). */ tokens: number }
   | { type: 'val'; model: string; step: number; loss: number }
   | { type: 'resume'; model: string; step: number }
   | { type: 'progress'; phase: string; done: number; total: number }

@@ -15,6 +15,14 @@ import { fitLabelIndex, type Example, type FitLabel } from '../../data/schema.ts
 import { SPECIAL_IDS } from '../../data/vocab.ts';
 import type { DecoderLayout, TaskCodec } from '../task.ts';
 
+/** A batch's loss and the tokens it read (padding excluded): the run view's tokens/s. */
+export interface StepLoss {
+  loss: Tensor;
+  tokens: number;
+}
+
+const tokensOf = (seqs: readonly { ids: readonly number[] }[]) => seqs.reduce((n, s) => n + s.ids.length, 0);
+
 /** A training sequence: prompt + response ids, and the response's top-k teacher log-probs when stored. */
 export interface TeacherSequence {
   example: Example;
@@ -22,15 +30,15 @@ export interface TeacherSequence {
   topk?: { ids: number[][]; logprobs: number[][] };
 }
 
-export function sftLoss(engine: Engine, model: DecoderLM, codec: TaskCodec, items: readonly { example: Example; label: FitLabel; explanation: string }[], layout: DecoderLayout): Tensor {
+export function sftLoss(engine: Engine, model: DecoderLM, codec: TaskCodec, items: readonly { example: Example; label: FitLabel; explanation: string }[], layout: DecoderLayout): StepLoss {
   const seqs = items.map((it) => codec.sequence(it.example, codec.response(it.label, it.explanation), layout));
   const batch = nextTokenBatch(engine, seqs.map((s) => s.ids), { padTokenId: SPECIAL_IDS.pad, lossFrom: seqs.map((s) => s.responseStart) });
-  return crossEntropy(logitRows(model.forward({ inputIds: batch.inputIds })), batch.targets, batch.mask);
+  return { loss: crossEntropy(logitRows(model.forward({ inputIds: batch.inputIds })), batch.targets, batch.mask), tokens: tokensOf(seqs) };
 }
 
 export type DecoderSource = { kind: 'online'; model: DecoderLM } | { kind: 'topk'; k: number };
 
-export function explainLoss(engine: Engine, student: DecoderLM, source: DecoderSource, codec: TaskCodec, items: readonly TeacherSequence[], spec: KdLossSpec, layout: DecoderLayout): Tensor {
+export function explainLoss(engine: Engine, student: DecoderLM, source: DecoderSource, codec: TaskCodec, items: readonly TeacherSequence[], spec: KdLossSpec, layout: DecoderLayout): StepLoss {
   const seqs = items.map((it) => codec.sequence(it.example, it.response, layout));
   const batch = nextTokenBatch(engine, seqs.map((s) => s.ids), { padTokenId: SPECIAL_IDS.pad, lossFrom: seqs.map((s) => s.responseStart) });
   const studentRows = logitRows(student.forward({ inputIds: batch.inputIds }));
@@ -58,7 +66,7 @@ export function explainLoss(engine: Engine, student: DecoderLM, source: DecoderS
       opts.sparseTeacher = { ids: engine.upload(ids, [B * T, K], 'i32'), logprobs: engine.upload(logprobs, [B * T, K]) };
     }
   }
-  return kdLoss(studentRows, opts);
+  return { loss: kdLoss(studentRows, opts), tokens: tokensOf(seqs) };
 }
 
 /** Right-padded encoder batch. */
@@ -72,16 +80,17 @@ export function encoderBatch(engine: Engine, codec: TaskCodec, examples: readonl
     ids.set(x, b * T);
     mask.fill(1, b * T, b * T + x.length);
   });
-  return { inputIds: engine.upload(ids, [B, T], 'i32'), attentionMask: engine.upload(mask, [B, T]) };
+  return { inputIds: engine.upload(ids, [B, T], 'i32'), attentionMask: engine.upload(mask, [B, T]), tokens: tokensOf(inputs.map((ids) => ({ ids }))) };
 }
 
-export function classifyLoss(engine: Engine, student: EncoderClassifier, codec: TaskCodec, examples: readonly Example[], sourceLogits: readonly (readonly number[])[], spec: KdLossSpec, maxSeqLen: number): Tensor {
-  const logits = student.forward(encoderBatch(engine, codec, examples, maxSeqLen));
+export function classifyLoss(engine: Engine, student: EncoderClassifier, codec: TaskCodec, examples: readonly Example[], sourceLogits: readonly (readonly number[])[], spec: KdLossSpec, maxSeqLen: number): StepLoss {
+  const batch = encoderBatch(engine, codec, examples, maxSeqLen);
+  const logits = student.forward(batch);
   const C = sourceLogits[0]!.length;
   const opts: Parameters<typeof kdLoss>[1] = { spec };
   if (spec.wKd > 0) opts.teacherLogits = engine.upload(Float32Array.from(sourceLogits.flat()), [examples.length, C]);
   if (spec.wCe > 0) opts.targets = engine.upload(Int32Array.from(sourceLogits.map((row) => row.indexOf(Math.max(...row)))), [examples.length], 'i32');
-  return kdLoss(logits, opts);
+  return { loss: kdLoss(logits, opts), tokens: batch.tokens };
 }
 
 /** Validation loss of a classifier: CE against reference labels. */

@@ -11,6 +11,7 @@
 // answers depend only on the part of the config `sharedKey` names, so the runs of a sweep that
 // share it compute them once (the `shared` store).
 import type { Engine } from '../../engine/runtime.ts';
+import type { Tensor } from '../../engine/tensor.ts';
 import type { DecoderLM } from '../../engine/nn/decoder.ts';
 import type { EncoderClassifier } from '../../engine/nn/encoder.ts';
 import type { AnyModel } from '../../engine/checkpoint.ts';
@@ -27,7 +28,7 @@ import { endStatus } from './stopped.ts';
 import { STREAMS, loadExamples, reviewsById, selectSeedSet, splitExamples, testReferences, type Answer, type DataSplit, type SeedSet } from './data.ts';
 import { downsample, dropResumePoint, newDecoder, newEncoder, restoreCheckpoint, storeCheckpoint, train, type TrainResult } from './train.ts';
 import { answer, labelLogits, responseTopK, type DecodedAnswer } from './decode.ts';
-import { classifyLoss, classifyValLoss, explainLoss, sftLoss, type DecoderSource, type TeacherSequence } from './losses.ts';
+import { classifyLoss, classifyValLoss, explainLoss, sftLoss, type DecoderSource, type StepLoss, type TeacherSequence } from './losses.ts';
 import { classifierProbabilities, evaluateBaselines, evaluateClassifier, evaluateExplainer, type BaselineResults } from './evaluate.ts';
 
 import { RESULTS_FORMAT } from '../results.ts';
@@ -286,7 +287,7 @@ async function trainInHouseTeacher(ctx: RunContext, data: RunData): Promise<Teac
         poolSize: seedItems.length,
         seed: deriveSeed(config.seed, STREAMS.teacherBatches),
         loss: (idx) => sftLoss(engine, model, data.codec, idx.map((i) => seedItems[i]!), layout),
-        ...(valItems.length ? { valBatches: () => chunks(valItems, tcfg.batchSize).map((c) => () => sftLoss(engine, model, data.codec, c, layout)) } : {}),
+        ...(valItems.length ? { valBatches: () => chunks(valItems, tcfg.batchSize).map((c) => () => sftLoss(engine, model, data.codec, c, layout).loss) } : {}),
         store: resume,
         checkpointEvery: checkpointEvery(ctx, tcfg),
         ...failAfterStep(ctx, 'teacher'),
@@ -380,10 +381,10 @@ async function runStages(ctx: RunContext, data: RunData, synthetic: SyntheticAns
 
 const lossSpec = (l: StageConfig['loss']): KdLossSpec => ({ divergence: l.divergence, ...(l.param !== undefined ? { param: l.param } : {}), temperature: l.temperature, scaleByT2: l.scaleByT2, wCe: l.wCe, wKd: l.wKd });
 
-type LossBuilder = (idx: number[]) => ReturnType<typeof explainLoss>;
+type LossBuilder = (idx: number[]) => StepLoss;
 
 /** Trains one stage's model, stores its checkpoint and evaluates it on the test split. */
-async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfig, index: number, model: M, loss: LossBuilder, valBatches: (() => Iterable<() => ReturnType<typeof explainLoss>>) | undefined, poolSize: number, evaluate: (m: M) => Promise<Record<string, unknown>>): Promise<StageResult> {
+async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfig, index: number, model: M, loss: LossBuilder, valBatches: (() => Iterable<() => Tensor>) | undefined, poolSize: number, evaluate: (m: M) => Promise<Record<string, unknown>>): Promise<StageResult> {
   const { config, store, host } = ctx;
   const stageStore = store.scoped(`checkpoints/${stage.id}`);
   try {
@@ -441,7 +442,7 @@ async function runExplainStage(ctx: RunContext, data: RunData, pool: TeacherSequ
     index,
     model,
     (idx) => explainLoss(engine, model, source, codec, idx.map((i) => pool[i]!), spec, layout),
-    valItems.length ? () => chunks(valItems, stage.batchSize).map((c) => () => sftLoss(engine, model, codec, c, layout)) : undefined,
+    valItems.length ? () => chunks(valItems, stage.batchSize).map((c) => () => sftLoss(engine, model, codec, c, layout).loss) : undefined,
     pool.length,
     (m) => evaluateExplainer(engine, ctx.host.now, m, codec, data.split.test, data.refs, config.eval, layout),
   );

@@ -22,6 +22,7 @@ import { SPECIAL_IDS } from '../../data/vocab.ts';
 import { createRng, deriveSeed } from '../../data/rng.ts';
 import type { ExperimentConfig } from '../schema.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
+import type { StepLoss } from './losses.ts';
 
 type Training = Pick<ExperimentConfig['inHouseTeacher'], 'optimizer' | 'schedule' | 'steps' | 'batchSize' | 'evalEvery'>;
 type LoraConfig = ExperimentConfig['inHouseTeacher']['lora'];
@@ -110,7 +111,7 @@ export interface TrainJob {
   poolSize: number;
   seed: number;
   /** Builds the step's scalar loss for these pool indices (inside the step's scope). */
-  loss: (indices: number[]) => Tensor;
+  loss: (indices: number[]) => StepLoss;
   /** Validation batches (loss builders), evaluated every evalEvery steps and at the end. */
   valBatches?: () => Iterable<() => Tensor>;
   /** Where resume points go (deleted once the model is final). */
@@ -210,7 +211,15 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
       const lr = learningRate(index, schedule);
       const last = index + 1 === training.steps;
       const checkpointDue = (index + 1) % job.checkpointEvery === 0 && !last;
-      const { loss } = await trainer.step(() => job.loss(batchAt(index)), { lr, readLoss: last || checkpointDue || undefined });
+      let tokens = 0;
+      const { loss } = await trainer.step(
+        () => {
+          const step = job.loss(batchAt(index));
+          tokens = step.tokens;
+          return step.loss;
+        },
+        { lr, readLoss: last || checkpointDue || undefined },
+      );
       if (loss !== null) {
         if (!Number.isFinite(loss)) throw new RunError(`${job.name}: the loss became ${loss} at step ${trainer.steps} (lower the learning rate or enable clipping)`);
         curve.push({ step: trainer.steps, loss });
@@ -218,7 +227,7 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
       elapsed = startSeconds + (host.now() - started) / 1000;
       const done = trainer.steps - resumedFrom;
       const eta = done > 0 ? ((elapsed - startSeconds) / done) * (training.steps - trainer.steps) : null;
-      host.emit({ type: 'train', model: job.name, step: trainer.steps, steps: training.steps, loss, lr, etaSeconds: eta });
+      host.emit({ type: 'train', model: job.name, step: trainer.steps, steps: training.steps, loss, lr, etaSeconds: eta, tokens });
       if (training.evalEvery > 0 && trainer.steps % training.evalEvery === 0 && !last) await validate();
       if (checkpointDue) await saveResumePoint();
       if (job.signal?.aborted && !last) {
