@@ -4,6 +4,7 @@
 // the runs' paired differences. Nothing here invents a statistic.
 import { aggregateRows, flatMetrics, type MetricSummary, type SweepGroup } from '../../experiment/run/sweep.ts';
 import { summarize } from '../../metrics/stats.ts';
+import { ROUGE_TYPES } from '../../metrics/rouge.ts';
 import type { ExperimentConfig, StageConfig } from '../../experiment/schema.ts';
 import { lowerIsBetter, metricLabel, type AnyResults, type SweepResults, type SweepRow } from './results.ts';
 
@@ -51,7 +52,7 @@ function markBest(columns: PaperColumn[], rows: { label: string; cells: MetricSu
 
 const EMPTY: MetricSummary = { n: 0, mean: null, std: null, ci95: null };
 
-const EXPLAIN_METRICS = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const;
+const EXPLAIN_METRICS = ROUGE_TYPES;
 
 export const explainStages = (config: ExperimentConfig) => config.stages.filter((s) => s.task === 'explain');
 export const classifyStages = (config: ExperimentConfig) => config.stages.filter((s) => s.task === 'classify');

@@ -10,6 +10,7 @@ import { NON_NEGATIVE, UNIT_RANGE, summarize, type MetricRange, type Summary } f
 import { runExperiment, sharedKey, type RunOptions, type RunResults } from './pipeline.ts';
 
 import { BASELINE_PREFIX, SWEEP_RESULTS_FORMAT } from '../results.ts';
+import { ROUGE_TYPES } from '../../metrics/rouge.ts';
 
 export interface SweepRow {
   id: string;
@@ -66,7 +67,7 @@ function putStage(out: Record<string, number | null>, id: string, task: 'explain
     for (const k of ['accuracy', 'macroF1', 'ece'] as const) if (k in m) put(k, m[k]);
   } else {
     put('labelAccuracy', m.labelAccuracy);
-    if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) put(k, m.rouge[k].fmeasure);
+    if (m.rouge) for (const k of ROUGE_TYPES) put(k, m.rouge[k].fmeasure);
     if (m.consistency) put('consistency', m.consistency.rate);
     if (m.hallucination) put('hallucinationRate', m.hallucination.mentionRate);
   }
@@ -92,7 +93,7 @@ export function flatMetrics(results: RunResults): Record<string, number | null> 
       for (const k of ['accuracy', 'macroF1'] as const) if (k in m) out[`${BASELINE_PREFIX}${name}.${k}`] = num(m[k]);
     }
     for (const [name, m] of Object.entries(b.explainer) as [string, StageMetricsView][]) {
-      if (m.rouge) for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) out[`${BASELINE_PREFIX}${name}.${k}`] = num(m.rouge[k].fmeasure);
+      if (m.rouge) for (const k of ROUGE_TYPES) out[`${BASELINE_PREFIX}${name}.${k}`] = num(m.rouge[k].fmeasure);
     }
   }
   return out;
