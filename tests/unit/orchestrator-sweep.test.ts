@@ -2,7 +2,7 @@
 // (Student's t, src/metrics/stats.ts), grouped over seeds and clamped to each metric's range; flat
 // metric keys of a run.
 import { describe, expect, it } from 'vitest';
-import { aggregateRows, flatMetrics, metricRange, type SweepRow } from '../../src/experiment/run/sweep.ts';
+import { aggregateRows, flatMetrics, metricRange, orderMetricKeys, type SweepRow } from '../../src/experiment/run/sweep.ts';
 import type { RunResults } from '../../src/experiment/run/pipeline.ts';
 
 describe('aggregateRows', () => {
@@ -62,5 +62,16 @@ describe('flatMetrics', () => {
       'exp.consistency': 0.25,
       'exp.hallucinationRate': 0,
     });
+  });
+});
+
+describe('orderMetricKeys', () => {
+  it('lists each key once, the models\' metrics before the baselines\'', () => {
+    expect(orderMetricKeys(['teacher.rougeL', 'baseline.copy.rougeL', 'explainer.rougeL', 'baseline.majority.accuracy', 'explainer.rougeL'])).toEqual([
+      'explainer.rougeL',
+      'teacher.rougeL',
+      'baseline.copy.rougeL',
+      'baseline.majority.accuracy',
+    ]);
   });
 });

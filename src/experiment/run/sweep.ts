@@ -107,6 +107,12 @@ export function metricRange(key: string): MetricRange {
   return UNBOUNDED.test(key) ? NON_NEGATIVE : UNIT_RANGE;
 }
 
+/** Distinct flat metric keys, the models' own first and the baselines' after them (tables show columns in this order). */
+export function orderMetricKeys(keys: Iterable<string>): string[] {
+  const isBaseline = (k: string) => Number(k.startsWith(BASELINE_PREFIX));
+  return [...new Set(keys)].sort((a, b) => isBaseline(a) - isBaseline(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function aggregateRows(rows: readonly SweepRow[], metricKeys: readonly string[]): SweepGroup[] {
   const groups = new Map<string, SweepRow[]>();
   for (const r of rows) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
@@ -138,7 +144,7 @@ export async function runSweep(config: ExperimentConfig, host: RunHost, store: A
       runHost.emit({ type: 'warning', message: `run ${run.id} failed: ${(e as Error).message}` });
     }
   }
-  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort();
+  const metricKeys = orderMetricKeys(rows.flatMap((r) => Object.keys(r.metrics)));
   for (const r of rows) for (const k of metricKeys) r.metrics[k] ??= null;
   const results: SweepResults = { format: SWEEP_RESULTS_FORMAT, version: 1, experiment: config, metricKeys, rows, aggregate: aggregateRows(rows, metricKeys) };
   await store.write('results.json', JSON.stringify(results, null, 2));
