@@ -12,6 +12,7 @@ import { Trainer } from '../src/engine/nn/train.ts';
 import { EncoderClassifier } from '../src/engine/nn/encoder.ts';
 import { DecoderLM } from '../src/engine/nn/decoder.ts';
 import { decoderConfig, encoderConfig } from '../src/engine/nn/config.ts';
+import { timePerOp, type KernelTime } from '../src/engine/profile.ts';
 
 export interface MatmulFigure {
   size: number;
@@ -132,44 +133,58 @@ export const TRAINING_SHAPES = { full: { batch: 8, seqLen: 64, steps: 3 }, quick
 const VOCAB = 1024;
 const CLASSES = 3;
 
+/** One training step of the `small` preset of a model on random tokens, ready to run (release() when done). */
+function smallTrainingStep(engine: Engine, kind: 'encoder' | 'decoder', batch: number, seqLen: number) {
+  const random = mulberry32(7);
+  const ids = Int32Array.from({ length: batch * seqLen }, () => 1 + Math.floor(random() * (VOCAB - 1)));
+  const model: EncoderClassifier | DecoderLM =
+    kind === 'encoder'
+      ? new EncoderClassifier(engine, encoderConfig('small', { vocabSize: VOCAB, numClasses: CLASSES }))
+      : new DecoderLM(engine, decoderConfig('small', { vocabSize: VOCAB }));
+  const params = model.trainableParameters();
+  const optimizer = new AdamW(params, { lr: 1e-3, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.01 });
+  const trainer = new Trainer(engine, params, optimizer, { readLossEvery: 1_000_000 });
+  const inputIds = engine.upload(ids, [batch, seqLen], 'i32');
+  const attentionMask = engine.full([batch, seqLen], 1);
+  const labels = engine.upload(Int32Array.from({ length: batch }, (_, i) => i % CLASSES), [batch], 'i32');
+  // Next-token targets: the input shifted left (the last position predicts token 1).
+  const targets = engine.upload(Int32Array.from(ids, (_, i) => ((i + 1) % seqLen === 0 ? 1 : ids[i + 1]!)), [batch * seqLen], 'i32');
+  const lossFn =
+    model instanceof EncoderClassifier
+      ? () => crossEntropy(model.forward({ inputIds, attentionMask }), labels)
+      : () => crossEntropy(reshapeCopy(model.forward({ inputIds }), [batch * seqLen, VOCAB]), targets);
+  return {
+    parameters: model.parameterCount(),
+    step: (readLoss: boolean) => trainer.step(lossFn, { readLoss }),
+    release() {
+      for (const t of [inputIds, attentionMask, labels, targets]) t.release();
+      optimizer.release();
+      model.release();
+    },
+  };
+}
+
 /**
  * Tokens/s of full training steps (forward, cross-entropy, backward, AdamW: one submission each,
  * the loss read back once at the end) for the `small` preset of each model.
  */
 export async function benchTraining(engine: Engine, opts: BenchOptions = {}): Promise<TrainingFigure[]> {
   const { batch, seqLen, steps } = opts.quick ? TRAINING_SHAPES.quick : TRAINING_SHAPES.full;
-  const random = mulberry32(7);
-  const ids = Int32Array.from({ length: batch * seqLen }, () => 1 + Math.floor(random() * (VOCAB - 1)));
   const figures: TrainingFigure[] = [];
   for (const kind of ['encoder', 'decoder'] as const) {
     opts.log?.(`training ${kind} small, batch ${batch} × ${seqLen} tokens…`);
-    const model: EncoderClassifier | DecoderLM =
-      kind === 'encoder'
-        ? new EncoderClassifier(engine, encoderConfig('small', { vocabSize: VOCAB, numClasses: CLASSES }))
-        : new DecoderLM(engine, decoderConfig('small', { vocabSize: VOCAB }));
-    const params = model.trainableParameters();
-    const optimizer = new AdamW(params, { lr: 1e-3, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.01 });
-    const trainer = new Trainer(engine, params, optimizer, { readLossEvery: 1_000_000 });
-    const inputIds = engine.upload(ids, [batch, seqLen], 'i32');
-    const attentionMask = engine.full([batch, seqLen], 1);
-    const labels = engine.upload(Int32Array.from({ length: batch }, (_, i) => i % CLASSES), [batch], 'i32');
-    // Next-token targets: the input shifted left (the last position predicts token 1).
-    const targets = engine.upload(Int32Array.from(ids, (_, i) => ((i + 1) % seqLen === 0 ? 1 : ids[i + 1]!)), [batch * seqLen], 'i32');
-    const lossFn =
-      model instanceof EncoderClassifier
-        ? () => crossEntropy(model.forward({ inputIds, attentionMask }), labels)
-        : () => crossEntropy(reshapeCopy(model.forward({ inputIds }), [batch * seqLen, VOCAB]), targets);
+    const setup = smallTrainingStep(engine, kind, batch, seqLen);
     try {
-      await trainer.step(lossFn, { readLoss: true }); // warm-up: pipeline compilation
+      await setup.step(true); // warm-up: pipeline compilation
       const start = performance.now();
       let loss: number | null = null;
-      for (let i = 0; i < steps; i++) loss = (await trainer.step(lossFn, { readLoss: i === steps - 1 })).loss;
+      for (let i = 0; i < steps; i++) loss = (await setup.step(i === steps - 1)).loss;
       const seconds = (performance.now() - start) / 1000;
       if (!Number.isFinite(loss)) throw new Error(`${kind} training produced a non-finite loss (${loss})`);
       figures.push({
         model: kind,
         preset: 'small',
-        parameters: model.parameterCount(),
+        parameters: setup.parameters,
         batch,
         seqLen,
         steps,
@@ -177,10 +192,51 @@ export async function benchTraining(engine: Engine, opts: BenchOptions = {}): Pr
         tokensPerSecond: (steps * batch * seqLen) / seconds,
       });
     } finally {
-      for (const t of [inputIds, attentionMask, labels, targets]) t.release();
-      optimizer.release();
-      model.release();
+      setup.release();
     }
   }
   return figures;
+}
+
+export interface StepProfile {
+  model: 'encoder' | 'decoder';
+  batch: number;
+  seqLen: number;
+  /** GPU time of the step's dispatches per op and per kernel, most time first. */
+  ops: { op: string; dispatches: number; ms: number }[];
+  kernels: KernelTime[];
+  totalMs: number;
+}
+
+/**
+ * Where one training step of each `small` model spends its GPU time: a warm-up step, then one
+ * step with every dispatch timed by timestamp queries (the device needs 'timestamp-query').
+ */
+export async function profileTraining(engine: Engine, opts: BenchOptions = {}): Promise<StepProfile[]> {
+  const { batch, seqLen } = opts.quick ? TRAINING_SHAPES.quick : TRAINING_SHAPES.full;
+  const out: StepProfile[] = [];
+  for (const kind of ['encoder', 'decoder'] as const) {
+    opts.log?.(`profiling a training step of the small ${kind}, batch ${batch} × ${seqLen} tokens…`);
+    const setup = smallTrainingStep(engine, kind, batch, seqLen);
+    try {
+      await setup.step(true);
+      const { profile } = await engine.profile(() => setup.step(true));
+      out.push({ model: kind, batch, seqLen, ops: timePerOp(profile.kernels), kernels: profile.kernels, totalMs: profile.kernels.reduce((a, k) => a + k.ms, 0) });
+    } finally {
+      setup.release();
+    }
+  }
+  return out;
+}
+
+/** The profile as a table: per op, its share of the step's GPU time; then the costliest kernels. */
+export function formatStepProfiles(profiles: readonly StepProfile[], topKernels = 8): string {
+  const lines: string[] = [];
+  for (const p of profiles) {
+    lines.push(`${p.model} (small), batch ${p.batch} × ${p.seqLen}: ${p.totalMs.toFixed(1)} ms of GPU time in one step`);
+    for (const o of p.ops) lines.push(`  ${o.op.padEnd(22)} ${o.ms.toFixed(2).padStart(9)} ms  ${((100 * o.ms) / (p.totalMs || 1)).toFixed(1).padStart(5)}%  ${String(o.dispatches).padStart(4)} dispatches`);
+    lines.push('  costliest kernels:');
+    for (const k of p.kernels.slice(0, topKernels)) lines.push(`    ${k.kernel.padEnd(40)} ${k.ms.toFixed(2).padStart(9)} ms  ×${k.dispatches}`);
+  }
+  return lines.join('\n');
 }

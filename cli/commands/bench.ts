@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
-import { PEER_NAME, benchMatmul, benchTraining, TRAINING_SHAPES } from '../../bench/engine.ts';
+import { PEER_NAME, benchMatmul, benchTraining, formatStepProfiles, profileTraining, TRAINING_SHAPES } from '../../bench/engine.ts';
 import { formatPeerTable, type PeerReport, type RowKind } from '../../bench/peers/run.ts';
 import { fullWorkloads, smokeWorkloads } from '../../bench/peers/workloads.ts';
 
 const USAGE = `Usage: lantern bench [--quick] [--sizes 256,512,1024] [--no-models] [--json]
+       lantern bench --profile [--quick] [--json]
        lantern bench --peers [--chromium] [--smoke] [--only matmul,training,dispatch] [--json]
        lantern bench --inference [--quick] [--run DIR [--classifier ID] [--explainer ID] | --presets ENC,DEC]
                      [--max-seq-len N] [--max-new-tokens N] [--calls N] [--no-ort-webgpu] [--json]
@@ -20,6 +21,10 @@ Measures the engine on this machine's WebGPU adapter (Node, Dawn):
   --sizes      comma-separated square matrix sizes
   --no-models  skip the training-step measurement
   --json       print one JSON object instead of a table
+
+  --profile    where one training step of the small encoder and decoder spends its GPU time:
+               every dispatch timed with timestamp queries (the adapter needs 'timestamp-query'),
+               summed per op and per kernel (a profile, not a timing: each dispatch gets a pass)
 
   --peers      race our engine against jax-js (0.1.25, jit) and TF.js (4.22, WebGPU backend) on
                the same adapter in one process: matmul GFLOP/s (square and a training step's
@@ -66,10 +71,14 @@ export const command: CliCommand = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, peers: { type: 'boolean' }, chromium: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' }, presets: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'max-new-tokens': { type: 'string' }, calls: { type: 'string' } },
+      options: { quick: { type: 'boolean' }, profile: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, peers: { type: 'boolean' }, chromium: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' }, presets: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'max-new-tokens': { type: 'string' }, calls: { type: 'string' } },
       strict: true,
     });
-    if (values.peers && values.inference) throw new UsageError('--peers and --inference are two different benchmarks: pick one');
+    if ([values.peers, values.inference, values.profile].filter(Boolean).length > 1) throw new UsageError('--peers, --inference and --profile are different benchmarks: pick one');
+    if (values.profile) {
+      if (values.sizes || values['no-models']) throw new UsageError('--sizes and --no-models do not go with --profile');
+      return runProfile(values);
+    }
     if (values.peers) return runPeerBench(values);
     if (values.chromium || values.smoke || values.only) throw new UsageError('--chromium, --smoke and --only go with --peers');
     if (values.inference) return runInferenceBench(values);
@@ -119,6 +128,23 @@ export const command: CliCommand = {
     }
   },
 };
+
+async function runProfile(values: { quick?: boolean; json?: boolean }): Promise<number> {
+  const { device, report } = await acquireNodeDevice();
+  const engine = new Engine(device);
+  try {
+    if (!device.features.has('timestamp-query')) {
+      console.error(`lantern bench --profile: this adapter (${report.adapter.vendor} ${report.adapter.architecture}) has no 'timestamp-query'`);
+      return 1;
+    }
+    const profiles = await profileTraining(engine, { quick: values.quick ?? false, log: (line) => console.error(line) });
+    console.log(values.json ? JSON.stringify({ adapter: report.adapter, profiles }, null, 2) : `device: ${report.adapter.vendor} ${report.adapter.architecture}\n${formatStepProfiles(profiles)}`);
+    return 0;
+  } finally {
+    engine.destroy();
+    device.destroy();
+  }
+}
 
 interface InferenceFlags {
   quick?: boolean;

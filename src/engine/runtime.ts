@@ -4,6 +4,7 @@
 import { BufferPool } from './pool.ts';
 import { Tensor, assertSameShape, sizeOf, type DType, type TensorOptions } from './tensor.ts';
 import { DeviceLostError, EngineError, GpuMemoryError } from './errors.ts';
+import { DispatchProfiler, type Profile } from './profile.ts';
 import { Autograd } from './autograd.ts';
 import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from './wgsl.ts';
 
@@ -31,6 +32,8 @@ export class Engine {
   dispatchCount = 0;
   /** Queue submissions since creation. */
   submitCount = 0;
+  /** Set while profile() runs: every dispatch is stamped (src/engine/profile.ts). */
+  private profiler: DispatchProfiler | null = null;
 
   constructor(readonly device: GPUDevice) {
     this.pool = new BufferPool(device, Number(device.limits.maxBufferSize));
@@ -91,11 +94,33 @@ export class Engine {
     const [x, y = 1, z = 1] = workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     const bindGroup = this.device.createBindGroup({ layout: kernel.pipeline.getBindGroupLayout(0), entries });
-    const pass = this.computePass();
+    const timestampWrites = this.profiler?.next(kernel.key);
+    if (timestampWrites) this.endPass();
+    const pass = timestampWrites ? this.commandEncoder().beginComputePass({ timestampWrites }) : this.computePass();
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
+    if (timestampWrites) pass.end();
     this.dispatchCount++;
+  }
+
+  /**
+   * Runs `work` with every dispatch timed on the GPU (the device needs 'timestamp-query') and
+   * gives its result with the time per kernel. One profile at a time.
+   */
+  async profile<T>(work: () => Promise<T>, capacity?: number): Promise<{ result: T; profile: Profile }> {
+    if (this.profiler) throw new EngineError('a profile is already running on this engine');
+    this.flush();
+    const profiler = new DispatchProfiler(this.device, capacity);
+    this.profiler = profiler;
+    let result: T;
+    try {
+      result = await work();
+      this.flush();
+    } finally {
+      this.profiler = null;
+    }
+    return { result, profile: await profiler.collect() };
   }
 
   /** Copies `bytes` from one buffer to another, in order with the dispatches around it. */
