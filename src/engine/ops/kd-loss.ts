@@ -65,7 +65,7 @@ interface Variant {
 /**
  * A part of the row kernel (the teacher's divergence, the CE term): WGSL spliced at fixed places of
  * the kernel's skeleton (rowsKernelSource). Pass 1 streams the row once for the log-sum-exps; the
- * divergence pass leaves dRow (and hSum for the gradient); the gradient pass writes grad.
+ * divergence pass leaves dRow (and what its gradient pass needs: the shift S, or nothing for fkl); the gradient pass writes grad.
  */
 interface Part {
   bindings: string[];
