@@ -7,6 +7,7 @@ import type { CheckResult } from '../src/engine/selftest/check.ts';
 import { parseKdReference } from '../src/engine/selftest/kd-reference.ts';
 import { runSelfTest, type SelfTestReport } from '../src/engine/selftest/run.ts';
 import kdReferenceUrl from '../models/reference/kd-losses.json?url';
+import kdReferenceHardUrl from '../models/reference/kd-losses-hard.json?url';
 import { openStore, type LanternStore, type RunRecord } from '../src/data/store.ts';
 import { parseExperimentJson, sameExperiment, type ExperimentConfig, type ExperimentIssue } from '../src/experiment/schema.ts';
 import type { RunEvent } from '../src/experiment/run/host.ts';
@@ -144,7 +145,7 @@ const api = {
 
   /**
    * The engine self-test on this GPU (the same runner as `lantern selftest`): every op check and
-   * every case of the project's KD reference file; `only` is a case-insensitive regular expression
+   * every case of the project's KD reference files (ordinary and hard); `only` is a case-insensitive regular expression
    * over check names. `onCheck` (a Comlink.proxy) hears about each check as it finishes.
    */
   async selftest(opts: { only?: string } = {}, onCheck?: (result: CheckResult, done: number, total: number) => void): Promise<SelfTestReport> {
@@ -156,11 +157,14 @@ const api = {
         throw new Error(`"${opts.only}" is not a valid pattern for check names`);
       }
     }
-    const response = await fetch(kdReferenceUrl);
-    if (!response.ok) throw new Error(`The KD reference file could not be loaded (HTTP ${response.status})`);
-    const reference = parseKdReference(await response.text(), 'kd-losses.json');
+    const load = async (name: string, url: string, file: string) => {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`The KD reference file ${file} could not be loaded (HTTP ${response.status})`);
+      return { name, file: parseKdReference(await response.text(), file) };
+    };
+    const references = await Promise.all([load('kd-reference', kdReferenceUrl, 'kd-losses.json'), load('kd-reference-hard', kdReferenceHardUrl, 'kd-losses-hard.json')]);
     const { engine, report } = await engineFor();
-    return runSelfTest(engine, { device: report, reference, ...(only ? { only } : {}), ...(onCheck ? { onCheck } : {}) });
+    return runSelfTest(engine, { device: report, references, ...(only ? { only } : {}), ...(onCheck ? { onCheck } : {}) });
   },
 
   /**

@@ -4,11 +4,12 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
-import { parseKdReference, ReferenceFileError } from '../../src/engine/selftest/kd-reference.ts';
+import { parseKdReference, ReferenceFileError, type NamedReference } from '../../src/engine/selftest/kd-reference.ts';
 import { runSelfTest, selfTestPlan } from '../../src/engine/selftest/run.ts';
 
-/** The project's own copy of the independent KD reference values. */
+/** The project's own copies of the independent KD reference values: the ordinary and the hard cases. */
 export const DEFAULT_KD_REFERENCE = fileURLToPath(new URL('../../models/reference/kd-losses.json', import.meta.url));
+export const DEFAULT_KD_REFERENCE_HARD = fileURLToPath(new URL('../../models/reference/kd-losses-hard.json', import.meta.url));
 
 export const command: CliCommand = {
   name: 'selftest',
@@ -16,11 +17,12 @@ export const command: CliCommand = {
   usage: [
     'Usage: lantern selftest [--reference FILE] [--only PATTERN]',
     '',
-    'Runs every op\'s GPU-vs-CPU forward and gradient check and every case of a KD reference file on',
+    'Runs every op\'s GPU-vs-CPU forward and gradient check and every case of the KD reference files on',
     'the WebGPU adapter Node gets here, and prints {device, checks: [{name, maxAbsErr, maxRelErr, ok}], ok}.',
     '',
     'Options:',
-    `  --reference FILE  KD reference file (default: ${DEFAULT_KD_REFERENCE})`,
+    `  --reference FILE  KD reference file, instead of the default two (${DEFAULT_KD_REFERENCE}`,
+    `                    as "kd-reference #i", ${DEFAULT_KD_REFERENCE_HARD} as "kd-reference-hard #i")`,
     '  --only PATTERN    only checks whose name matches this regular expression (case-insensitive),',
     '                    e.g. "kdLoss|kd-reference" or "matmul"',
     '',
@@ -36,16 +38,18 @@ export const command: CliCommand = {
         throw new UsageError(`--only: "${values.only}" is not a valid regular expression (${(e as Error).message})`);
       }
     }
-    const path = values.reference ?? DEFAULT_KD_REFERENCE;
-    let reference;
-    try {
-      reference = parseKdReference(readFileSync(path, 'utf8'), path);
-    } catch (e) {
-      const message = e instanceof ReferenceFileError ? e.message : `cannot read the reference file ${path}: ${(e as Error).message}`;
-      console.error(`lantern selftest: ${message}`);
-      return 2;
+    const files = values.reference ? [{ name: 'kd-reference', path: values.reference }] : [{ name: 'kd-reference', path: DEFAULT_KD_REFERENCE }, { name: 'kd-reference-hard', path: DEFAULT_KD_REFERENCE_HARD }];
+    const references: NamedReference[] = [];
+    for (const { name, path } of files) {
+      try {
+        references.push({ name, file: parseKdReference(readFileSync(path, 'utf8'), path) });
+      } catch (e) {
+        const message = e instanceof ReferenceFileError ? e.message : `cannot read the reference file ${path}: ${(e as Error).message}`;
+        console.error(`lantern selftest: ${message}`);
+        return 2;
+      }
     }
-    const plan = selfTestPlan({ reference, ...(only ? { only } : {}) });
+    const plan = selfTestPlan({ references, ...(only ? { only } : {}) });
     if (plan.length === 0) throw new UsageError(`--only: no check matches "${values.only}"`);
 
     const { device, report: adapter } = await acquireNodeDevice();
@@ -53,7 +57,7 @@ export const command: CliCommand = {
     try {
       const report = await runSelfTest(engine, {
         device: adapter,
-        reference,
+        references,
         ...(only ? { only } : {}),
         onCheck: (r, done, total) => console.error(`[${done}/${total}] ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}  maxRelErr=${r.maxRelErr.toExponential(2)}${r.detail ? `  (${r.detail})` : ''}`),
       });

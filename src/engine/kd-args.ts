@@ -11,6 +11,7 @@ export interface KdShapes {
   teacher?: readonly number[];
   sparseIds?: readonly number[];
   sparseLogprobs?: readonly number[];
+  sparseLogTail?: readonly number[];
   targets?: readonly number[];
   mask?: readonly number[];
 }
@@ -39,6 +40,8 @@ export function checkKdCall(spec: KdLossSpec, shapes: KdShapes): { n: number; v:
       if (k > MAX_TOP_K) throw new KdSpecError(`kdLoss: sparse teacher top-k ${k} exceeds the supported maximum ${MAX_TOP_K}`);
       const lp = shapes.sparseLogprobs;
       if (lp.length !== 2 || lp[0] !== n || lp[1] !== k) throw new KdSpecError(`kdLoss: sparse teacher log-probs ${fmt(lp)} do not match ids ${fmt(ids)}`);
+      const tail = shapes.sparseLogTail;
+      if (tail && (tail.length !== 1 || tail[0] !== n)) throw new KdSpecError(`kdLoss: sparse teacher log-tails ${fmt(tail)} must be [N] with N = ${n}`);
     } else {
       throw new KdSpecError('kdLoss: wKd > 0 needs a teacher (teacherLogits or sparseTeacher)');
     }
@@ -73,11 +76,39 @@ export function checkSparseTeacher(ids: ArrayLike<number>, logprobs: ArrayLike<n
 }
 
 /**
- * Uploads a sparse teacher (an API's top-k ids and log-probs, row-major [n, k]) after checking it
- * on the host: ids in [0, v), no duplicates in a row, log-probs ≤ 0 summing to at most 1.
+ * log of each row's teacher tail 1 − Σ_k p_k, as −expm1(logsumexp(log p_k)) in float64 (−Infinity
+ * for an empty tail). Computed on the host, never in f32: a tail of 1e-7 is smaller than the f32
+ * rounding of a log-prob near 0 times its p (≈ 6e-8), so no f32 formula can recover it from f32
+ * log-probs; float64 resolves it to ~1e-9 relative.
  */
-export function uploadSparseTeacher(engine: Engine, ids: ArrayLike<number>, logprobs: ArrayLike<number>, n: number, k: number, v: number): { ids: Tensor; logprobs: Tensor } {
+export function sparseTeacherLogTail(logprobs: ArrayLike<number>, n: number, k: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let m = -Infinity;
+    for (let c = 0; c < k; c++) m = Math.max(m, logprobs[r * k + c]!);
+    let s = 0;
+    for (let c = 0; c < k; c++) s += Math.exp(logprobs[r * k + c]! - m);
+    const tail = -Math.expm1(m + Math.log(s));
+    out[r] = tail > 0 ? Math.log(tail) : -Infinity;
+  }
+  return out;
+}
+
+/** A sparse teacher on the GPU: top-k ids [n, k] (i32), their log-probs [n, k], and log of each row's tail [n]. */
+export interface SparseTeacher {
+  ids: Tensor;
+  logprobs: Tensor;
+  logTail: Tensor;
+}
+
+/**
+ * Uploads a sparse teacher (an API's top-k ids and log-probs, row-major [n, k]) after checking it
+ * on the host: ids in [0, v), no duplicates in a row, log-probs ≤ 0 summing to at most 1. The
+ * tails are computed from the log-probs as the GPU sees them (rounded to f32).
+ */
+export function uploadSparseTeacher(engine: Engine, ids: ArrayLike<number>, logprobs: ArrayLike<number>, n: number, k: number, v: number): SparseTeacher {
   if (ids.length !== n * k || logprobs.length !== n * k) throw new KdSpecError(`kdLoss: a sparse teacher of ${n} rows × top-${k} needs ${n * k} ids and log-probs (got ${ids.length} and ${logprobs.length})`);
   checkSparseTeacher(ids, logprobs, n, k, v);
-  return { ids: engine.upload(Int32Array.from(ids), [n, k], 'i32'), logprobs: engine.upload(Float32Array.from(logprobs), [n, k]) };
+  const lp32 = Float32Array.from(logprobs);
+  return { ids: engine.upload(Int32Array.from(ids), [n, k], 'i32'), logprobs: engine.upload(lp32, [n, k]), logTail: engine.upload(Float32Array.from(sparseTeacherLogTail(lp32, n, k)), [n]) };
 }

@@ -15,6 +15,7 @@ import { runSelfTest } from '../../src/engine/selftest/run.ts';
 const CLI = new URL('../../cli/lantern.mjs', import.meta.url).pathname;
 const REFERENCE = new URL('../../models/reference/kd-losses.json', import.meta.url);
 const referenceText = readFileSync(REFERENCE, 'utf8');
+const hardCases = parseKdReference(readFileSync(new URL('../../models/reference/kd-losses-hard.json', import.meta.url), 'utf8')).cases.length;
 
 interface Report {
   device: { adapter: { vendor: string } };
@@ -36,7 +37,7 @@ async function selftest(...args: string[]): Promise<{ code: number; stdout: stri
 describe('lantern selftest', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lantern-selftest-'));
 
-  it('passes every op check and every reference case of the project\'s copy on this GPU', async () => {
+  it('passes every op check and every reference case of the project\'s copies (ordinary and hard) on this GPU', async () => {
     const { code, stdout, stderr } = await selftest();
     const report = JSON.parse(stdout) as Report;
     expect(code, stderr.slice(-2000)).toBe(0);
@@ -45,7 +46,8 @@ describe('lantern selftest', () => {
     const names = report.checks.map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(OP_CHECKS.map((c) => c.name)));
     const cases = parseKdReference(referenceText).cases.length;
-    expect(names.filter((n) => n.startsWith('kd-reference')).length).toBe(cases);
+    expect(names.filter((n) => n.startsWith('kd-reference #')).length).toBe(cases);
+    expect(names.filter((n) => n.startsWith('kd-reference-hard #')).length).toBe(hardCases);
     for (const c of report.checks) {
       expect(c, c.name).toMatchObject({ ok: true });
       expect(c.maxRelErr).toBeGreaterThanOrEqual(0);
@@ -95,7 +97,7 @@ describe('runSelfTest (the runner the CLI and the System page share)', () => {
     const progress: string[] = [];
     const report = await runSelfTest(engine, {
       device: device.report,
-      reference: parseKdReference(referenceText),
+      references: [{ name: 'kd-reference', file: parseKdReference(referenceText) }],
       only: /^(kdLoss tvd dense|adamw|kd-reference #(0|19) )/,
       onCheck: (r, done, total) => progress.push(`${done}/${total} ${r.name}`),
     });

@@ -22,8 +22,7 @@ describe('KD reference file, CPU', () => {
   reference.cases.forEach((c, i) => {
     it(caseName(c, i), () => {
       const r = checkCaseCpu(c, i);
-      expect(r.maxRelErr, JSON.stringify(r)).toBeLessThanOrEqual(1e-5);
-      expect(r.ok).toBe(true);
+      expect(r.ok, JSON.stringify(r)).toBe(true);
     });
   });
 });

@@ -6,7 +6,7 @@
 // Sparse teachers: categories are the K ids plus a tail; a student logit in the tail gets
 // q_j·(h_tail/Q_tail − H) / T.
 import { KdSpecError, resolveKdParam, type Divergence, type KdLossSpec } from '../kd-spec.ts';
-import { checkKdCall } from '../kd-args.ts';
+import { checkKdCall, sparseTeacherLogTail } from '../kd-args.ts';
 
 export interface KdCpuInput {
   spec: KdLossSpec;
@@ -97,6 +97,7 @@ export function kdLoss(input: KdCpuInput): { loss: number; grad: Float64Array; r
   const rowDivergence = new Float64Array(n);
   let loss = 0;
   if (count === 0) return { loss, grad, rowDivergence };
+  const logTails = input.sparse ? sparseTeacherLogTail(input.sparse.logprobs, n, input.sparse.k) : null;
   for (let r = 0; r < n; r++) {
     const w = weights[r]! / count;
     if (w === 0) continue;
@@ -119,8 +120,6 @@ export function kdLoss(input: KdCpuInput): { loss: number; grad: Float64Array; r
       } else {
         const { ids, logprobs, k } = input.sparse!;
         const inTopK = new Int32Array(v).fill(-1);
-        let pTop = 0;
-        let qTop = 0;
         for (let c = 0; c < k; c++) {
           const id = Math.round(ids[r * k + c]!);
           inTopK[id] = c;
@@ -129,14 +128,12 @@ export function kdLoss(input: KdCpuInput): { loss: number; grad: Float64Array; r
           d += dc;
           h[id] = hc;
           hSum += hc;
-          pTop += Math.exp(lp);
-          qTop += Math.exp(logq[id]!);
         }
-        void qTop;
+        // The student's tail summed over its own tail ids, the teacher's from its log-probs (kd-args.ts).
         let qTail = 0;
         for (let j = 0; j < v; j++) if (inTopK[j]! < 0) qTail += Math.exp(logq[j]!);
-        const pTail = Math.max(0, 1 - pTop);
-        const [dt, ht] = term(pTail, qTail, Math.log(pTail), Math.log(qTail));
+        const logPTail = logTails![r]!;
+        const [dt, ht] = term(Math.exp(logPTail), qTail, logPTail, Math.log(qTail));
         d += dt;
         hSum += ht;
         const gTail = qTail === 0 ? 0 : ht / qTail;

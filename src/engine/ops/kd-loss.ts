@@ -1,7 +1,10 @@
 // The fused KD loss: w_ce·CE + w_kd·s·D(p‖q), averaged over the rows' mask weights, for every
 // divergence of kd-spec.ts, dense or sparse (top-k + tail) teachers. One workgroup per row streams
-// the vocabulary inside one dispatch: log-sum-exp of both distributions at T; D and H = Σ q·∂D/∂q;
-// the gradient (forward KL and plain CE merge the last two passes). The gradient w.r.t. the
+// the vocabulary inside one dispatch: log-sum-exp of both distributions at T (and the student's
+// mode); D and S = Σ q·(ĥ − ĥ at the mode), ĥ = ∂D/∂q; the gradient (forward KL and plain CE merge
+// the last two passes). The f32 arithmetic that keeps hard cases exact (log-sum-exps kept as max and
+// log-sum, Bregman-form KL terms, the shift to the mode, the sparse tails) is in the engine README,
+// "The KD loss", rule by rule. The gradient w.r.t. the
 // student logits is written directly, already scaled by its weights; the teacher gets none. A
 // second, one-workgroup dispatch sums the rows into the scalar. Backward only multiplies that
 // gradient by the incoming scalar gradient. The algebra (the gradient of every divergence through
@@ -11,14 +14,14 @@ import type { Engine } from '../runtime.ts';
 import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from '../wgsl.ts';
 import type { Tensor } from '../tensor.ts';
 import { resolveKdParam, KdSpecError, type Divergence, type KdLossSpec } from '../kd-spec.ts';
-import { checkKdCall, MAX_TOP_K } from '../kd-args.ts';
+import { checkKdCall, MAX_TOP_K, type SparseTeacher } from '../kd-args.ts';
 
 export interface KdLossOptions {
   spec: KdLossSpec;
   /** Dense teacher logits [N, V]. */
   teacherLogits?: Tensor;
-  /** Sparse teacher at T = 1: top-k ids [N, K] (i32) and their log-probs [N, K]; the rest is a tail bucket. */
-  sparseTeacher?: { ids: Tensor; logprobs: Tensor };
+  /** Sparse teacher at T = 1 (from uploadSparseTeacher): top-k ids, their log-probs and the log of the tail bucket. */
+  sparseTeacher?: SparseTeacher;
   /** Class / next-token ids [N] (i32) for the CE part. */
   targets?: Tensor;
   /** Row weights [N]: 1 = counted, 0 = ignored (padding, prompt tokens). */
@@ -29,18 +32,25 @@ export interface KdLossOptions {
 // while each thread still streams V/64 logits; rows supply the parallelism.
 const WG = 64;
 
-/** WGSL of one divergence term: vec2(contribution to D, h = q·∂D/∂q) from p, q and their logs. */
+/**
+ * WGSL of one divergence term from p, q and r = log(q/p) (computed without rounding the
+ * log-sum-exps into it): vec2(its contribution to D, ĥ = ∂D/∂q), except fkl, which gives h = q·ĥ =
+ * −p (its H = Σh = −1 is known, and −p/q would overflow). Every KL is summed in Bregman form (breg:
+ * each term ≥ 0, no large terms cancel); a = β (jsd) or α (skews), m the mixture.
+ */
 const TERMS: Record<Divergence, string> = {
-  fkl: 'return vec2f(xd(p, lp, lq), -p);',
-  rkl: 'return vec2f(xd(q, lq, lp), q * (lq - lp + 1.0));',
-  jsd: `let lm = logAddExp(u.logA + lp, u.log1mA + lq);
-  let hq = xd(q, lq, lm);
-  return vec2f(u.a * xd(p, lp, lm) + (1.0 - u.a) * hq, (1.0 - u.a) * hq);`,
-  tvd: 'return vec2f(0.5 * abs(p - q), 0.5 * q * sign(q - p));',
-  sfkl: `let lm = logAddExp(u.logA + lp, u.log1mA + lq);
-  return vec2f(xd(p, lp, lm), -(1.0 - u.a) * exp(lp + lq - lm));`,
-  srkl: `let lm = logAddExp(u.logA + lq, u.log1mA + lp);
-  return vec2f(xd(q, lq, lm), q * (lq - lm + 1.0 - u.a * exp(lq - lm)));`,
+  fkl: 'return vec2f(breg(p, q, r), -p);',
+  rkl: 'return vec2f(breg(q, p, -r), r);',
+  jsd: `let m = u.a * p + (1.0 - u.a) * q;
+  let gq = mixLog(1.0 - u.a, u.log1mA, u.logA, -r); // log(m/q)
+  return vec2f(u.a * breg(p, m, mixLog(u.a, u.logA, u.log1mA, r)) + (1.0 - u.a) * breg(q, m, gq), -(1.0 - u.a) * gq);`,
+  // sign(q − p) = sign(r): r resolves q ≈ p near 1, where p and q round to the same f32.
+  tvd: `let d = select(abs(q - p), p * abs(expm1s(r)), abs(r) <= 0.5);
+  return vec2f(0.5 * d, 0.5 * sign(r));`,
+  sfkl: `let g = mixLog(u.a, u.logA, u.log1mA, r); // log(m/p)
+  return vec2f(breg(p, u.a * p + (1.0 - u.a) * q, g), -(1.0 - u.a) * (expm1s(-g) + 1.0));`,
+  srkl: `let g = mixLog(u.a, u.logA, u.log1mA, -r); // log(m/q)
+  return vec2f(breg(q, u.a * q + (1.0 - u.a) * p, g), -(g + u.a * expm1s(-g)));`,
 };
 
 /** What one compiled row kernel computes; the kernel is assembled from the pieces each part adds. */
@@ -55,7 +65,7 @@ interface Variant {
 /**
  * A part of the row kernel (the teacher's divergence, the CE term): WGSL spliced at fixed places of
  * the kernel's skeleton (rowsKernelSource). Pass 1 streams the row once for the log-sum-exps; the
- * divergence pass leaves dRow (and hSum for the gradient); the gradient pass writes grad.
+ * divergence pass leaves dRow (and what its gradient pass needs: the shift S, or nothing for fkl); the gradient pass writes grad.
  */
 interface Part {
   bindings: string[];
@@ -85,7 +95,7 @@ const NO_LSE = { init: '', step: '', reduce: '' };
 function cePart(withTeacher: boolean): CePart {
   return {
     bindings: ['var<storage, read> targets: array<i32>;'],
-    lse: withTeacher ? { init: 'var ms1 = vec2f(NEG, 0.0);', step: 'ms1 = online(ms1, z);', reduce: 'let lse1 = reduceLse(lid, ms1);' } : { ...NO_LSE, reduce: 'let lse1 = lseS;' },
+    lse: withTeacher ? { init: 'var ms1 = vec2f(NEG, 0.0);', step: 'ms1 = online(ms1, z);', reduce: 'let lse1s = reduceLse(lid, ms1);\n  let lse1 = lse1s.x + lse1s.y;' } : { ...NO_LSE, reduce: 'let lse1 = lseS;' },
     row: `// CE = −log q(y) at T = 1; an out-of-range target poisons the row.
   if (lid == 0u) {
     let y = targets[row];
@@ -112,46 +122,77 @@ const NO_TEACHER: TeacherPart = {
   }`,
 };
 
-const DENSE_LSE = { init: 'var msT = vec2f(NEG, 0.0);', step: 'msT = online(msT, zt[base + j] * u.invT);', reduce: 'let lseT = reduceLse(lid, msT);' };
+// delta = lseS − lseT, summed from the maxima's and the log-sums' differences, so that for a
+// student near its teacher r = (x − y) − delta subtracts nearly equal numbers exactly.
+const DENSE_LSE = {
+  init: 'var msT = vec2f(NEG, 0.0);',
+  step: 'msT = online(msT, zt[base + j] * u.invT);',
+  reduce: `let lsT = reduceLse(lid, msT);
+  let delta = (lsS.x - lsT.x) + (lsS.y - lsT.y);`,
+};
 
-/** Dense teacher logits: D and H = Σ h in pass 2, the gradient (h − q·H)/T in pass 3. */
+/** p, q and r = log(q/p) of dense logit j at T. */
+const DENSE_AT = (j: string) => `let x = zs[base + ${j}] * u.invT;
+    let y = zt[base + ${j}] * u.invT;
+    let q = exp((x - lsS.x) - lsS.y);
+    let p = exp((y - lsT.x) - lsT.y);
+    let r = (x - y) - delta;`;
+
+/**
+ * Dense teacher logits. The gradient q_j·(ĥ_j − Σ q·ĥ)/T is taken relative to ĥ at the student's
+ * mode i* (found in pass 1): pass 2 sums D and S = Σ q·(ĥ − ĥ*), pass 3 writes q_j·((ĥ_j − ĥ*) − S)/T.
+ * Where q is peaked, ĥ_j ≈ Σ q·ĥ at the mode, and subtracting the two directly would cancel.
+ */
 const DENSE_TEACHER: TeacherPart = {
   bindings: ['var<storage, read> zt: array<f32>;'],
-  workgroup: '',
-  lse: DENSE_LSE,
-  row: `// Pass 2: D and H = Σ h.
+  workgroup: 'var<workgroup> modeAt: atomic<u32>;',
+  lse: {
+    init: `${DENSE_LSE.init}
+  if (lid == 0u) { atomicStore(&modeAt, V); }
+  var iS = 0u;`,
+    step: `${DENSE_LSE.step}
+    if (z * u.invT == msS.x) { iS = j; }`,
+    reduce: `${DENSE_LSE.reduce}
+  if (msS.x == lsS.x) { atomicMin(&modeAt, iS); }
+  workgroupBarrier();
+  let iMode = atomicLoad(&modeAt);`,
+  },
+  row: `var hMode = 0.0;
+  {
+    ${DENSE_AT('iMode')}
+    hMode = term(p, q, r).y;
+  }
+  // Pass 2: D and S = Σ q·(ĥ − ĥ*).
   var acc = vec2f(0.0);
   for (var j = lid; j < V; j += WG) {
-    let lq = zs[base + j] * u.invT - lseS;
-    let lp = zt[base + j] * u.invT - lseT;
-    acc += term(exp(lp), exp(lq), lp, lq);
+    ${DENSE_AT('j')}
+    let t = term(p, q, r);
+    acc += vec2f(t.x, q * (t.y - hMode));
   }
-  let dh = reduceSum(lid, acc);
-  let dRow = dh.x;
-  let hSum = dh.y;`,
-  gradient: (ceAt) => `// Pass 3: the gradient, (h − q·H)/T per divergence plus the CE part.
+  let ds = reduceSum(lid, acc);
+  let dRow = ds.x;
+  let hShift = ds.y;`,
+  gradient: (ceAt) => `// Pass 3: the gradient q·((ĥ − ĥ*) − S)/T plus the CE part.
   let c = u.sKd * u.invT;
   for (var j = lid; j < V; j += WG) {
-    let lq = zs[base + j] * u.invT - lseS;
-    let lp = zt[base + j] * u.invT - lseT;
-    let q = exp(lq);
-    let h = term(exp(lp), q, lp, lq).y;
-    grad[base + j] = wRow * (c * (h - q * hSum)${ceAt('j')});
+    ${DENSE_AT('j')}
+    let h = term(p, q, r).y;
+    grad[base + j] = wRow * (c * q * ((h - hMode) - hShift)${ceAt('j')});
   }`,
 };
 
-/** Dense forward KL: H = −Σp = −1 is known, so D and the gradient (q − p)/T share pass 2. */
+/** Dense forward KL: h = −p and H = −Σp = −1 is known, so D and the gradient (q − p)/T share pass 2. */
 function denseFklTeacher(grad: boolean, ceAt: (j: string) => string): TeacherPart {
   return {
-    ...DENSE_TEACHER,
-    row: `// Forward KL: H = −Σp = −1 is known, so D and the gradient (q − p)/T share one pass.
+    bindings: DENSE_TEACHER.bindings,
+    workgroup: '',
+    lse: DENSE_LSE,
+    row: `// Forward KL: D and the gradient (q − p)/T share one pass.
   var acc = vec2f(0.0);
   let c = u.sKd * u.invT;
   for (var j = lid; j < V; j += WG) {
-    let lq = zs[base + j] * u.invT - lseS;
-    let lp = zt[base + j] * u.invT - lseT;
-    let q = exp(lq);
-    let t = term(exp(lp), q, lp, lq);
+    ${DENSE_AT('j')}
+    let t = term(p, q, r);
     acc += t;
     ${grad ? `grad[base + j] = wRow * (c * (t.y + q)${ceAt('j')});` : ''}
   }
@@ -160,55 +201,116 @@ function denseFklTeacher(grad: boolean, ceAt: (j: string) => string): TeacherPar
   };
 }
 
-/** Sparse top-k teacher (at T = 1): the K categories kept in workgroup memory, and the tail. */
-const SPARSE_TEACHER: TeacherPart = {
-  bindings: ['var<storage, read> ids: array<i32>;', 'var<storage, read> lps: array<f32>;'],
-  workgroup: `var<workgroup> catId: array<u32, ${MAX_TOP_K}>;\nvar<workgroup> catLogq: array<f32, ${MAX_TOP_K}>;\nvar<workgroup> catH: array<f32, ${MAX_TOP_K}>;`,
-  lse: NO_LSE,
-  row: `// The K top-k categories and the tail (sparse teachers are at T = 1).
-  let K = u.k;
-  var top = vec2f(0.0);
-  for (var c = lid; c < K; c += WG) {
-    let id = ids[row * K + c];
-    if (id < 0 || u32(id) >= V) { bad = 1u; }
-    let idc = u32(clamp(id, 0, i32(V) - 1));
-    catId[c] = idc;
-    let lq = zs[base + idc] * u.invT - lseS;
-    catLogq[c] = lq;
-    top += vec2f(exp(lps[row * K + c]), exp(lq));
+// Top-k membership: an open-addressing set of the row's ids (id + 1; 0 = empty) in workgroup memory.
+const TOP_SLOTS = 2 * MAX_TOP_K; // a power of two, at most half full
+const TOP_SET_WGSL = /* wgsl */ `
+fn topSlot(id: u32) -> u32 { return (id * 2654435761u) >> ${32 - Math.log2(TOP_SLOTS)}u; }
+fn topInsert(id: u32) {
+  var s = topSlot(id);
+  while (topIds[s] != 0u && topIds[s] != id + 1u) { s = (s + 1u) % ${TOP_SLOTS}u; }
+  topIds[s] = id + 1u;
+}
+fn isTop(id: u32) -> bool {
+  var s = topSlot(id);
+  loop {
+    let v = topIds[s];
+    if (v == 0u) { return false; }
+    if (v == id + 1u) { return true; }
+    s = (s + 1u) % ${TOP_SLOTS}u;
   }
-  let mass = reduceSum(lid, top);
-  let pTail = max(1.0 - mass.x, 0.0);
-  let qTail = max(1.0 - mass.y, 0.0);
-  var dh = vec2f(0.0);
+}`;
+
+/**
+ * Sparse top-k teacher (at T = 1): the K categories kept in workgroup memory, and the tail. The
+ * teacher's tail comes in as its log (computed on the host, kd-args.ts); the student's is its own
+ * log-sum-exp over the ids outside the top-k (pass 1 skips the top-k ids), never 1 − Σ q_k. As for
+ * dense teachers, ĥ is taken relative to the student's mode among the K + 1 categories (fkl: H = −1).
+ */
+function sparseTeacher(divergence: Divergence): TeacherPart {
+  const fkl = divergence === 'fkl';
+  return {
+    bindings: ['var<storage, read> ids: array<i32>;', 'var<storage, read> lps: array<f32>;', 'var<storage, read> logTail: array<f32>;'],
+    workgroup: [
+      `var<workgroup> catId: array<u32, ${MAX_TOP_K}>;`,
+      `var<workgroup> catLogq: array<f32, ${MAX_TOP_K}>;`,
+      `var<workgroup> catH: array<f32, ${MAX_TOP_K}>;`,
+      'var<workgroup> tailLogq: f32;',
+      'var<workgroup> tailH: f32;',
+      'var<workgroup> hModeW: f32;',
+      `var<workgroup> topIds: array<u32, ${TOP_SLOTS}>;`,
+      TOP_SET_WGSL,
+    ].join('\n'),
+    lse: {
+      init: `for (var s = lid; s < ${TOP_SLOTS}u; s += WG) { topIds[s] = 0u; }
+  workgroupBarrier();
+  if (lid == 0u) {
+    for (var c = 0u; c < u.k; c++) {
+      let id = ids[row * u.k + c];
+      if (id < 0 || u32(id) >= V) { bad = 1u; }
+      topInsert(u32(clamp(id, 0, i32(V) - 1)));
+    }
+  }
+  workgroupBarrier();
+  var msTail = vec2f(NEG, 0.0);`,
+      step: 'if (!isTop(j)) { msTail = online(msTail, z * u.invT); }',
+      reduce: 'let lsTail = reduceLse(lid, msTail);',
+    },
+    row: `// The K top-k categories and the tail (sparse teachers are at T = 1).
+  let K = u.k;
+  var d = 0.0;
   for (var c = lid; c < K; c += WG) {
+    let idc = u32(clamp(ids[row * K + c], 0, i32(V) - 1));
+    catId[c] = idc;
     let lp = lps[row * K + c];
-    let lq = catLogq[c];
-    let t = term(exp(lp), exp(lq), lp, lq);
-    dh += t;
+    let lq = (zs[base + idc] * u.invT - lsS.x) - lsS.y;
+    catLogq[c] = lq;
+    let t = term(exp(lp), exp(lq), lq - lp);
+    d += t.x;
     catH[c] = t.y;
   }
   if (lid == 0u) {
-    let t = term(pTail, qTail, log(max(pTail, TINY)), log(max(qTail, TINY)));
-    dh += t;
-    shared1 = select(t.y / qTail, 0.0, qTail == 0.0);
+    let lpTail = max(logTail[row], LOG_TINY);
+    let lqTail = max((lsTail.x - lsS.x) + (lsTail.y - lsS.y), LOG_TINY);
+    let t = term(exp(lpTail), exp(lqTail), lqTail - lpTail);
+    d += t.x;
+    tailLogq = lqTail;
+    tailH = t.y;
   }
-  let sums = reduceSum(lid, dh);
-  let dRow = sums.x;
-  let hSum = sums.y;
-  let gTail = workgroupUniformLoad(&shared1);`,
-  gradient: (ceAt) => `// Pass 3: every logit as if in the tail, then the K top-k logits overwrite theirs.
+  workgroupBarrier();
+${
+  fkl
+    ? `  let dRow = reduceSum(lid, vec2f(d, 0.0)).x;`
+    : `  if (lid == 0u) {
+    // ĥ at the student's mode among the K + 1 categories.
+    var best = tailLogq;
+    var h = tailH;
+    for (var c = 0u; c < K; c++) {
+      if (catLogq[c] > best) { best = catLogq[c]; h = catH[c]; }
+    }
+    hModeW = h;
+  }
+  let hMode = workgroupUniformLoad(&hModeW);
+  var shift = 0.0;
+  for (var c = lid; c < K; c += WG) { shift += exp(catLogq[c]) * (catH[c] - hMode); }
+  if (lid == 0u) { shift += exp(tailLogq) * (tailH - hMode); }
+  let ds = reduceSum(lid, vec2f(d, shift));
+  let dRow = ds.x;
+  let hShift = ds.y;`
+}`,
+    gradient: (ceAt) => `// Pass 3: every logit as if in the tail, then the K top-k logits overwrite theirs.
   let c = u.sKd * u.invT;
+  let qTail = exp(tailLogq);
   for (var j = lid; j < V; j += WG) {
-    let q = exp(zs[base + j] * u.invT - lseS);
-    grad[base + j] = wRow * (c * q * (gTail - hSum)${ceAt('j')});
+    let q = exp((zs[base + j] * u.invT - lsS.x) - lsS.y);
+    grad[base + j] = wRow * (c * q * ${fkl ? '(tailH / qTail + 1.0)' : '((tailH - hMode) - hShift)'}${ceAt('j')});
   }
   storageBarrier();
   for (var k = lid; k < K; k += WG) {
     let j = catId[k];
-    grad[base + j] = wRow * (c * (catH[k] - exp(catLogq[k]) * hSum)${ceAt('j')});
+    grad[base + j] = wRow * (c * ${fkl ? '(catH[k] + exp(catLogq[k]))' : 'exp(catLogq[k]) * ((catH[k] - hMode) - hShift)'}${ceAt('j')});
   }`,
-};
+  };
+}
 
 /** Row weight = mask / Σ mask (every workgroup sums the small mask itself: no extra dispatch). */
 function rowWeight(mask: boolean, grad: boolean): string {
@@ -235,9 +337,30 @@ fn logAddExp(x: f32, y: f32) -> f32 {
   let m = max(x, y);
   return m + log(exp(x - m) + exp(y - m));
 }
-// x·(a − b) with 0·log 0 = 0.
-fn xd(x: f32, a: f32, b: f32) -> f32 { return select(x * (a - b), 0.0, x == 0.0); }
-fn term(p: f32, q: f32, lp: f32, lq: f32) -> vec2f {
+// e^x − 1 and log(1 + x) accurate near 0 (WGSL's exp and log promise only absolute accuracy there):
+// Taylor to x^9/9! on |x| ≤ 0.5; 2·atanh(s), s = x/(2 + x), by its series on |s| ≤ 1/3.
+fn expm1s(x: f32) -> f32 {
+  if (abs(x) > 0.5) { return exp(x) - 1.0; }
+  return x * (1.0 + x * (1.0 / 2.0 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0 + x * (1.0 / 5040.0 + x * (1.0 / 40320.0 + x / 362880.0))))))));
+}
+fn log1ps(x: f32) -> f32 {
+  let s = x / (2.0 + x);
+  if (abs(s) > 1.0 / 3.0) { return log(1.0 + x); }
+  let s2 = s * s;
+  return 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 * (1.0 / 13.0 + s2 * (1.0 / 15.0 + s2 / 17.0))))))));
+}
+// a·(e^x − 1 − x) = b − a − a·x for x = log(b/a): a KL term in Bregman form, ≥ 0; its series on |x| ≤ 1.
+fn breg(a: f32, b: f32, x: f32) -> f32 {
+  if (abs(x) > 1.0) { return max(b - a - a * x, 0.0); }
+  let c = 1.0 / 2.0 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0 + x * (1.0 / 5040.0 + x * (1.0 / 40320.0 + x * (1.0 / 362880.0 + x * (1.0 / 3628800.0 + x * (1.0 / 39916800.0 + x / 479001600.0)))))))));
+  return a * x * x * c;
+}
+// log(w + (1 − w)·e^x) (lw = log w, l1w = log(1 − w)), the log of a mixture over one of its parts.
+fn mixLog(w: f32, lw: f32, l1w: f32, x: f32) -> f32 {
+  if (abs(x) <= 0.5) { return log1ps((1.0 - w) * expm1s(x)); }
+  return logAddExp(lw, l1w + x);
+}
+fn term(p: f32, q: f32, r: f32) -> vec2f {
   ${TERMS[divergence]}
 }
 
@@ -252,25 +375,27 @@ fn reduceSum(lid: u32, x: vec2f) -> vec2f {
   workgroupBarrier();
   return r;
 }
-// Log-sum-exp from per-thread online (max, sum) pairs.
-fn reduceLse(lid: u32, ms: vec2f) -> f32 {
+// Log-sum-exp as (max m, log Σ e^(x − m)) from per-thread online pairs (m, t), t = Σ e^(x − m) over all
+// but the max: kept apart from the max's 1, tiny terms are not lost to it (a peaked row's log-sum
+// is log1p(t) ≈ t, which 1 + t in f32 would round away). The maxima are kept apart too, so that
+// differences of log-sum-exps subtract them exactly.
+fn mergeLse(x: vec2f, y: vec2f) -> vec2f {
+  if (x.x >= y.x) { return vec2f(x.x, x.y + (y.y + 1.0) * exp(y.x - x.x)); }
+  return vec2f(y.x, y.y + (x.y + 1.0) * exp(x.x - y.x));
+}
+fn reduceLse(lid: u32, ms: vec2f) -> vec2f {
   red[lid] = ms;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      let x = red[lid];
-      let y = red[lid + s];
-      let m = max(x.x, y.x);
-      red[lid] = vec2f(m, x.y * exp(x.x - m) + y.y * exp(y.x - m));
-    }
+    if (lid < s) { red[lid] = mergeLse(red[lid], red[lid + s]); }
     workgroupBarrier();
   }
   let r = red[0];
   workgroupBarrier();
-  return r.x + log(r.y);
+  return vec2f(r.x, log1ps(r.y));
 }
 fn online(ms: vec2f, x: f32) -> vec2f {
-  if (x > ms.x) { return vec2f(x, ms.y * exp(ms.x - x) + 1.0); }
+  if (x > ms.x) { return vec2f(x, (ms.y + 1.0) * exp(ms.x - x)); }
   return vec2f(ms.x, ms.y + exp(x - ms.x));
 }`;
 }
@@ -283,7 +408,7 @@ fn online(ms: vec2f, x: f32) -> vec2f {
 function rowsKernelSource(vt: Variant): string {
   const ce = vt.ce ? cePart(vt.teacher !== 'none') : NO_CE;
   const teacher =
-    vt.teacher === 'none' ? NO_TEACHER : vt.teacher === 'sparse' ? SPARSE_TEACHER : vt.divergence === 'fkl' ? denseFklTeacher(vt.grad, ce.at) : DENSE_TEACHER;
+    vt.teacher === 'none' ? NO_TEACHER : vt.teacher === 'sparse' ? sparseTeacher(vt.divergence) : vt.divergence === 'fkl' ? denseFklTeacher(vt.grad, ce.at) : DENSE_TEACHER;
   const bindings = [
     'var<storage, read> zs: array<f32>;',
     ...teacher.bindings,
@@ -299,7 +424,7 @@ struct U { n: u32, v: u32, k: u32, _pad: u32, invT: f32, a: f32, logA: f32, log1
 ${bindings.map((b, i) => `@group(0) @binding(${i}) ${b}`).join('\n')}
 const WG = ${WG}u;
 const NEG = -3.0e38;
-const TINY = 1.0e-30;
+const LOG_TINY = -69.0; // log 1e-30: an empty tail's log, finite
 var<workgroup> red: array<vec2f, WG>;
 var<workgroup> shared1: f32;
 var<workgroup> bad: u32;
@@ -325,7 +450,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     ${teacher.lse.step}
     ${ce.lse.step}
   }
-  let lseS = reduceLse(lid, msS);
+  let lsS = reduceLse(lid, msS);
+  let lseS = lsS.x + lsS.y;
   ${teacher.lse.reduce}
   ${ce.lse.reduce}
 
@@ -387,7 +513,7 @@ export function kdLoss(studentLogits: Tensor, opts: KdLossOptions): Tensor {
   const { n, v, k } = checkKdCall(spec, {
     student: studentLogits.shape,
     ...(opts.teacherLogits && kd ? { teacher: opts.teacherLogits.shape } : {}),
-    ...(opts.sparseTeacher && kd ? { sparseIds: opts.sparseTeacher.ids.shape, sparseLogprobs: opts.sparseTeacher.logprobs.shape } : {}),
+    ...(opts.sparseTeacher && kd ? { sparseIds: opts.sparseTeacher.ids.shape, sparseLogprobs: opts.sparseTeacher.logprobs.shape, sparseLogTail: opts.sparseTeacher.logTail.shape } : {}),
     ...(opts.targets ? { targets: opts.targets.shape } : {}),
     ...(opts.mask ? { mask: opts.mask.shape } : {}),
   });
@@ -413,7 +539,7 @@ export function kdLoss(studentLogits: Tensor, opts: KdLossOptions): Tensor {
   const grad = withGrad ? engine.empty([n, v]) : null;
   const bindings: Tensor[] = [studentLogits];
   if (vt.teacher === 'dense') bindings.push(opts.teacherLogits!);
-  if (vt.teacher === 'sparse') bindings.push(opts.sparseTeacher!.ids, opts.sparseTeacher!.logprobs);
+  if (vt.teacher === 'sparse') bindings.push(opts.sparseTeacher!.ids, opts.sparseTeacher!.logprobs, opts.sparseTeacher!.logTail);
   if (ce) bindings.push(opts.targets!);
   if (opts.mask) bindings.push(opts.mask);
   bindings.push(rowLoss);

@@ -13,25 +13,52 @@ export interface CheckResult {
   detail?: string;
 }
 
-export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): CheckResult {
+/**
+ * The one tolerance rule of the engine's tests and `lantern selftest` (src/engine/README.md,
+ * "Tolerances"): every element, finite, within
+ *     |got − want| ≤ rtol·|want| + atol·max|want|
+ * a relative error with an absolute floor in terms of the reference's scale (max|want| over the
+ * compared tensor: a loss is its own scale, a gradient's is its largest entry). A bare number t is
+ * { rtol: 0, atol: t }: within t of the scale.
+ */
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
+
+export function toTolerance(tol: number | Tolerance): Tolerance {
+  return typeof tol === 'number' ? { rtol: 0, atol: tol } : tol;
+}
+
+export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number | Tolerance): CheckResult {
   if (got.length !== want.length) return { name, maxAbsErr: Infinity, maxRelErr: Infinity, ok: false, detail: `length ${got.length} ≠ ${want.length}` };
-  let maxAbs = 0;
+  const { rtol, atol } = toTolerance(tol);
   let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  let maxAbs = 0;
   let finite = true;
+  let outside = 0;
+  let firstOutside = -1;
   for (let i = 0; i < got.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
     if (!Number.isFinite(g)) finite = false;
-    maxAbs = Math.max(maxAbs, Math.abs(g - w));
-    scale = Math.max(scale, Math.abs(w));
+    const err = Math.abs(g - w);
+    maxAbs = Math.max(maxAbs, err);
+    if (!(err <= rtol * Math.abs(w) + atol * scale)) {
+      outside++;
+      if (firstOutside < 0) firstOutside = i;
+    }
   }
   const maxRelErr = maxAbs / Math.max(scale, 1e-30);
-  return { name, maxAbsErr: maxAbs, maxRelErr, ok: finite && (maxRelErr <= tol || maxAbs <= tol * 1e-3), ...(finite ? {} : { detail: 'non-finite values' }) };
+  const ok = finite && outside === 0;
+  const detail = !finite ? 'non-finite values' : outside ? `${outside} of ${got.length} outside rtol ${rtol} + atol ${atol} × scale ${scale.toExponential(2)} (first at ${firstOutside}: ${got[firstOutside]} vs ${want[firstOutside]})` : undefined;
+  return { name, maxAbsErr: maxAbs, maxRelErr, ok, ...(detail ? { detail } : {}) };
 }
 
 /** Merges several comparisons into one check (the worst error wins). */
 export function worst(name: string, parts: CheckResult[]): CheckResult {
-  const failed = parts.filter((p) => !p.ok).map((p) => p.name);
+  const failed = parts.filter((p) => !p.ok).map((p) => (p.detail ? `${p.name} (${p.detail})` : p.name));
   return {
     name,
     maxAbsErr: Math.max(0, ...parts.map((p) => p.maxAbsErr)),
@@ -59,7 +86,8 @@ export interface OpCheck {
   cpuForward: (inputs: Float64Array[]) => Float64Array;
   /** The CPU reference backward: gradient of sum(out · gOut) for every input (null where none). */
   cpuBackward?: (inputs: Float64Array[], gOut: Float64Array) => (Float64Array | null)[];
-  tol?: number;
+  /** The tolerance rule's bounds (compare); a number t is { rtol: 0, atol: t }. Default 1e-4. */
+  tol?: number | Tolerance;
   seed?: number;
 }
 

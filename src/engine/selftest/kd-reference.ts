@@ -9,7 +9,7 @@ import { DIVERGENCES, type KdLossSpec } from '../kd-spec.ts';
 import * as cpu from '../cpu/kd-loss.ts';
 import { kdLoss } from '../ops/kd-loss.ts';
 import { uploadSparseTeacher } from '../kd-args.ts';
-import { compare, worst, type CheckResult } from './check.ts';
+import { compare, worst, type CheckResult, type Tolerance } from './check.ts';
 
 const matrix = z.array(z.array(z.number()).min(1)).min(1);
 
@@ -70,11 +70,17 @@ export function parseKdReference(text: string, source = 'reference file'): KdRef
   return parsed.data;
 }
 
-/** A readable, stable name for a case: its index, kind, parameter, temperature and teacher form. */
-export function caseName(c: KdReferenceCase, index: number): string {
+/** A KD reference file with the name its cases go by ('kd-reference', 'kd-reference-hard'). */
+export interface NamedReference {
+  name: string;
+  file: KdReferenceFile;
+}
+
+/** A readable, stable name for a case: its file's name, index, kind, parameter, temperature and teacher form. */
+export function caseName(c: KdReferenceCase, index: number, file = 'kd-reference'): string {
   const param = c.param != null ? `(${c.param})` : '';
   const teacher = c.kind === 'ce' ? 'labels' : c.sparse ? 'sparse' : 'dense';
-  return `kd-reference #${index} ${c.kind}${param} ${teacher} T=${c.temperature} ${c.studentLogits.length}×${c.studentLogits[0]!.length}`;
+  return `${file} #${index} ${c.kind}${param} ${teacher} T=${c.temperature} ${c.studentLogits.length}×${c.studentLogits[0]!.length}`;
 }
 
 /** The loss spec whose value is what the file stores: D without T² or weights, or plain CE. */
@@ -96,19 +102,20 @@ export function caseCpuInput(c: KdReferenceCase): cpu.KdCpuInput {
   };
 }
 
-export const CPU_TOLERANCE = 1e-5;
-export const GPU_TOLERANCE = 1e-3;
+/** The reference cases' bounds under the one tolerance rule (check.ts): float64 CPU twin, f32 GPU kernel. */
+export const CPU_TOLERANCE: Tolerance = { rtol: 1e-5, atol: 1e-6 };
+export const GPU_TOLERANCE: Tolerance = { rtol: 1e-3, atol: 1e-4 };
 
 /** The CPU reference against one case (loss and gradient). */
-export function checkCaseCpu(c: KdReferenceCase, index: number): CheckResult {
-  const name = caseName(c, index);
+export function checkCaseCpu(c: KdReferenceCase, index: number, file?: string): CheckResult {
+  const name = caseName(c, index, file);
   const { loss, grad } = cpu.kdLoss(caseCpuInput(c));
   return worst(name, [compare(`${name} loss`, [loss], [c.loss], CPU_TOLERANCE), compare(`${name} grad`, grad, c.grad.flat(), CPU_TOLERANCE)]);
 }
 
 /** The fused GPU kernel against one case: loss in forward, gradient through autograd. */
-export async function checkCaseGpu(engine: Engine, c: KdReferenceCase, index: number): Promise<CheckResult> {
-  const name = caseName(c, index);
+export async function checkCaseGpu(engine: Engine, c: KdReferenceCase, index: number, file?: string): Promise<CheckResult> {
+  const name = caseName(c, index, file);
   const input = caseCpuInput(c);
   return engine.tidy(async () => {
     const student = engine.upload(Float32Array.from(input.student), [input.n, input.v], 'f32', { requiresGrad: true, isParam: true });

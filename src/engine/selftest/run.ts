@@ -1,10 +1,11 @@
 // The full self-test a user runs on their own GPU (`lantern selftest`, the System page): every op
-// check in OP_CHECKS plus every case of the KD reference file, as one JSON-ready report.
+// check in OP_CHECKS plus every case of the KD reference files (the ordinary and the hard cases),
+// as one JSON-ready report.
 import type { Engine } from '../runtime.ts';
 import type { AdapterReport } from '../gpu.ts';
 import { checkOp, type CheckResult } from './check.ts';
 import { OP_CHECKS } from './index.ts';
-import { caseName, checkCaseGpu, type KdReferenceFile } from './kd-reference.ts';
+import { caseName, checkCaseGpu, type NamedReference } from './kd-reference.ts';
 
 export interface SelfTestReport {
   device: AdapterReport;
@@ -14,8 +15,8 @@ export interface SelfTestReport {
 
 export interface SelfTestOptions {
   device: AdapterReport;
-  /** The KD reference file; its cases are skipped when absent. */
-  reference?: KdReferenceFile;
+  /** The KD reference files, each with the name its cases go by; none, no cases. */
+  references?: NamedReference[];
   /** Only checks whose name matches (op checks and reference cases alike). */
   only?: RegExp;
   /** Called after each check (progress display). */
@@ -28,17 +29,17 @@ interface PlannedCheck {
   run: (engine: Engine) => Promise<CheckResult>;
 }
 
-/** The checks a run performs, in order: the op checks, then the reference file's cases. */
-function plan(opts: Pick<SelfTestOptions, 'reference' | 'only'>): PlannedCheck[] {
+/** The checks a run performs, in order: the op checks, then each reference file's cases. */
+function plan(opts: Pick<SelfTestOptions, 'references' | 'only'>): PlannedCheck[] {
   const all: PlannedCheck[] = [
     ...OP_CHECKS.map((check) => ({ name: check.name, run: (engine: Engine) => checkOp(engine, check) })),
-    ...(opts.reference?.cases ?? []).map((c, i) => ({ name: caseName(c, i), run: (engine: Engine) => checkCaseGpu(engine, c, i) })),
+    ...(opts.references ?? []).flatMap(({ name, file }) => file.cases.map((c, i) => ({ name: caseName(c, i, name), run: (engine: Engine) => checkCaseGpu(engine, c, i, name) }))),
   ];
   return opts.only ? all.filter((c) => opts.only!.test(c.name)) : all;
 }
 
 /** Names of the checks a run would perform, in order. */
-export function selfTestPlan(opts: Pick<SelfTestOptions, 'reference' | 'only'>): string[] {
+export function selfTestPlan(opts: Pick<SelfTestOptions, 'references' | 'only'>): string[] {
   return plan(opts).map((c) => c.name);
 }
 

@@ -9,6 +9,7 @@ import type { Tensor } from '../../engine/tensor.ts';
 import type { DecoderLM } from '../../engine/nn/decoder.ts';
 import type { EncoderClassifier } from '../../engine/nn/encoder.ts';
 import { crossEntropy, kdLoss } from '../../engine/ops/kd-loss.ts';
+import { uploadSparseTeacher } from '../../engine/kd-args.ts';
 import { logitRows, nextTokenBatch } from '../../engine/nn/train.ts';
 import type { KdLossSpec } from '../../engine/kd-spec.ts';
 import { fitLabelIndex, type Example, type FitLabel } from '../../data/schema.ts';
@@ -63,7 +64,7 @@ export function explainLoss(engine: Engine, student: DecoderLM, source: DecoderS
           logprobs.set(it.topk!.logprobs[j]!, row * K);
         }
       });
-      opts.sparseTeacher = { ids: engine.upload(ids, [B * T, K], 'i32'), logprobs: engine.upload(logprobs, [B * T, K]) };
+      opts.sparseTeacher = uploadSparseTeacher(engine, ids, logprobs, B * T, K, studentRows.shape[1]!);
     }
   }
   return { loss: kdLoss(studentRows, opts), tokens: tokensOf(seqs) };

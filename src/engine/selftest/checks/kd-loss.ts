@@ -5,6 +5,7 @@ import type { OpCheck } from '../check.ts';
 import { DIVERGENCES, type Divergence, type KdLossSpec } from '../../kd-spec.ts';
 import { crossEntropy, kdLoss } from '../../ops/kd-loss.ts';
 import * as cpu from '../../cpu/kd-loss.ts';
+import { sparseTeacherLogTail } from '../../kd-args.ts';
 
 const N = 3;
 const V = 300; // wider than a workgroup, so every pass loops
@@ -28,6 +29,8 @@ const K = 5;
 // Distinct ids per row (one at the last index) and log-probs leaving a tail of 1 − Σp > 0.
 const SPARSE_IDS = new Float64Array([3, 0, 299, 41, 7, 10, 11, 12, 13, 14, 250, 100, 2, 9, 1]);
 const SPARSE_LOGPROBS = new Float64Array([-0.9, -1.6, -2.3, -3.1, -4.0, -1.2, -1.3, -2.8, -3.3, -3.9, -0.7, -2.1, -2.2, -3.0, -5.0]);
+// The tails of the log-probs as the GPU sees them (f32), as uploadSparseTeacher computes them.
+const SPARSE_LOG_TAIL = sparseTeacherLogTail(Float32Array.from(SPARSE_LOGPROBS), N, K);
 
 /** Sparse top-k teacher with its tail bucket (T = 1 only) and a mask; optionally the CE mix. */
 function sparseCheck(divergence: Divergence, withCe = false): OpCheck {
@@ -38,10 +41,10 @@ function sparseCheck(divergence: Divergence, withCe = false): OpCheck {
   const ref = (s: Float64Array, ids: Float64Array, lp: Float64Array, m: Float64Array, y: Float64Array) => cpu.kdLoss({ spec, student: s, sparse: { ids, logprobs: lp, k: K }, mask: m, n: N, v: V, ...(withCe ? { targets: y } : {}) });
   return {
     name: `kdLoss ${divergence} sparse top-${K}+tail${withCe ? ' +ce' : ''}`,
-    inputs: [{ shape: [N, V] }, { shape: [N, K], dtype: 'i32', data: SPARSE_IDS }, { shape: [N, K], data: SPARSE_LOGPROBS, grad: false }, { shape: [N], data: mask, grad: false }, { shape: [N], dtype: 'i32', data: targets }],
-    gpu: ([s, ids, lp, m, y]) => kdLoss(s!, { spec, sparseTeacher: { ids: ids!, logprobs: lp! }, mask: m!, ...(withCe ? { targets: y! } : {}) }),
+    inputs: [{ shape: [N, V] }, { shape: [N, K], dtype: 'i32', data: SPARSE_IDS }, { shape: [N, K], data: SPARSE_LOGPROBS, grad: false }, { shape: [N], data: mask, grad: false }, { shape: [N], dtype: 'i32', data: targets }, { shape: [N], data: SPARSE_LOG_TAIL, grad: false }],
+    gpu: ([s, ids, lp, m, y, tail]) => kdLoss(s!, { spec, sparseTeacher: { ids: ids!, logprobs: lp!, logTail: tail! }, mask: m!, ...(withCe ? { targets: y! } : {}) }),
     cpuForward: ([s, ids, lp, m, y]) => Float64Array.of(ref(s!, ids!, lp!, m!, y!).loss),
-    cpuBackward: ([s, ids, lp, m, y], g) => [ref(s!, ids!, lp!, m!, y!).grad.map((x) => x * g[0]!), null, null, null, null],
+    cpuBackward: ([s, ids, lp, m, y], g) => [ref(s!, ids!, lp!, m!, y!).grad.map((x) => x * g[0]!), null, null, null, null, null],
   };
 }
 
