@@ -85,6 +85,8 @@ describe('sizes and estimates', () => {
 describe('templates', () => {
   it('include every shipped example, each a valid experiment', () => {
     expect(TEMPLATES.map((t) => t.id)).toEqual(expect.arrayContaining(['sweep-losses', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny']));
+    // The one-click demo is the first template, its tiny CI variant the next.
+    expect(TEMPLATES.slice(0, 2).map((t) => t.id)).toEqual(['demo', 'demo.tiny']);
     for (const t of TEMPLATES) expect(safeParseExperiment(JSON.parse(t.json)).ok).toBe(true);
   });
   it('share as links under 2 KB that open to the same experiment', () => {

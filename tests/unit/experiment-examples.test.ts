@@ -5,7 +5,7 @@ import { expandSweep, parseExperimentJson } from '../../src/experiment/schema.ts
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
 
 const load = (name: string) => parseExperimentJson(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
-const EXAMPLES = ['sweep-losses', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny'];
+const EXAMPLES = ['demo', 'demo.tiny', 'sweep-losses', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny'];
 
 describe('example experiments', () => {
   it.each(EXAMPLES)('%s is valid, without warnings, and shares as a short link', (name) => {
@@ -34,6 +34,16 @@ describe('example experiments', () => {
       expect(byId.get('small-direct')!.source).toBe('teacher');
       expect(byId.get('small-staged')!.student.preset).toBe(byId.get('small-direct')!.student.preset);
     }
+  });
+
+  it('demo.tiny is the demo pipeline cut to a few steps: the same stages, sources and losses', () => {
+    const demo = load('demo').config;
+    const tiny = load('demo.tiny').config;
+    const shape = (c: typeof demo) => c.stages.map((s) => ({ id: s.id, task: s.task, source: s.source, loss: s.loss }));
+    expect(shape(tiny)).toEqual(shape(demo));
+    expect(demo.stages.map((s) => s.task).sort()).toEqual(['classify', 'explain']);
+    expect(tiny.stages.every((s) => s.steps <= 10)).toBe(true);
+    expect(demo.stages.every((s) => s.steps > 10)).toBe(true);
   });
 
   it('tiny variants use the tiny presets and a few steps, full variants real sizes', () => {

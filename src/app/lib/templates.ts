@@ -11,6 +11,9 @@ export interface Template {
   tiny: boolean;
 }
 
+/** The one-click demo first, its tiny CI variant next, then everything else. */
+const rank = (id: string) => (id === 'demo' ? 0 : id.startsWith('demo') ? 1 : 2);
+
 export const TEMPLATES: Template[] = Object.entries(files)
   .map(([path, json]) => {
     const id = path.split('/').at(-1)!.replace(/\.json$/, '');
@@ -22,4 +25,4 @@ export const TEMPLATES: Template[] = Object.entries(files)
     }
     return { id, name, json, tiny: id.endsWith('.tiny') };
   })
-  .sort((a, b) => (a.id.startsWith('demo') ? -1 : b.id.startsWith('demo') ? 1 : a.id.localeCompare(b.id)));
+  .sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));
