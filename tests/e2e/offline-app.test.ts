@@ -3,10 +3,17 @@
 // network off and the server unreachable from this browser (the shared e2e server keeps serving the
 // other test files, so this context's /api requests are aborted instead of stopping it), a reload
 // still opens the studio, the rule-based teacher labels in the page, and a tiny experiment (whose
-// teacher labels come from the trainer worker) runs to "done".
+// teacher labels come from the trainer worker) runs to "done". Then a new version, deployed to a
+// server of this file's own over a copy of the build (the service worker script with a comment
+// appended: bytes are all the browser compares), waits until the user presses "Reload to update".
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../helpers/chromium.ts';
+import { buildServer } from '../../server/app.ts';
 import { storedCounts, testText } from './helpers/studio.ts';
 
 const LONG = { timeout: 300_000 };
@@ -103,4 +110,38 @@ describe('Offline app (PWA)', () => {
     console.log('offline-app e2e:', JSON.stringify({ precacheBytes: precache?.[1], cacheBytes: sizes, offlineLoadMs }));
     await context.close();
   }, 600_000);
+
+  it('shows "Reload to update" for a new version and swaps only when it is pressed', async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'lantern-dist-'));
+    cpSync(fileURLToPath(new URL('../../dist/', import.meta.url)), dist, { recursive: true });
+    const server = await buildServer({ distDir: dist });
+    const url = await server.listen({ host: '127.0.0.1', port: 0 });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}/#/system`);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    expect(await page.getByTestId('update-prompt').count()).toBe(0);
+
+    // "Deploy" a new version and let the browser look for it.
+    appendFileSync(join(dist, 'sw.js'), '\n// the next version\n');
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+    await page.getByTestId('update-prompt').waitFor();
+    // It waits: the old version still controls the page until the user says so.
+    expect(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())!.waiting)).toBe(true);
+    expect(await page.getByTestId('update-reload').isEnabled()).toBe(true);
+
+    await Promise.all([page.waitForEvent('load'), page.getByTestId('update-reload').click()]);
+    await page.getByTestId('offline-panel').waitFor();
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting)).toBeNull();
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    expect(await page.getByTestId('update-prompt').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+    await server.close();
+    rmSync(dist, { recursive: true, force: true });
+  }, 300_000);
 });

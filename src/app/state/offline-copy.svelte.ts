@@ -43,7 +43,8 @@ export class OfflineCopy {
     let list: LargeAssetList;
     try {
       const res = await this.deps.fetch(this.url(LARGE_ASSET_LIST));
-      if (!res.ok) return this.unavailable('The offline copy belongs to the built studio (npm start); the dev server has none.');
+      // The dev server answers unknown paths with index.html, hence the content type test.
+      if (!res.ok || !res.headers.get('content-type')?.includes('json')) return this.unavailable('The offline copy belongs to the built studio (npm start); the dev server has none.');
       list = (await res.json()) as LargeAssetList;
     } catch {
       return this.unavailable('The list of large files is not reachable: open the studio once while online.');
