@@ -61,6 +61,11 @@ describe('Offline app (PWA)', () => {
     // The service worker installs and precaches the app shell on the first visit.
     expect(await page.evaluate(async () => !!(await navigator.serviceWorker.ready).active)).toBe(true);
     await page.getByTestId('offline-shell').waitFor();
+    // Installable: Chromium finds nothing missing in the manifest, icons or service worker (a test
+    // context is an incognito profile, which is never offered an install: that one is the profile's).
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
     const precached = await cacheSizes(page);
     const precache = Object.entries(precached).find(([name]) => name.startsWith('workbox-precache'));
     expect(precache?.[1]).toBeGreaterThan(0);
