@@ -1,10 +1,12 @@
 // The offline app's logic without a browser: the update prompt never reloads by itself nor during a
 // run; the synchronous SHA-256 the rule-based teacher seeds with matches node:crypto; with no server,
 // the rule-based teacher's labels come from the same code in the worker and in the page, and an
-// online teacher is refused with words that say it needs the server.
+// online teacher is refused with words that say it needs the server; "Make available offline" saves
+// the large files with progress, resumes after a failure and drops files of older builds.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppUpdate, type Register } from '../../src/app/state/app-update.svelte.ts';
+import { OfflineCopy } from '../../src/app/state/offline-copy.svelte.ts';
 import { sha256HexSync } from '../../src/data/hash.ts';
 import { generateDemoExamples } from '../../src/data/demo.ts';
 import type { TeacherLabel } from '../../src/data/schema.ts';
@@ -112,5 +114,85 @@ describe('the rule-based teacher without a server', () => {
     } finally {
       globalThis.fetch = realFetch;
     }
+  });
+});
+
+describe('"Make available offline"', () => {
+  /** Cache Storage as a map of caches, each a map from URL to response. */
+  function fakeCaches() {
+    const stores = new Map<string, Map<string, Response>>();
+    const open = async (name: string) => {
+      const entries = stores.get(name) ?? stores.set(name, new Map()).get(name)!;
+      return {
+        match: async (url: string) => entries.get(url),
+        put: async (url: string, res: Response) => void entries.set(url, res),
+        keys: async () => [...entries.keys()].map((url) => ({ url }) as Request),
+        delete: async (req: Request) => entries.delete(req.url),
+      } as unknown as Cache;
+    };
+    return { stores, caches: { open } as unknown as CacheStorage };
+  }
+  const base = 'http://studio.test/';
+  const list = { cache: 'large', assets: [{ path: 'assets/ort.wasm', bytes: 6 }, { path: 'assets/tokenizer.json', bytes: 4 }] };
+  const storage = { estimate: async () => ({ usage: 123, quota: 4567 }), persisted: async () => true, persist: async () => true } as unknown as StorageManager;
+  function server(failing = new Set<string>()) {
+    const served: string[] = [];
+    const doFetch = (async (input: string) => {
+      const path = input.slice(base.length);
+      served.push(path);
+      if (path === 'offline-assets.json') return new Response(JSON.stringify(list), { headers: { 'content-type': 'application/json' } });
+      if (failing.has(path)) return new Response('gone', { status: 404 });
+      const asset = list.assets.find((a) => a.path === path)!;
+      return new Response(new Uint8Array(asset.bytes));
+    }) as unknown as typeof fetch;
+    return { served, doFetch };
+  }
+
+  it('saves the listed files once, counts the bytes, drops what the build no longer lists and reports the storage used', async () => {
+    const { stores, caches } = fakeCaches();
+    await (await caches.open('large')).put(`${base}assets/old-tokenizer.json`, new Response('stale'));
+    const s = server();
+    const copy = new OfflineCopy({ fetch: s.doFetch, caches, storage, base });
+    await copy.load();
+    expect(copy.status).toBe('partial');
+    expect(copy.totalBytes).toBe(10);
+    await copy.download();
+    expect(copy.status).toBe('complete');
+    expect(copy.doneBytes).toBe(10);
+    expect(copy.fraction).toBe(1);
+    expect(copy.cachedBytes).toBe(10);
+    expect([...stores.get('large')!.keys()].sort()).toEqual([`${base}assets/ort.wasm`, `${base}assets/tokenizer.json`]);
+    expect(copy.usage).toEqual({ usage: 123, quota: 4567 });
+    expect(copy.persisted).toBe(true);
+    // A second visit finds everything saved and downloads nothing.
+    const again = server();
+    const second = new OfflineCopy({ fetch: again.doFetch, caches, storage, base });
+    await second.load();
+    expect(second.status).toBe('complete');
+    await second.download();
+    expect(again.served).toEqual(['offline-assets.json']);
+  });
+
+  it('keeps what it saved when a download fails, says so, and continues on the next press', async () => {
+    const { caches } = fakeCaches();
+    const copy = new OfflineCopy({ fetch: server(new Set(['assets/tokenizer.json'])).doFetch, caches, storage, base });
+    await copy.load();
+    await copy.download();
+    expect(copy.status).toBe('failed');
+    expect(copy.message).toMatch(/assets\/tokenizer\.json: HTTP 404.*press the button again/);
+    expect([...copy.cached]).toEqual(['assets/ort.wasm']);
+    const retry = new OfflineCopy({ fetch: server().doFetch, caches, storage, base });
+    await retry.load();
+    await retry.download();
+    expect(retry.status).toBe('complete');
+  });
+
+  it('says when there is nothing to keep: no Cache Storage, or the dev server', async () => {
+    const none = new OfflineCopy({ fetch: server().doFetch, caches: undefined, storage, base });
+    await none.load();
+    expect(none.status).toBe('unavailable');
+    const dev = new OfflineCopy({ fetch: (async () => new Response('<!doctype html>', { headers: { 'content-type': 'text/html' } })) as unknown as typeof fetch, caches: fakeCaches().caches, storage, base });
+    await dev.load();
+    expect(dev.message).toMatch(/dev server has none/);
   });
 });
