@@ -27,7 +27,8 @@ export default defineConfig({
     VitePWA({
       registerType: 'prompt',
       injectRegister: false,
-      includeAssets: ['icon.svg'],
+      // The glob below already precaches the icons (and the plugin adds the manifest); no second entry.
+      includeManifestIcons: false,
       manifest: {
         name: 'Lantern Studio',
         short_name: 'Lantern',
@@ -45,7 +46,7 @@ export default defineConfig({
         ],
       },
       workbox: {
-        globPatterns: ['**/*.{html,js,css,json,wasm,wgsl,svg,png,webmanifest}'],
+        globPatterns: ['**/*.{html,js,css,json,wasm,wgsl,svg,png}'],
         // The size rule is PRECACHE_MAX_BYTES, applied here (Workbox's own limit would fail the build).
         maximumFileSizeToCacheInBytes: Number.MAX_SAFE_INTEGER,
         manifestTransforms: [async (entries) => ({ manifest: entries.filter((e) => e.size <= PRECACHE_MAX_BYTES), warnings: [] })],

@@ -76,7 +76,8 @@ describe('Offline app (PWA)', () => {
     await expect.poll(() => testText(page, 'offline-status'), LONG).toMatch(/All large files are saved/);
     const sizes = await cacheSizes(page);
     expect(sizes['lantern-large-assets']).toBeGreaterThan(10 * 1024 * 1024);
-    expect(await testText(page, 'offline-usage')).toMatch(/uses [\d.]+ [KMG]iB/);
+    const usage = await testText(page, 'offline-usage');
+    expect(usage).toMatch(/uses [\d.]+ [KMG]iB/);
 
     // No network, no server.
     await context.setOffline(true);
@@ -112,7 +113,7 @@ describe('Offline app (PWA)', () => {
     await expect.poll(() => page.getByTestId('run-status').textContent(), LONG).toBe('done');
 
     expect(errors).toEqual([]);
-    console.log('offline-app e2e:', JSON.stringify({ precacheBytes: precache?.[1], cacheBytes: sizes, offlineLoadMs }));
+    console.log('offline-app e2e:', JSON.stringify({ precacheBytes: precache?.[1], cacheBytes: sizes, offlineLoadMs, usage }));
     await context.close();
   }, 600_000);
 
