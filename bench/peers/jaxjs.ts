@@ -7,6 +7,9 @@ import { TINY_X, TINY_Y, sequential, type Contender, type Prepared, type Weights
 import { adamwUpdate, batchTables, modelLoss, oneHot, type PeerBatch, type PeerOps, type Params } from './model.ts';
 import { ADAMW, trainingBatch, type MatmulCase, type TrainingCase } from './workloads.ts';
 
+/** jax's np.array takes ArrayBuffer-backed arrays (lib types from ES2024 on tell them apart); every array here is one. */
+const buffered = (data: Float32Array) => data as Float32Array<ArrayBuffer>;
+
 type Jax = typeof JaxModule;
 type A = JaxModule.Array;
 
@@ -20,7 +23,7 @@ function jaxOps(jax: Jax): PeerOps<A> {
   const np = jax.numpy;
   const r = (a: A) => a.ref;
   return {
-    constant: (data, shape) => np.array(data).reshape(shape),
+    constant: (data, shape) => np.array(buffered(data)).reshape(shape),
     linear(x, w, b) {
       const shape = x.shape;
       const rows = shape.slice(0, -1).reduce((p, d) => p * d, 1);
@@ -76,8 +79,8 @@ export async function jaxContender(): Promise<Contender> {
     detail: '@jax-js/jax 0.1.25 (webgpu, jit)',
     async matmul(c: MatmulCase, a: Float32Array, b: Float32Array): Promise<Prepared<Float32Array>> {
       const lead = c.batch > 1 ? [c.batch] : [];
-      const ja = np.array(a).reshape([...lead, c.m, c.k]);
-      const jb = np.array(b).reshape([...lead, c.k, c.n]);
+      const ja = np.array(buffered(a)).reshape([...lead, c.m, c.k]);
+      const jb = np.array(buffered(b)).reshape([...lead, c.k, c.n]);
       const answer = (await matmulJit(ja.ref, jb.ref).data()) as Float32Array;
       return {
         answer,
@@ -89,17 +92,17 @@ export async function jaxContender(): Promise<Contender> {
       const { ids, targets } = trainingBatch(c);
       const tables = batchTables(c);
       const batch: PeerBatch<A> = {
-        ids: np.array(oneHot(ids, c.vocab)).reshape([ids.length, c.vocab]),
-        targetOneHot: np.array(oneHot(targets, c.model === 'encoder' ? c.classes : c.vocab)).reshape([targets.length, c.model === 'encoder' ? c.classes : c.vocab]),
-        attnBias: np.array(tables.bias).reshape(tables.biasShape),
-        cos: np.array(tables.cos).reshape([1, c.seqLen, 1, tables.half]),
-        sin: np.array(tables.sin).reshape([1, c.seqLen, 1, tables.half]),
+        ids: np.array(buffered(oneHot(ids, c.vocab))).reshape([ids.length, c.vocab]),
+        targetOneHot: np.array(buffered(oneHot(targets, c.model === 'encoder' ? c.classes : c.vocab))).reshape([targets.length, c.model === 'encoder' ? c.classes : c.vocab]),
+        attnBias: np.array(buffered(tables.bias)).reshape(tables.biasShape),
+        cos: np.array(buffered(tables.cos)).reshape([1, c.seqLen, 1, tables.half]),
+        sin: np.array(buffered(tables.sin)).reshape([1, c.seqLen, 1, tables.half]),
       };
       let params: Params<A> = {};
       let m: Params<A> = {};
       let v: Params<A> = {};
       for (const [name, w] of weights) {
-        params[name] = np.array(w.data).reshape(w.shape);
+        params[name] = np.array(buffered(w.data)).reshape(w.shape);
         m[name] = np.zeros(w.shape);
         v[name] = np.zeros(w.shape);
       }
@@ -140,14 +143,14 @@ export async function jaxContender(): Promise<Contender> {
       };
     },
     async tinyOp() {
-      const x = np.array(TINY_X);
-      const y = np.array(TINY_Y);
+      const x = np.array(buffered(TINY_X));
+      const y = np.array(buffered(TINY_Y));
       return sequential(async () => (await addJit(x.ref, y.ref).data()) as Float32Array, () => (x.dispose(), y.dispose()));
     },
     async tinyChain(length: number) {
       // Eager ops, as a user's loop of small updates would run (jit would fuse the chain away).
-      const x = np.array(TINY_X);
-      const y = np.array(TINY_Y);
+      const x = np.array(buffered(TINY_X));
+      const y = np.array(buffered(TINY_Y));
       const chain = async () => {
         let z = x.ref;
         for (let i = 0; i < length; i++) z = np.add(z, y.ref);

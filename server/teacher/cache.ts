@@ -4,8 +4,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canonicalJson } from '../../src/data/hash.ts';
-import { sha256HexSync } from './normalise.ts';
+import { canonicalJson, sha256HexSync } from '../../src/data/hash.ts';
 
 export interface CacheKeyParts {
   provider: string;

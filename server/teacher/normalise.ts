@@ -1,6 +1,5 @@
 // Inputs are normalised once, before prompting and before hashing, so that a pair that differs only
 // in spacing or Unicode form hits the same cache entry and gets the same prompt.
-import { createHash } from 'node:crypto';
 import type { Pair } from '../../src/data/schema.ts';
 
 /** NFC, no trailing spaces, runs of spaces/tabs collapsed, at most one blank line in a row. */
@@ -33,9 +32,4 @@ export function normalisePair(pair: Pair): TeacherInput {
       certifications: profile.certifications.map(t),
     },
   };
-}
-
-/** SHA-256 in hex, synchronously (node:crypto); src/data/hash.ts's sha256Hex is the async one that also runs in browsers. */
-export function sha256HexSync(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

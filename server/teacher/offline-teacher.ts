@@ -27,7 +27,8 @@ import {
   type EducationLevel,
 } from '../../src/data/lexicon.ts';
 import { mulberry32 } from '../../src/data/rng.ts';
-import { normalisePair, sha256HexSync, type TeacherInput } from './normalise.ts';
+import { sha256HexSync } from '../../src/data/hash.ts';
+import { normalisePair, type TeacherInput } from './normalise.ts';
 import type { ChainSteps, Evaluation, Qualification, Requirement, TeacherResult } from './steps.ts';
 import { TEMPLATE_VERSION } from './templates.ts';
 

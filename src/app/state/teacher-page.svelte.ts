@@ -48,7 +48,7 @@ export class TeacherPageState {
       this.info = await this.fetchInfo();
       this.infoError = null;
     } catch (e) {
-      this.infoError = `${describeError(e)} Labelling needs the studio server (npm start).`;
+      this.infoError = describeError(e);
     }
   }
 

@@ -1,5 +1,6 @@
 // The orchestrator's browser host (the studio's trainer worker): the engine over the worker's
-// GPUDevice, the teacher through the page's own origin (/api/teacher/label), datasets and review
+// GPUDevice, the teacher through the page's own origin (/api/teacher/label; the rule-based one in
+// the worker when no server answers), datasets and review
 // decisions from the studio's IndexedDB store, and artifacts in that store too — each artifact is a
 // checkpoint record of the run (id "<runId>/<key>", chunked bytes, written in one transaction),
 // so deleting the run deletes its artifacts and a reader never sees half of one.
@@ -56,7 +57,7 @@ export function createBrowserHost(opts: BrowserHostOptions): RunHost {
   return {
     engine: opts.engine,
     device: opts.device,
-    teacher: httpTeacher(''),
+    teacher: httpTeacher('', { localFallback: true }),
     qwenTokenizer: loadQwenTokenizer,
     async loadDataset(ref) {
       if (!ref.id) throw new RunError(`dataset.path "${ref.path}" names a file, which only headless runs read; in the studio use a stored dataset (dataset.id) or dataset.demo`);

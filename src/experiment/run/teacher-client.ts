@@ -1,8 +1,11 @@
 // The teacher proxy over HTTP, as both the CLI and the studio call it: POST /api/teacher/label with
 // the pairs, read the NDJSON stream ("result" / "error" lines by pair index, then a "summary").
 // The browser passes baseUrl '' (same origin); Node an in-process server's or --server's URL.
+// The studio's worker also passes `localFallback`: with no server to answer, the rule-based teacher
+// labels in the worker (the online one cannot run without the server).
 import { TeacherLabel, type Example } from '../../data/schema.ts';
 import { RunError, type TeacherClient } from './host.ts';
+import { labelLocally, serverUnreachable } from './local-teacher.ts';
 
 interface Line {
   type: string;
@@ -38,7 +41,7 @@ export async function* readNdjson<T = Line>(body: ReadableStream<Uint8Array>): A
   if (buffered.trim()) yield JSON.parse(buffered) as T;
 }
 
-export function httpTeacher(baseUrl: string, opts: { token?: string; fetch?: typeof fetch; chunkSize?: number } = {}): TeacherClient {
+export function httpTeacher(baseUrl: string, opts: { token?: string; fetch?: typeof fetch; chunkSize?: number; localFallback?: boolean } = {}): TeacherClient {
   const doFetch = opts.fetch ?? fetch;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -50,18 +53,26 @@ export function httpTeacher(baseUrl: string, opts: { token?: string; fetch?: typ
       const failures: string[] = [];
       for (let start = 0; start < pairs.length; start += chunkSize) {
         const chunk: readonly Example[] = pairs.slice(start, start + chunkSize);
-        let res: Response;
+        let res: Response | undefined;
+        let failure: unknown;
         try {
           res = await doFetch(`${root}/api/teacher/label`, { method: 'POST', headers, body: JSON.stringify({ pairs: chunk, provider }) });
         } catch (e) {
-          throw new RunError(`cannot reach the teacher API at ${root || 'this origin'}: ${(e as Error).message}`);
+          failure = e;
         }
-        if (!res.ok || !res.body) {
-          throw new RunError(`the teacher API answered HTTP ${res.status}: ${await errorMessage(res)}`);
+        const unreachable = res ? serverUnreachable(null, res) : serverUnreachable(failure);
+        const local = opts.localFallback && unreachable && provider === 'offline';
+        if (opts.localFallback && unreachable && !local) {
+          throw new RunError(`the ${provider} teacher needs the studio server (npm start), which cannot be reached; without it only the rule-based teacher (teacher.provider "offline") runs`);
+        }
+        if (!local && !res) throw new RunError(`cannot reach the teacher API at ${root || 'this origin'}: ${(failure as Error).message}`);
+        if (!local && (!res!.ok || !res!.body)) {
+          throw new RunError(`the teacher API answered HTTP ${res!.status}: ${await errorMessage(res!)}`);
         }
         const got = new Array<TeacherLabel | undefined>(chunk.length);
         let summary = false;
-        for await (const line of readNdjson(res.body)) {
+        const lines: AsyncIterable<Line> | Iterable<Line> = local ? ((await labelLocally(chunk)) as unknown as Line[]) : readNdjson(res!.body!);
+        for await (const line of lines) {
           if (line.type === 'result') {
             const parsed = TeacherLabel.safeParse(line.result);
             if (!parsed.success) failures.push(`pair ${chunk[line.index as number]?.id}: malformed label (${parsed.error.issues[0]?.message})`);
