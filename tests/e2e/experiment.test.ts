@@ -17,7 +17,7 @@ import { runArtifact, runRecord } from '../helpers/studio-db.ts';
 import { parseExperiment, type ExperimentInput } from '../../src/experiment/schema.ts';
 import { createNodeHost, fileStore } from '../../src/experiment/run/node-host.ts';
 import { runExperiment, type RunResults } from '../../src/experiment/run/pipeline.ts';
-import { flatMetrics, type SweepResults } from '../../src/experiment/run/sweep.ts';
+import { flatMetrics, orderMetricKeys, type SweepResults } from '../../src/experiment/run/sweep.ts';
 import type { RunEvent } from '../../src/experiment/run/host.ts';
 import type { ExperimentRun, TrainerApi } from '../../workers/trainer.worker.ts';
 
@@ -231,7 +231,7 @@ describe('experiments in the trainer worker', () => {
     expect(sweep.rows.map((r) => [r.status, r.assignments])).toEqual([['done', { 'stages.0.loss.divergence': 'tvd' }]]);
     expect(reference).toBeDefined();
     const headless = flatMetrics(reference!);
-    expect(sweep.metricKeys).toEqual(Object.keys(headless).sort());
+    expect(sweep.metricKeys).toEqual(orderMetricKeys(Object.keys(headless)));
     const row = sweep.rows[0]!.metrics;
     // The sweep's one run is the experiment above: the same final losses.
     for (const key of sweep.metricKeys.filter((k) => k.endsWith('.finalLoss'))) expect(row[key]).toBeCloseTo(headless[key]!, 3);
