@@ -12,9 +12,14 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** SHA-256 in hex through WebCrypto (browsers and Node); sha256HexSync below is the synchronous one. */
+/** SHA-256 of text (as UTF-8) in hex through WebCrypto (browsers and Node); sha256HexSync below is the synchronous one. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return sha256Bytes(new TextEncoder().encode(text));
+}
+
+/** SHA-256 of bytes in hex through WebCrypto. */
+export async function sha256Bytes(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -18,6 +18,7 @@ import { readSafetensors } from '../engine/safetensors.ts';
 import { fromHfConfig, type ModelConfig } from '../engine/nn/config.ts';
 import { StudentVocabJson } from '../data/vocab.ts';
 import { FIT_LABELS } from '../data/schema.ts';
+import { sha256Bytes } from '../data/hash.ts';
 import type { ExperimentConfig, StageConfig } from '../experiment/schema.ts';
 import { decoderLayout } from '../experiment/task.ts';
 import { exportOnnx, OPSET } from './onnx/index.ts';
@@ -73,11 +74,6 @@ export interface BundleManifest {
 const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
 // tokenizer.json holds ~130k merges: one line, as Hugging Face writes it.
 const compactJson = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-
-export async function sha256Bytes(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** The zip's file time: the run's finish time, written as the same local fields everywhere (zip times have no zone). */
 function zipTime(iso: string): Date {
