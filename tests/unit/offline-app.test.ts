@@ -110,7 +110,7 @@ describe('the rule-based teacher without a server', () => {
       const collect = async () => {
         for await (const _ of streamLabels(pairs, 'openai', new AbortController().signal)) void _;
       };
-      await expect(collect()).rejects.toThrow(/online teacher needs the server/);
+      await expect(collect()).rejects.toThrow(/the openai teacher needs the studio server/);
     } finally {
       globalThis.fetch = realFetch;
     }

@@ -5,7 +5,7 @@
 import type { Example, TeacherRef } from '../../data/schema.ts';
 import type { LabelStreamLine } from '../../../server/teacher/batch.ts';
 import { errorMessage, readNdjson } from '../../experiment/run/teacher-client.ts';
-import { labelLocally, localOfflineTeacher, serverUnreachable } from '../../experiment/run/local-teacher.ts';
+import { localOfflineTeacher, noServerBehind, nothingAnswered, postLabels } from '../../experiment/run/local-teacher.ts';
 
 export type { LabelStreamLine };
 
@@ -51,39 +51,20 @@ export async function fetchTeacherInfo(doFetch: typeof fetch = fetch): Promise<T
   try {
     res = await doFetch('/api/teacher/info');
   } catch (e) {
-    if (serverUnreachable(e)) return localTeacherInfo();
+    if (nothingAnswered(e)) return localTeacherInfo();
     throw e;
   }
-  if (serverUnreachable(null, res)) return localTeacherInfo();
+  if (noServerBehind(res)) return localTeacherInfo();
   if (!res.ok) throw new Error(`The teacher server answered HTTP ${res.status}: ${await errorMessage(res)}`);
   return { ...((await res.json()) as Omit<TeacherInfo, 'answeredBy'>), answeredBy: 'server' };
 }
-
-const NEEDS_SERVER = 'The studio server cannot be reached, and only the rule-based teacher runs without it: the online teacher needs the server (npm start), which holds its key and its answer cache.';
 
 export type LabelStream = (pairs: readonly Example[], provider: Provider, signal: AbortSignal) => AsyncIterable<LabelStreamLine>;
 
 /** Labels `pairs` in one request, yielding the stream's lines as they arrive. */
 export const streamLabels: LabelStream = async function* (pairs, provider, signal) {
-  let res: Response | undefined;
-  let failure: unknown;
-  try {
-    res = await fetch('/api/teacher/label', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pairs, provider }),
-      signal,
-    });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    failure = e;
-  }
-  if (!res || serverUnreachable(null, res)) {
-    if (res === undefined && !serverUnreachable(failure)) throw failure;
-    if (provider !== 'offline') throw new Error(NEEDS_SERVER);
-    yield* await labelLocally(pairs, signal);
-    return;
-  }
+  const res = await postLabels(fetch, '/api/teacher/label', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pairs, provider }), signal }, pairs, provider);
+  if (Array.isArray(res)) return yield* res;
   if (!res.ok || !res.body) throw new Error(`The teacher refused the request (HTTP ${res.status}): ${await errorMessage(res)}`);
   yield* readNdjson<LabelStreamLine>(res.body);
 };

@@ -6,13 +6,38 @@ import type { Example } from '../../data/schema.ts';
 import { runBatch, type LabelStreamLine } from '../../../server/teacher/batch.ts';
 import { OfflineTeacher } from '../../../server/teacher/offline-teacher.ts';
 import { JobBudget } from '../../../server/teacher/upstream.ts';
+import { RunError } from './host.ts';
 
 export const localOfflineTeacher = new OfflineTeacher();
 
-/** True when a fetch to the teacher proxy failed for want of a server, not because the server refused. */
-export function serverUnreachable(error: unknown, res?: Response): boolean {
-  if (res) return res.status === 502 || res.status === 503 || res.status === 504;
-  return error instanceof TypeError;
+/** An answer that means no server is there (a dev proxy or gateway with the API down), not a refusal. */
+export const noServerBehind = (res: Response) => res.status === 502 || res.status === 503 || res.status === 504;
+/** fetch's own error when nothing answers (network off, connection refused). */
+export const nothingAnswered = (error: unknown) => error instanceof TypeError;
+
+/** Why an online teacher cannot run here: the server holds its key and its answer cache. */
+export const needsServer = (provider: string) =>
+  `the ${provider} teacher needs the studio server (npm start), which cannot be reached: an online teacher's key and answer cache live there; without it only the rule-based teacher ("offline") runs`;
+
+/**
+ * POSTs a label request to the proxy. When no server answers, the rule-based teacher's lines come
+ * back instead (labelled here); an online provider is refused with needsServer. Any other answer,
+ * refusals included, is the caller's to read.
+ */
+export async function postLabels(doFetch: typeof fetch, url: string, init: RequestInit, pairs: readonly Example[], provider: string): Promise<Response | LabelStreamLine[]> {
+  let res: Response;
+  try {
+    res = await doFetch(url, init);
+  } catch (e) {
+    if (init.signal?.aborted || !nothingAnswered(e)) throw e;
+    return local(pairs, provider, init.signal ?? undefined);
+  }
+  return noServerBehind(res) ? local(pairs, provider, init.signal ?? undefined) : res;
+}
+
+function local(pairs: readonly Example[], provider: string, signal?: AbortSignal): Promise<LabelStreamLine[]> {
+  if (provider !== 'offline') throw new RunError(needsServer(provider));
+  return labelLocally(pairs, signal);
 }
 
 /** Labels `pairs` here, as the lines the proxy's NDJSON stream would carry. */

@@ -5,7 +5,7 @@
 // labels in the worker (the online one cannot run without the server).
 import { TeacherLabel, type Example } from '../../data/schema.ts';
 import { RunError, type TeacherClient } from './host.ts';
-import { labelLocally, serverUnreachable } from './local-teacher.ts';
+import { postLabels } from './local-teacher.ts';
 
 interface Line {
   type: string;
@@ -53,25 +53,19 @@ export function httpTeacher(baseUrl: string, opts: { token?: string; fetch?: typ
       const failures: string[] = [];
       for (let start = 0; start < pairs.length; start += chunkSize) {
         const chunk: readonly Example[] = pairs.slice(start, start + chunkSize);
-        let res: Response | undefined;
-        let failure: unknown;
+        const url = `${root}/api/teacher/label`;
+        const init = { method: 'POST', headers, body: JSON.stringify({ pairs: chunk, provider }) };
+        let res: Response | Line[];
         try {
-          res = await doFetch(`${root}/api/teacher/label`, { method: 'POST', headers, body: JSON.stringify({ pairs: chunk, provider }) });
+          res = opts.localFallback ? ((await postLabels(doFetch, url, init, chunk, provider)) as Response | Line[]) : await doFetch(url, init);
         } catch (e) {
-          failure = e;
+          if (e instanceof RunError) throw e;
+          throw new RunError(`cannot reach the teacher API at ${root || 'this origin'}: ${(e as Error).message}`);
         }
-        const unreachable = res ? serverUnreachable(null, res) : serverUnreachable(failure);
-        const local = opts.localFallback && unreachable && provider === 'offline';
-        if (opts.localFallback && unreachable && !local) {
-          throw new RunError(`the ${provider} teacher needs the studio server (npm start), which cannot be reached; without it only the rule-based teacher (teacher.provider "offline") runs`);
-        }
-        if (!local && !res) throw new RunError(`cannot reach the teacher API at ${root || 'this origin'}: ${(failure as Error).message}`);
-        if (!local && (!res!.ok || !res!.body)) {
-          throw new RunError(`the teacher API answered HTTP ${res!.status}: ${await errorMessage(res!)}`);
-        }
+        if (!Array.isArray(res) && (!res.ok || !res.body)) throw new RunError(`the teacher API answered HTTP ${res.status}: ${await errorMessage(res)}`);
         const got = new Array<TeacherLabel | undefined>(chunk.length);
         let summary = false;
-        const lines: AsyncIterable<Line> | Iterable<Line> = local ? ((await labelLocally(chunk)) as unknown as Line[]) : readNdjson(res!.body!);
+        const lines: AsyncIterable<Line> | Iterable<Line> = Array.isArray(res) ? res : readNdjson(res.body!);
         for await (const line of lines) {
           if (line.type === 'result') {
             const parsed = TeacherLabel.safeParse(line.result);
