@@ -12,8 +12,8 @@ import { FIT_LABELS, fitLabelIndex, type Example } from '../../data/schema.ts';
 import { jobText, profileText } from '../../data/format.ts';
 import { argmax, calibrationFromProbabilities } from '../../metrics/classification.ts';
 import { classifierScores, explainerScores, proportionInterval } from '../../metrics/scores.ts';
-import { consistencyReport, readStance } from '../../metrics/consistency.ts';
-import { checkSkills, hallucinationReport } from '../../metrics/hallucination.ts';
+import { consistencyReport, type ConsistencyReport } from '../../metrics/consistency.ts';
+import { hallucinationReport, type HallucinationReport } from '../../metrics/hallucination.ts';
 import { latencyStats, type LatencyStats } from '../../metrics/latency.ts';
 import { copyExplanation, fitOverlapThresholds, majorityLabel, overlapLabel, skillOverlap, templateBaseline } from '../../metrics/baselines.ts';
 import type { EvalMetric, ExperimentConfig } from '../schema.ts';
@@ -69,21 +69,18 @@ function rougeMetrics(references: readonly string[], explanations: readonly stri
  * ROUGE-L against the reference (null when ROUGE is not measured), the stance the explanation
  * reads as, and the skills it names (canonical) with those neither the job nor the profile holds.
  */
-function scoredAnswers(answers: readonly { exampleId: string; label: string; explanation: string }[], refs: readonly Answer[], examples: readonly Example[], rougeLEach: readonly number[] | undefined) {
-  return answers.map((a, i) => {
-    const skills = checkSkills(a.explanation, jobText(examples[i]!.job), profileText(examples[i]!.profile));
-    return {
-      exampleId: a.exampleId,
-      label: a.label,
-      explanation: a.explanation,
-      reference: refs[i]!.explanation,
-      referenceLabel: refs[i]!.label,
-      rougeL: rougeLEach?.[i] ?? null,
-      stance: readStance(a.explanation).stance,
-      mentioned: skills.mentioned,
-      hallucinated: skills.hallucinated,
-    };
-  });
+function scoredAnswers(answers: readonly { exampleId: string; label: string; explanation: string }[], refs: readonly Answer[], rougeLEach: readonly number[] | undefined, consistency: ConsistencyReport, hallucination: HallucinationReport) {
+  return answers.map((a, i) => ({
+    exampleId: a.exampleId,
+    label: a.label,
+    explanation: a.explanation,
+    reference: refs[i]!.explanation,
+    referenceLabel: refs[i]!.label,
+    rougeL: rougeLEach?.[i] ?? null,
+    stance: consistency.perExample[i]!.stance,
+    mentioned: hallucination.perExample[i]!.mentioned,
+    hallucinated: hallucination.perExample[i]!.hallucinated,
+  }));
 }
 
 export async function evaluateClassifier(
@@ -142,14 +139,15 @@ export async function evaluateExplainer(
   const scored = rougeMetrics(refs.map((r) => r.explanation), answers.map((a) => a.explanation), cfg);
   if (scored.rouge) out.rouge = scored.rouge;
   const intervals: Record<string, unknown> = { labelAccuracy: proportionInterval(out.labelAccuracy as number, answers.length), ...scored.intervals };
+  // Both reports are cheap and give every answer its stance and skills (kept below); their totals only when asked for.
+  const c = consistencyReport(answers.map((a) => ({ label: a.label, explanation: a.explanation })));
+  const h = hallucinationReport(answers.map((a, i) => ({ explanation: a.explanation, jobText: jobText(examples[i]!.job), profileText: profileText(examples[i]!.profile) })));
   if (has(cfg, 'consistency')) {
-    const c = consistencyReport(answers.map((a) => ({ label: a.label, explanation: a.explanation })));
     out.consistency = { rate: c.rate, consistent: c.consistent, undetermined: c.undetermined, examples: c.examples };
     intervals.consistency = proportionInterval(c.rate, c.examples);
   }
   out.intervals = intervals;
   if (has(cfg, 'hallucination')) {
-    const h = hallucinationReport(answers.map((a, i) => ({ explanation: a.explanation, jobText: jobText(examples[i]!.job), profileText: profileText(examples[i]!.profile) })));
     out.hallucination = { mentionRate: h.mentionRate, exampleRate: h.exampleRate, mentions: h.mentions, hallucinatedMentions: h.hallucinatedMentions, examples: h.examples };
   }
   if (has(cfg, 'latency') && examples.length) {
@@ -163,7 +161,7 @@ export async function evaluateExplainer(
     const tokens = single.reduce((a, b) => a + b.newTokens + 1, 0);
     out.latency = { ...stats, tokensPerSec: totalMs > 0 ? tokens / (totalMs / 1000) : null };
   }
-  out.answers = scoredAnswers(answers, refs, examples, scored.rougeLEach);
+  out.answers = scoredAnswers(answers, refs, scored.rougeLEach, c, h);
   return out;
 }
 
