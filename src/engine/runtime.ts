@@ -1,79 +1,76 @@
-// The engine runtime: one GPUDevice, a buffer pool, cached pipelines, and a command encoder that
-// collects every dispatch of a step into one compute pass until flush() submits it. Reads flush;
-// nothing else waits on the GPU.
-import { BufferPool } from './pool.ts';
+// The engine runtime: tensors, scopes and autograd over a backend that runs the kernels
+// (backend.ts): WebGPU on a GPUDevice, or WASM SIMD where there is no real GPU. Ops ask for a
+// kernel by key and WGSL and dispatch it over tensors; which backend runs it is the engine's
+// business alone.
 import { Tensor, assertSameShape, sizeOf, type DType, type TensorOptions } from './tensor.ts';
-import { DeviceLostError, EngineError, GpuMemoryError } from './errors.ts';
-import { DispatchProfiler, type Profile } from './profile.ts';
+import { EngineError, GpuMemoryError } from './errors.ts';
+import type { Profile } from './profile.ts';
 import { Autograd } from './autograd.ts';
 import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from './wgsl.ts';
+import type { Backend, BackendKind, EngineLimits, Kernel, Storage, StoragePool } from './backend.ts';
+import { WebGpuBackend } from './webgpu-backend.ts';
 
-export interface Kernel {
-  readonly key: string;
-  readonly pipeline: GPUComputePipeline;
+export type { Kernel } from './backend.ts';
+
+type Binding = Tensor | Storage;
+
+function isBackend(target: GPUDevice | Backend): target is Backend {
+  return typeof (target as Backend).kind === 'string' && typeof (target as Backend).dispatch === 'function';
 }
 
-type Binding = Tensor | GPUBuffer;
-
-const UNIFORM_BYTES = 256;
-
 export class Engine {
-  readonly pool: BufferPool;
+  readonly backend: Backend;
   readonly autograd = new Autograd(this);
-  private readonly kernels = new Map<string, Kernel>();
-  private encoder: GPUCommandEncoder | null = null;
-  private pass: GPUComputePassEncoder | null = null;
-  private idleUniforms: GPUBuffer[] = [];
-  private pendingUniforms: GPUBuffer[] = [];
   private scopes: Set<Tensor>[] = [];
-  private lostError: DeviceLostError | null = null;
-  private uncaptured: GPUError | null = null;
-  /** Dispatches encoded since creation (for tests and benchmarks). */
-  dispatchCount = 0;
-  /** Queue submissions since creation. */
-  submitCount = 0;
-  /** Set while profile() runs: every dispatch is stamped (src/engine/profile.ts). */
-  private profiler: DispatchProfiler | null = null;
 
-  constructor(readonly device: GPUDevice) {
-    this.pool = new BufferPool(device, Number(device.limits.maxBufferSize));
-    void device.lost.then((info) => {
-      if (info.reason !== 'destroyed') this.lostError = new DeviceLostError(info.reason, info.message);
-      else this.lostError = new DeviceLostError('destroyed', 'the device was destroyed');
-    });
-    device.addEventListener('uncapturederror', (event) => {
-      this.uncaptured ??= (event as GPUUncapturedErrorEvent).error;
-    });
+  /** An engine on a WebGPU device, or on a backend (the WASM one: see wasm/backend.ts). */
+  constructor(target: GPUDevice | Backend) {
+    this.backend = isBackend(target) ? target : new WebGpuBackend(target);
+  }
+
+  /** Which backend runs the kernels. */
+  get kind(): BackendKind {
+    return this.backend.kind;
+  }
+
+  /** The GPU device (WebGPU backend only). */
+  get device(): GPUDevice {
+    if (this.backend instanceof WebGpuBackend) return this.backend.device;
+    throw new EngineError(`this engine runs on the ${this.backend.kind} backend: it has no GPU device`);
+  }
+
+  get limits(): EngineLimits {
+    return this.backend.limits;
+  }
+
+  get pool(): StoragePool {
+    return this.backend.pool;
+  }
+
+  /** Dispatches encoded since creation (for tests and benchmarks). */
+  get dispatchCount(): number {
+    return this.backend.dispatchCount;
+  }
+
+  /** Queue submissions since creation. */
+  get submitCount(): number {
+    return this.backend.submitCount;
   }
 
   get lost(): boolean {
-    return this.lostError !== null;
+    return this.backend.lost;
   }
 
   /** Throws a clear error if the device was lost or reported an error since the last check. */
   checkHealth(): void {
-    if (this.lostError) throw this.lostError;
-    const e = this.uncaptured;
-    if (e) {
-      this.uncaptured = null;
-      if (e instanceof GPUOutOfMemoryError || /out of memory/i.test(e.message)) {
-        throw new GpuMemoryError(`The GPU ran out of memory: ${e.message}. Use a smaller model, batch or sequence length.`);
-      }
-      throw new EngineError(`The GPU reported an error: ${e.message}`);
-    }
+    this.backend.checkHealth();
   }
 
   // ---- kernels -------------------------------------------------------------------------------
 
-  /** Compiles (once) a compute pipeline; `key` names the kernel and its specialisation. */
+  /** A kernel by key (its name and specialisation) and WGSL source, compiled once. */
   kernel(key: string, code: string, entryPoint = 'main'): Kernel {
-    let k = this.kernels.get(key);
-    if (!k) {
-      const module = this.device.createShaderModule({ code, label: key });
-      k = { key, pipeline: this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint }, label: key }) };
-      this.kernels.set(key, k);
-    }
-    return k;
+    return this.backend.kernel(key, code, entryPoint);
   }
 
   /**
@@ -81,91 +78,59 @@ export class Engine {
    * given, to @binding(n) as a uniform buffer.
    */
   dispatch(kernel: Kernel, bindings: Binding[], workgroups: readonly number[], uniforms?: ArrayBufferView | ArrayBuffer): void {
-    if (this.lostError) throw this.lostError;
     for (const b of bindings) if (b instanceof Tensor && b.isReleased) throw new EngineError(`${kernel.key}: ${b} was used after release`);
-    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: { buffer: b instanceof Tensor ? b.buffer : b } }));
-    if (uniforms) {
-      const ubuf = this.uniformBuffer();
-      const view = uniforms instanceof ArrayBuffer ? new Uint8Array(uniforms) : new Uint8Array(uniforms.buffer as ArrayBuffer, uniforms.byteOffset, uniforms.byteLength);
-      if (view.byteLength > UNIFORM_BYTES) throw new EngineError(`${kernel.key}: uniforms larger than ${UNIFORM_BYTES} bytes`);
-      this.device.queue.writeBuffer(ubuf, 0, view.buffer as ArrayBuffer, view.byteOffset, view.byteLength);
-      entries.push({ binding: bindings.length, resource: { buffer: ubuf } });
-    }
-    const [x, y = 1, z = 1] = workgroups;
-    if (x === 0 || y === 0 || z === 0) return;
-    const bindGroup = this.device.createBindGroup({ layout: kernel.pipeline.getBindGroupLayout(0), entries });
-    const timestampWrites = this.profiler?.next(kernel.key);
-    if (timestampWrites) this.endPass();
-    const pass = timestampWrites ? this.commandEncoder().beginComputePass({ timestampWrites }) : this.computePass();
-    pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
-    if (timestampWrites) pass.end();
-    this.dispatchCount++;
+    this.backend.dispatch(kernel, bindings.map(storageOf), workgroups, uniforms);
   }
 
   /**
-   * Runs `work` with every dispatch timed on the GPU (the device needs 'timestamp-query') and
+   * Runs `work` with every dispatch timed (on WebGPU the device needs 'timestamp-query') and
    * gives its result with the time per kernel. One profile at a time.
    */
-  async profile<T>(work: () => Promise<T>, capacity?: number): Promise<{ result: T; profile: Profile }> {
-    if (this.profiler) throw new EngineError('a profile is already running on this engine');
-    this.flush();
-    const profiler = new DispatchProfiler(this.device, capacity);
-    this.profiler = profiler;
-    let result: T;
-    try {
-      result = await work();
-      this.flush();
-    } finally {
-      this.profiler = null;
-    }
-    return { result, profile: await profiler.collect() };
+  profile<T>(work: () => Promise<T>, capacity?: number): Promise<{ result: T; profile: Profile }> {
+    return this.backend.profile(work, capacity);
   }
 
   /** Copies `bytes` from one buffer to another, in order with the dispatches around it. */
   copy(src: Binding, dst: Binding, bytes: number, srcOffset = 0, dstOffset = 0): void {
-    this.endPass();
-    this.commandEncoder().copyBufferToBuffer(src instanceof Tensor ? src.buffer : src, srcOffset, dst instanceof Tensor ? dst.buffer : dst, dstOffset, bytes);
+    this.backend.copy(storageOf(src), storageOf(dst), bytes, srcOffset, dstOffset);
   }
 
-  /** Submits everything recorded so far as one command buffer. */
+  /** Submits everything recorded so far. */
   flush(): void {
-    if (!this.encoder) return;
-    this.endPass();
-    this.device.queue.submit([this.encoder.finish()]);
-    this.encoder = null;
-    this.submitCount++;
-    // Uniform buffers may be rewritten only after the submission that read them.
-    this.idleUniforms.push(...this.pendingUniforms);
-    this.pendingUniforms = [];
+    this.backend.flush();
   }
 
   // ---- tensors ---------------------------------------------------------------------------------
 
   /** A tensor with undefined contents (every kernel writes all of its output). */
   empty(shape: readonly number[], dtype: DType = 'f32', opts?: TensorOptions): Tensor {
-    if (this.lostError) throw this.lostError;
-    let buffer: GPUBuffer;
+    this.checkLost();
+    let storage: Storage;
     try {
-      buffer = this.pool.acquire(sizeOf(shape) * 4);
+      storage = this.backend.pool.acquire(sizeOf(shape) * 4);
     } catch (e) {
       throw new GpuMemoryError((e as Error).message);
     }
-    const t = new Tensor(this, shape, dtype, buffer, opts);
+    const t = new Tensor(this, shape, dtype, storage, opts);
     if (!t.isParam) this.scopes.at(-1)?.add(t);
     return t;
   }
 
-  /** Uploads host data. Pending work is submitted first so a recycled buffer is never overwritten early. */
+  /** Uploads host data. */
   upload(data: Float32Array | Int32Array | Uint32Array | number[], shape: readonly number[], dtype?: DType, opts?: TensorOptions): Tensor {
     const dt: DType = dtype ?? (data instanceof Int32Array ? 'i32' : data instanceof Uint32Array ? 'u32' : 'f32');
     const arr = Array.isArray(data) ? (dt === 'f32' ? Float32Array.from(data) : dt === 'i32' ? Int32Array.from(data) : Uint32Array.from(data)) : data;
     if (arr.length !== sizeOf(shape)) throw new EngineError(`upload: ${arr.length} values do not fill shape [${shape.join(', ')}]`);
-    this.flush();
     const t = this.empty(shape, dt, opts);
-    if (arr.byteLength > 0) this.device.queue.writeBuffer(t.buffer, 0, arr.buffer, arr.byteOffset, arr.byteLength);
+    this.backend.write(t.buffer, arr);
     return t;
+  }
+
+  /** Overwrites a tensor's contents with host data of the same size (restoring weights). */
+  write(t: Tensor, data: Float32Array | Int32Array | Uint32Array): void {
+    if (t.isReleased) throw new EngineError(`write: ${t} was released`);
+    if (data.length !== t.size) throw new EngineError(`write: ${data.length} values do not fill ${t}`);
+    this.backend.write(t.buffer, data);
   }
 
   /** A tensor filled with one value. */
@@ -203,29 +168,13 @@ export class Engine {
   /** Reads a tensor back to the host (submits pending work and waits for it). */
   async read(t: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
     if (t.isReleased) throw new EngineError(`read: ${t} was released`);
-    const bytes = t.byteLength;
-    const staging = this.device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    try {
-      if (bytes > 0) this.copy(t, staging, bytes);
-      this.flush();
-      await staging.mapAsync(GPUMapMode.READ);
-      const copy = staging.getMappedRange(0, Math.max(4, bytes)).slice(0, bytes);
-      staging.unmap();
-      this.checkHealth();
-      return t.dtype === 'f32' ? new Float32Array(copy) : t.dtype === 'i32' ? new Int32Array(copy) : new Uint32Array(copy);
-    } catch (e) {
-      if (this.lostError) throw this.lostError;
-      throw e;
-    } finally {
-      staging.destroy();
-    }
+    const copy = await this.backend.read(t.buffer, t.byteLength);
+    return t.dtype === 'f32' ? new Float32Array(copy) : t.dtype === 'i32' ? new Int32Array(copy) : new Uint32Array(copy);
   }
 
-  /** Waits until the GPU has finished all submitted work. */
+  /** Waits until the backend has finished all submitted work. */
   async sync(): Promise<void> {
-    this.flush();
-    await this.device.queue.onSubmittedWorkDone();
-    this.checkHealth();
+    await this.backend.sync();
   }
 
   // ---- scopes ----------------------------------------------------------------------------------
@@ -274,34 +223,17 @@ export class Engine {
     }
   }
 
-  // ---- internals -------------------------------------------------------------------------------
-
-  private commandEncoder(): GPUCommandEncoder {
-    this.encoder ??= this.device.createCommandEncoder();
-    return this.encoder;
-  }
-
-  private computePass(): GPUComputePassEncoder {
-    this.pass ??= this.commandEncoder().beginComputePass();
-    return this.pass;
-  }
-
-  private endPass(): void {
-    this.pass?.end();
-    this.pass = null;
-  }
-
-  private uniformBuffer(): GPUBuffer {
-    const b = this.idleUniforms.pop() ?? this.device.createBuffer({ size: UNIFORM_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.pendingUniforms.push(b);
-    return b;
+  private checkLost(): void {
+    if (this.backend.lost) this.backend.checkHealth();
   }
 
   destroy(): void {
-    this.flush();
-    this.pool.trim();
-    for (const b of [...this.idleUniforms, ...this.pendingUniforms]) b.destroy();
+    this.backend.destroy();
   }
+}
+
+function storageOf(b: Binding): Storage {
+  return b instanceof Tensor ? b.buffer : b;
 }
 
 function collectTensors(value: unknown, out: Set<Tensor>, depth = 0): void {

@@ -1,7 +1,8 @@
-// A tensor is a shape over a pooled GPU buffer. Memory is returned by release() or by the
+// A tensor is a shape over pooled storage (a GPU buffer, or a span of the WASM memory). Memory is returned by release() or by the
 // engine scope that created it (see Engine.tidy); parameters outlive scopes.
 import type { Engine } from './runtime.ts';
 import { ShapeError } from './errors.ts';
+import type { Storage } from './backend.ts';
 
 export type DType = 'f32' | 'i32' | 'u32';
 export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
@@ -44,7 +45,7 @@ export class Tensor {
     readonly engine: Engine,
     readonly shape: readonly number[],
     readonly dtype: DType,
-    readonly buffer: GPUBuffer,
+    readonly buffer: Storage,
     opts: TensorOptions = {},
   ) {
     this.size = sizeOf(shape);

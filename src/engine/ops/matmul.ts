@@ -133,7 +133,7 @@ function gemm(engine: Engine, a: Tensor, b: Tensor, g: Geometry, outShape: reado
     return out;
   }
   const groups = [Math.ceil(g.N / TILE), Math.ceil(g.M / TILE), g.batch];
-  const maxGroups = Number(engine.device.limits.maxComputeWorkgroupsPerDimension);
+  const maxGroups = engine.limits.maxComputeWorkgroupsPerDimension;
   if (groups.some((n) => n > maxGroups)) {
     out.release();
     throw new EngineError(`matmul: ${g.batch} products of ${g.M}×${g.N} exceed this GPU's ${maxGroups} workgroups per dimension`);

@@ -252,7 +252,7 @@ async function prepareData(ctx: RunContext): Promise<RunData> {
  * at the real vocabulary size (the schema checked the nominal one without a device), with the figures.
  */
 function checkDeviceMemory(ctx: RunContext, vocabSize: number): void {
-  const { limits } = ctx.engine.device;
+  const { limits } = ctx.engine;
   const issues = experimentMemoryIssues(ctx.config, { vocabSize, maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize });
   if (issues.length) throw new RunError(`this GPU cannot train the experiment as configured: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
 }

@@ -164,7 +164,7 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
       for (const { name, tensor } of model.parameters()) {
         const t = weights.get(name);
         if (!t || t.data.length !== tensor.size) throw new RunError(`the resume point of ${job.name} does not fit its model (parameter ${name}); delete ${RESUME} to start over`);
-        engine.device.queue.writeBuffer(tensor.buffer, 0, Float32Array.from(t.data));
+        engine.write(tensor, Float32Array.from(t.data));
       }
       optimizer.setState({ step: state.step, m: named.map((p) => moments.get(`${p.name}.m`)!.data), v: named.map((p) => moments.get(`${p.name}.v`)!.data) });
       trainer.steps = state.step;

@@ -1,0 +1,550 @@
+// The WASM backend's implementation of every kernel key the ops dispatch (see backend.ts): the
+// same bindings, in the same order, and the same uniform words as the WGSL kernel of that key,
+// so an op runs unchanged on either backend. The heavy kernels (matrix products, attention) are
+// WebAssembly SIMD from ./assembly, split across threads; the light, memory-bound ones are loops
+// over typed-array views of the same memory, which V8 compiles to about the same machine code as
+// scalar WASM. Every one is checked against its CPU twin by the self-test, like the WGSL kernels.
+import { EngineError } from '../errors.ts';
+import { counterHash } from '../random.ts';
+import { CLIP_EPS } from '../optim.ts';
+import { kdLoss as kdLossRows } from '../cpu/kd-loss.ts';
+import { DIVERGENCE_PARAM, type Divergence, type KdLossSpec } from '../kd-spec.ts';
+import type { WasmKernels } from './module.ts';
+
+/** What a kernel sees: views of the whole memory (element offsets), the SIMD exports, the threads. */
+export interface KernelContext {
+  readonly f32: Float32Array;
+  readonly i32: Int32Array;
+  readonly u32: Uint32Array;
+  readonly wasm: WasmKernels;
+  /**
+   * Runs the export `name`(...args, part, parts, scratch) over every part, one per thread, and
+   * returns when all are done. `scratchBytes` is what one part needs.
+   */
+  parallel(name: string, args: readonly number[], scratchBytes: number): void;
+}
+
+/** A kernel's uniforms, word by word, as its WGSL struct lays them out. */
+export interface Uniforms {
+  u32(word: number): number;
+  f32(word: number): number;
+}
+
+/**
+ * p holds the bindings' element offsets (byte offset / 4) in binding order; grid is the WGSL
+ * dispatch's workgroup counts, which some kernels read a size from (matmul: the batch is z).
+ */
+export type KernelImpl = (c: KernelContext, p: readonly number[], u: Uniforms, grid: readonly number[]) => void;
+
+// ---- elementwise ------------------------------------------------------------------------------
+
+const GELU_C = 0.7978845608028654;
+const geluT = (x: number) => Math.tanh(Math.max(-15, Math.min(15, GELU_C * (x + 0.044715 * x * x * x))));
+const gelu = (x: number) => 0.5 * x * (1 + geluT(x));
+const geluGrad = (x: number) => {
+  const t = geluT(x);
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
+};
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const silu = (x: number) => x * sigmoid(x);
+const siluGrad = (x: number) => {
+  const s = sigmoid(x);
+  return s * (1 + x * (1 - s));
+};
+const ACTIVATIONS = { gelu: [gelu, geluGrad], silu: [silu, siluGrad] } as const;
+
+/** out[i] = f(a[i], b[i]) for i < n (uniform word 0), s = f32 word 1. */
+function binary(f: (a: number, b: number) => number): KernelImpl {
+  return ({ f32 }, [a, b, out], u) => {
+    const n = u.u32(0);
+    for (let i = 0; i < n; i++) f32[out! + i] = f(f32[a! + i]!, f32[b! + i]!);
+  };
+}
+
+function activation(name: string): KernelImpl | undefined {
+  const m = /^(gelu|silu)(-gated)?(-backward)?$/.exec(name);
+  if (!m) return undefined;
+  const [fn, grad] = ACTIVATIONS[m[1] as 'gelu' | 'silu'];
+  const gated = m[2] !== undefined;
+  const backward = m[3] !== undefined;
+  return ({ f32 }, p, u) => {
+    const n = u.u32(0);
+    if (!gated && !backward) for (let i = 0; i < n; i++) f32[p[1]! + i] = fn(f32[p[0]! + i]!);
+    else if (!gated) for (let i = 0; i < n; i++) f32[p[2]! + i] = f32[p[0]! + i]! * grad(f32[p[1]! + i]!);
+    else if (!backward) for (let i = 0; i < n; i++) f32[p[2]! + i] = fn(f32[p[0]! + i]!) * f32[p[1]! + i]!;
+    else {
+      const [g, gate, up, out0, out1] = p as [number, number, number, number, number];
+      for (let i = 0; i < n; i++) {
+        const gi = f32[g + i]!;
+        const x = f32[gate + i]!;
+        f32[out0 + i] = gi * f32[up + i]! * grad(x);
+        f32[out1 + i] = gi * fn(x);
+      }
+    }
+  };
+}
+
+// ---- rows: softmax, norms ------------------------------------------------------------------------
+
+const softmaxForward: KernelImpl = ({ f32 }, [x, y], u) => {
+  const rows = u.u32(0);
+  const cols = u.u32(1);
+  for (let r = 0; r < rows; r++) {
+    const xb = x! + r * cols;
+    const yb = y! + r * cols;
+    let m = -Infinity;
+    for (let c = 0; c < cols; c++) m = Math.max(m, f32[xb + c]!);
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += Math.exp(f32[xb + c]! - m);
+    const inv = 1 / s;
+    for (let c = 0; c < cols; c++) f32[yb + c] = Math.exp(f32[xb + c]! - m) * inv;
+  }
+};
+
+const softmaxBackward: KernelImpl = ({ f32 }, [g, y, dx], u) => {
+  const rows = u.u32(0);
+  const cols = u.u32(1);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let dot = 0;
+    for (let c = 0; c < cols; c++) dot += f32[g! + o + c]! * f32[y! + o + c]!;
+    for (let c = 0; c < cols; c++) f32[dx! + o + c] = f32[y! + o + c]! * (f32[g! + o + c]! - dot);
+  }
+};
+
+/** The norms' row chunk for the gamma/beta partial sums (ops/norm.ts ROWS_PER_CHUNK). */
+const NORM_ROWS_PER_CHUNK = 32;
+
+function norm(kind: string, pass: string | undefined): KernelImpl | undefined {
+  if (kind !== 'layer' && kind !== 'rms') return undefined;
+  const layer = kind === 'layer';
+  if (pass === undefined) {
+    return ({ f32 }, p, u) => {
+      const [x, gamma, beta, y, stats] = layer ? (p as number[]) : [p[0]!, p[1]!, -1, p[2]!, p[3]!];
+      const rows = u.u32(0);
+      const cols = u.u32(1);
+      const eps = u.f32(2);
+      for (let r = 0; r < rows; r++) {
+        const b = x! + r * cols;
+        let mean = 0;
+        if (layer) {
+          for (let c = 0; c < cols; c++) mean += f32[b + c]!;
+          mean /= cols;
+        }
+        let q = 0;
+        for (let c = 0; c < cols; c++) q += (f32[b + c]! - mean) ** 2;
+        const rstd = 1 / Math.sqrt(q / cols + eps);
+        const yb = y! + r * cols;
+        for (let c = 0; c < cols; c++) f32[yb + c] = (f32[b + c]! - mean) * rstd * f32[gamma! + c]! + (layer ? f32[beta! + c]! : 0);
+        f32[stats! + 2 * r] = mean;
+        f32[stats! + 2 * r + 1] = rstd;
+      }
+    };
+  }
+  if (pass === 'dx') {
+    return ({ f32 }, [g, x, gamma, stats, dx], u) => {
+      const rows = u.u32(0);
+      const cols = u.u32(1);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        const mean = f32[stats! + 2 * r]!;
+        const rstd = f32[stats! + 2 * r + 1]!;
+        let sg = 0;
+        let sgx = 0;
+        for (let c = 0; c < cols; c++) {
+          const gy = f32[g! + o + c]! * f32[gamma! + c]!;
+          sg += gy;
+          sgx += gy * (f32[x! + o + c]! - mean) * rstd;
+        }
+        const mg = sg / cols;
+        const mgx = sgx / cols;
+        for (let c = 0; c < cols; c++) {
+          const xhat = (f32[x! + o + c]! - mean) * rstd;
+          f32[dx! + o + c] = rstd * (f32[g! + o + c]! * f32[gamma! + c]! - (layer ? mg : 0) - xhat * mgx);
+        }
+      }
+    };
+  }
+  if (pass === 'dparams') {
+    return ({ f32 }, p, u) => {
+      const [g, x, stats, dgamma, dbeta] = p as [number, number, number, number, number | undefined];
+      const rows = u.u32(0);
+      const cols = u.u32(1);
+      const chunks = Math.ceil(rows / NORM_ROWS_PER_CHUNK);
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        const end = Math.min(rows, (chunk + 1) * NORM_ROWS_PER_CHUNK);
+        for (let c = 0; c < cols; c++) {
+          let sg = 0;
+          let sb = 0;
+          for (let r = chunk * NORM_ROWS_PER_CHUNK; r < end; r++) {
+            const gv = f32[g + r * cols + c]!;
+            sg += gv * (f32[x + r * cols + c]! - f32[stats + 2 * r]!) * f32[stats + 2 * r + 1]!;
+            sb += gv;
+          }
+          f32[dgamma + chunk * cols + c] = sg;
+          if (dbeta !== undefined) f32[dbeta + chunk * cols + c] = sb;
+        }
+      }
+    };
+  }
+  return undefined;
+}
+
+// ---- layout: split, rope, embedding, pooling, dropout ------------------------------------------
+
+function strided(direction: 'gather' | 'scatter'): KernelImpl {
+  return ({ f32 }, [src, dst], u) => {
+    const n = u.u32(0);
+    const size = u.u32(1);
+    const total = u.u32(2);
+    const offset = u.u32(3);
+    for (let row = 0, i = 0; i < n; row++) {
+      const wide = row * total + offset;
+      for (let c = 0; c < size && i < n; c++, i++) {
+        if (direction === 'gather') f32[dst! + i] = f32[src! + wide + c]!;
+        else f32[dst! + wide + c] = f32[src! + i]!;
+      }
+    }
+  };
+}
+
+function rope(withPositions: boolean): KernelImpl {
+  return ({ f32, i32 }, [x, out, positions], u) => {
+    const rows = u.u32(0);
+    const t = u.u32(1);
+    const heads = u.u32(2);
+    const half = u.u32(3);
+    const offset = u.u32(4);
+    const log2Theta = u.f32(5);
+    const sign = u.f32(6);
+    for (let row = 0; row < rows; row++) {
+      const bt = Math.floor(row / heads);
+      const pos = withPositions ? i32[positions! + bt]! : offset + (bt % t);
+      const base = row * 2 * half;
+      for (let f = 0; f < half; f++) {
+        const angle = pos * 2 ** ((-2 * f) / (2 * half) * log2Theta);
+        const c = Math.cos(angle);
+        const s = sign * Math.sin(angle);
+        const x1 = f32[x! + base + f]!;
+        const x2 = f32[x! + base + f + half]!;
+        f32[out! + base + f] = x1 * c - x2 * s;
+        f32[out! + base + f + half] = x2 * c + x1 * s;
+      }
+    }
+  };
+}
+
+const embeddingForward: KernelImpl = ({ f32, i32 }, [ids, table, out], u) => {
+  const n = u.u32(0);
+  const h = u.u32(1);
+  const v = u.u32(2);
+  for (let i = 0; i < n; i++) {
+    const id = i32[ids! + i]!;
+    const o = out! + i * h;
+    if (id < 0 || id >= v) f32.fill(0, o, o + h);
+    else f32.copyWithin(o, table! + id * h, table! + id * h + h);
+  }
+};
+
+const embeddingInitFirst: KernelImpl = ({ i32 }, [first], u) => {
+  i32.fill(-1, first!, first! + u.u32(2));
+};
+
+/** first[id] = the first position using id, next[n] = the next position with the same id (or -1). */
+const embeddingLinks: KernelImpl = ({ i32 }, [ids, first, next], u) => {
+  const n = u.u32(0);
+  const v = u.u32(2);
+  const last = new Map<number, number>();
+  for (let m = 0; m < n; m++) {
+    i32[next! + m] = -1;
+    const id = i32[ids! + m]!;
+    if (id < 0 || id >= v) continue;
+    const prev = last.get(id);
+    if (prev === undefined) i32[first! + id] = m;
+    else i32[next! + prev] = m;
+    last.set(id, m);
+  }
+};
+
+const embeddingGrad: KernelImpl = ({ f32, i32 }, [g, first, next, gTable], u) => {
+  const h = u.u32(1);
+  const v = u.u32(2);
+  f32.fill(0, gTable!, gTable! + v * h);
+  for (let id = 0; id < v; id++) {
+    const o = gTable! + id * h;
+    for (let n = i32[first! + id]!; n >= 0; n = i32[next! + n]!) {
+      for (let c = 0; c < h; c++) f32[o + c]! += f32[g! + n * h + c]!;
+    }
+  }
+};
+
+const POOL_CLS = 0;
+const POOL_MEAN = 1;
+
+const poolForward: KernelImpl = ({ f32 }, [x, mask, out], u) => {
+  const [B, T, H, kind] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3)];
+  for (let b = 0; b < B; b++) {
+    for (let col = 0; col < H; col++) {
+      const row = x! + b * T * H + col;
+      let value = 0;
+      if (kind === POOL_CLS) value = f32[row]!;
+      else if (kind === POOL_MEAN) {
+        let sum = 0;
+        let count = 0;
+        for (let t = 0; t < T; t++) {
+          const m = f32[mask! + b * T + t]!;
+          sum += m * f32[row + t * H]!;
+          count += m;
+        }
+        value = count > 0 ? sum / count : 0;
+      } else for (let t = 0; t < T; t++) if (f32[mask! + b * T + t] !== 0) value = f32[row + t * H]!;
+      f32[out! + b * H + col] = value;
+    }
+  }
+};
+
+const poolRowInfo: KernelImpl = ({ f32 }, [mask, rowInfo], u) => {
+  const [B, T, , kind] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3)];
+  for (let b = 0; b < B; b++) {
+    let count = 0;
+    let last = -1;
+    for (let t = 0; t < T; t++) {
+      const m = f32[mask! + b * T + t]!;
+      count += m;
+      if (m !== 0) last = t;
+    }
+    f32[rowInfo! + b] = kind === POOL_MEAN ? (count > 0 ? 1 / count : 0) : last;
+  }
+};
+
+const poolBackward: KernelImpl = ({ f32 }, [g, mask, rowInfo, gx], u) => {
+  const [B, T, H, kind] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3)];
+  for (let b = 0; b < B; b++) {
+    const info = f32[rowInfo! + b]!;
+    for (let t = 0; t < T; t++) {
+      const w = kind === POOL_CLS ? (t === 0 ? 1 : 0) : kind === POOL_MEAN ? f32[mask! + b * T + t]! * info : t === info ? 1 : 0;
+      const o = gx! + (b * T + t) * H;
+      for (let col = 0; col < H; col++) f32[o + col] = w === 0 ? 0 : w * f32[g! + b * H + col]!;
+    }
+  }
+};
+
+const dropout: KernelImpl = ({ f32 }, [x, out], u) => {
+  const n = u.u32(0);
+  const seed = u.u32(1);
+  const threshold = u.u32(2);
+  const scale = u.f32(3);
+  for (let i = 0; i < n; i++) f32[out! + i] = counterHash(seed, i) >= threshold ? f32[x! + i]! * scale : 0;
+};
+
+// ---- optimizer and clipping --------------------------------------------------------------------
+
+const adamw: KernelImpl = ({ f32 }, [p, g, m, v], u) => {
+  const n = u.u32(0);
+  const [beta1, beta2, eps, decay, stepSize, bc2Sqrt] = [u.f32(2), u.f32(3), u.f32(4), u.f32(5), u.f32(6), u.f32(7)];
+  for (let i = 0; i < n; i++) {
+    const gi = f32[g! + i]!;
+    const mi = beta1 * f32[m! + i]! + (1 - beta1) * gi;
+    const vi = beta2 * f32[v! + i]! + (1 - beta2) * gi * gi;
+    f32[m! + i] = mi;
+    f32[v! + i] = vi;
+    f32[p! + i] = f32[p! + i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+  }
+};
+
+/** The whole sum in the tensor's first partial, zeros in the rest (clip:total adds them all). */
+const clipSumSquares: KernelImpl = ({ f32 }, [x, partials], u) => {
+  const n = u.u32(0);
+  const offset = u.u32(1);
+  const groups = u.u32(2);
+  let acc = 0;
+  for (let i = 0; i < n; i++) acc += f32[x! + i]! ** 2;
+  f32.fill(0, partials! + offset, partials! + offset + groups);
+  f32[partials! + offset] = acc;
+};
+
+const clipTotal: KernelImpl = ({ f32 }, [partials, norm, coef], u) => {
+  const count = u.u32(0);
+  const maxNorm = u.f32(1);
+  let acc = 0;
+  for (let i = 0; i < count; i++) acc += f32[partials! + i]!;
+  const total = Math.sqrt(acc);
+  f32[norm!] = total;
+  f32[coef!] = Math.min(1, maxNorm / (total + CLIP_EPS));
+};
+
+/** x[i] *= s[0] (clip:scale, kdLoss:scaleByScalar). */
+const scaleByFirst: KernelImpl = ({ f32 }, [x, s], u) => {
+  const n = u.u32(0);
+  const k = f32[s!]!;
+  for (let i = 0; i < n; i++) f32[x! + i]! *= k;
+};
+
+// ---- the KD loss -------------------------------------------------------------------------------
+
+/**
+ * kdLoss:<divergence>:<teacher>:<ce>:<mask>:<grad> (ops/kd-loss.ts). Each row's loss and gradient
+ * in float64 by the per-row algebra of cpu/kd-loss.ts, weighted by mask / Σ mask; an out-of-range
+ * target or top-k id makes the row NaN, as on the GPU.
+ */
+function kdLoss(key: string): KernelImpl | undefined {
+  const [, divergence, teacher, ce, mask, grad] = key.split(':') as [string, Divergence, 'none' | 'dense' | 'sparse', string, string, string];
+  if (!['none', 'dense', 'sparse'].includes(teacher)) return undefined;
+  return ({ f32, i32 }, p, u) => {
+    const [n, v, k] = [u.u32(0), u.u32(1), u.u32(2)];
+    const [invT, a, wCe, sKd] = [u.f32(4), u.f32(5), u.f32(8), u.f32(9)];
+    let at = 1;
+    const zs = p[0]!;
+    const zt = teacher === 'dense' ? p[at++]! : -1;
+    const [ids, lps] = teacher === 'sparse' ? [p[at]!, p[at + 1]!] : [-1, -1];
+    if (teacher === 'sparse') at += 3;
+    const targets = ce ? p[at++]! : -1;
+    const maskAt = mask ? p[at++]! : -1;
+    const rowLoss = p[at++]!;
+    const gradAt = grad ? p[at]! : -1;
+    const spec: KdLossSpec = {
+      divergence,
+      ...(DIVERGENCE_PARAM[divergence] ? { param: a } : {}),
+      temperature: teacher === 'none' ? 1 : 1 / invT,
+      scaleByT2: false,
+      wCe: ce ? wCe : 0,
+      wKd: teacher === 'none' ? 0 : sKd,
+    };
+    let count = n;
+    if (mask) {
+      count = 0;
+      for (let r = 0; r < n; r++) count += f32[maskAt + r]!;
+    }
+    for (let r = 0; r < n; r++) {
+      const w = count === 0 ? 0 : (mask ? f32[maskAt + r]! : 1) / count;
+      const off = r * v;
+      if (w === 0 || (spec.wCe === 0 && spec.wKd === 0)) {
+        f32[rowLoss + r] = 0;
+        if (grad) f32.fill(0, gradAt + off, gradAt + off + v);
+        continue;
+      }
+      const target = ce ? i32[targets + r]! : 0;
+      const rowIds = teacher === 'sparse' ? i32.subarray(ids + r * k, ids + r * k + k) : null;
+      const bad = (ce && (target < 0 || target >= v)) || (rowIds !== null && rowIds.some((id) => id < 0 || id >= v));
+      if (bad) {
+        f32[rowLoss + r] = NaN;
+        if (grad) f32.fill(NaN, gradAt + off, gradAt + off + v);
+        continue;
+      }
+      const row = kdLossRows({
+        spec,
+        student: f32.subarray(zs + off, zs + off + v),
+        n: 1,
+        v,
+        ...(teacher === 'dense' ? { teacher: f32.subarray(zt + off, zt + off + v) } : {}),
+        ...(rowIds ? { sparse: { ids: rowIds, logprobs: f32.subarray(lps + r * k, lps + r * k + k), k } } : {}),
+        ...(ce ? { targets: [target] } : {}),
+      });
+      f32[rowLoss + r] = w * row.loss;
+      if (grad) for (let j = 0; j < v; j++) f32[gradAt + off + j] = w * row.grad[j]!;
+    }
+  };
+}
+
+const sumFirst: KernelImpl = ({ f32 }, [rows, out], u) => {
+  const n = u.u32(0);
+  let acc = 0;
+  for (let i = 0; i < n; i++) acc += f32[rows! + i]!;
+  f32[out!] = acc;
+};
+
+// ---- SIMD kernels across threads ---------------------------------------------------------------
+
+/** matmul:<NN|NT|TN|TT>:<vec>[:bias] → the SIMD product over parts (uniforms M, N, K, strides). */
+function matmul(key: string): KernelImpl | undefined {
+  const m = /^matmul:([NT])([NT]):\d+(:bias)?$/.exec(key);
+  if (!m) return undefined;
+  const transA = m[1] === 'T' ? 1 : 0;
+  const transB = m[2] === 'T' ? 1 : 0;
+  const hasBias = m[3] !== undefined;
+  return (c, p, u, grid) => {
+    const [a, b] = [p[0]!, p[1]!];
+    const bias = hasBias ? p[2]! : 0;
+    const out = p[hasBias ? 3 : 2]!;
+    const [M, N, K, strideA, strideB, strideC] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3), u.u32(4), u.u32(5)];
+    const batch = grid[2] ?? 1;
+    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], c.wasm.matmulScratchBytes!() as number);
+  };
+}
+
+/** attention.<forward|backwardQuery|backwardKey>.D<d>[.masked] → the SIMD kernels over parts. */
+function attention(key: string): KernelImpl | undefined {
+  const m = /^attention\.(forward|backwardQuery|backwardKey)\.D(\d+)(\.masked)?$/.exec(key);
+  if (!m) return undefined;
+  const pass = m[1]!;
+  const D = Number(m[2]);
+  const masked = m[3] !== undefined;
+  const name = `attention${pass[0]!.toUpperCase()}${pass.slice(1)}`;
+  return (c, p, u) => {
+    const [B, T, S, nH, nKV, causal, offset, scale] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3), u.u32(4), u.u32(5), u.u32(6), u.f32(7)];
+    const [q, k, v] = [p[0]!, p[1]!, p[2]!];
+    const mask = masked ? p[3]! : 0;
+    const rest = p.slice(masked ? 4 : 3).map((x) => x * 4);
+    const scratch = c.wasm.attentionScratchBytes!(T, S, D) as number;
+    c.parallel(name, [q * 4, k * 4, v * 4, mask * 4, ...rest, B, T, S, nH, nKV, D, causal, offset, scale], scratch);
+  };
+}
+
+// ---- the registry ------------------------------------------------------------------------------
+
+const EXACT: Record<string, KernelImpl> = {
+  fill: ({ f32 }, [out], u) => void f32.fill(u.f32(1), out!, out! + u.u32(0)),
+  axpy: ({ wasm }, [a, b], u) => wasm.axpy(a! * 4, b! * 4, u.u32(0), u.f32(1)),
+  'map:add': binary((a, b) => a + b),
+  'map:sub': binary((a, b) => a - b),
+  'map:mul': binary((a, b) => a * b),
+  'map:scale': ({ f32 }, [a, out], u) => {
+    const n = u.u32(0);
+    const s = u.f32(1);
+    for (let i = 0; i < n; i++) f32[out! + i] = f32[a! + i]! * s;
+  },
+  addBias: ({ f32 }, [x, bias, out], u) => {
+    const n = u.u32(0);
+    const cols = u.u32(1);
+    for (let i = 0; i < n; i++) f32[out! + i] = f32[x! + i]! + f32[bias! + (i % cols)]!;
+  },
+  sumRows: ({ f32 }, [g, out], u) => {
+    const rows = u.u32(0);
+    const cols = u.u32(1);
+    f32.fill(0, out!, out! + cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f32[out! + c]! += f32[g! + r * cols + c]!;
+  },
+  softmax: softmaxForward,
+  'softmax:backward': softmaxBackward,
+  'split:gather': strided('gather'),
+  'split:scatter': strided('scatter'),
+  rope: rope(false),
+  'rope.positions': rope(true),
+  'embedding.forward': embeddingForward,
+  'embedding.initFirst': embeddingInitFirst,
+  'embedding.links': embeddingLinks,
+  'embedding.grad': embeddingGrad,
+  'pool.forward': poolForward,
+  'pool.rowInfo': poolRowInfo,
+  'pool.backward': poolBackward,
+  dropout,
+  adamw,
+  'clip:sumSquares': clipSumSquares,
+  'clip:total': clipTotal,
+  'clip:scale': scaleByFirst,
+  'kdLoss:sumRows': sumFirst,
+  'kdLoss:scaleByScalar': scaleByFirst,
+};
+
+/** The WASM implementation of a kernel key; a clear error for a key no one wrote one for. */
+export function resolveKernel(key: string): KernelImpl {
+  const impl =
+    EXACT[key] ??
+    (key.startsWith('activation:') ? activation(key.slice('activation:'.length)) : undefined) ??
+    (key.startsWith('norm:') ? norm(key.split(':')[1]!, key.split(':')[2]) : undefined) ??
+    (key.startsWith('kdLoss:') ? kdLoss(key) : undefined) ??
+    matmul(key) ??
+    attention(key);
+  if (!impl) throw new EngineError(`the WASM backend has no kernel "${key}" (every WGSL kernel needs its WASM twin in src/engine/wasm/kernels.ts)`);
+  return impl;
+}

@@ -1,0 +1,192 @@
+// The WebGPU backend: one GPUDevice, a buffer pool, cached pipelines, and a command encoder that
+// collects every dispatch of a step into one compute pass until flush() submits it. Reads flush;
+// nothing else waits on the GPU.
+import { BufferPool } from './pool.ts';
+import { DeviceLostError, EngineError, GpuMemoryError } from './errors.ts';
+import { DispatchProfiler, type Profile } from './profile.ts';
+import type { Backend, EngineLimits, Kernel, Storage } from './backend.ts';
+
+interface GpuKernel extends Kernel {
+  readonly pipeline: GPUComputePipeline;
+}
+
+const UNIFORM_BYTES = 256;
+
+export class WebGpuBackend implements Backend {
+  readonly kind = 'webgpu' as const;
+  readonly pool: BufferPool;
+  readonly limits: EngineLimits;
+  private readonly kernels = new Map<string, GpuKernel>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private idleUniforms: GPUBuffer[] = [];
+  private pendingUniforms: GPUBuffer[] = [];
+  private lostError: DeviceLostError | null = null;
+  private uncaptured: GPUError | null = null;
+  dispatchCount = 0;
+  submitCount = 0;
+  /** Set while profile() runs: every dispatch is stamped (src/engine/profile.ts). */
+  private profiler: DispatchProfiler | null = null;
+
+  constructor(readonly device: GPUDevice) {
+    this.pool = new BufferPool(device, Number(device.limits.maxBufferSize));
+    // Read through the device so that a device with other limits (tests) is seen as such.
+    this.limits = {
+      get maxBufferSize() {
+        return Number(device.limits.maxBufferSize);
+      },
+      get maxStorageBufferBindingSize() {
+        return Number(device.limits.maxStorageBufferBindingSize);
+      },
+      get maxComputeWorkgroupsPerDimension() {
+        return Number(device.limits.maxComputeWorkgroupsPerDimension);
+      },
+    };
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed') this.lostError = new DeviceLostError(info.reason, info.message);
+      else this.lostError = new DeviceLostError('destroyed', 'the device was destroyed');
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      this.uncaptured ??= (event as GPUUncapturedErrorEvent).error;
+    });
+  }
+
+  get lost(): boolean {
+    return this.lostError !== null;
+  }
+
+  checkHealth(): void {
+    if (this.lostError) throw this.lostError;
+    const e = this.uncaptured;
+    if (e) {
+      this.uncaptured = null;
+      if (e instanceof GPUOutOfMemoryError || /out of memory/i.test(e.message)) {
+        throw new GpuMemoryError(`The GPU ran out of memory: ${e.message}. Use a smaller model, batch or sequence length.`);
+      }
+      throw new EngineError(`The GPU reported an error: ${e.message}`);
+    }
+  }
+
+  /** Compiles (once) a compute pipeline; `key` names the kernel and its specialisation. */
+  kernel(key: string, code: string, entryPoint: string): Kernel {
+    let k = this.kernels.get(key);
+    if (!k) {
+      const module = this.device.createShaderModule({ code, label: key });
+      k = { key, pipeline: this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint }, label: key }) };
+      this.kernels.set(key, k);
+    }
+    return k;
+  }
+
+  dispatch(kernel: Kernel, bindings: readonly Storage[], workgroups: readonly number[], uniforms?: ArrayBufferView | ArrayBuffer): void {
+    if (this.lostError) throw this.lostError;
+    const k = kernel as GpuKernel;
+    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: { buffer: b as GPUBuffer } }));
+    if (uniforms) {
+      const ubuf = this.uniformBuffer();
+      const view = uniforms instanceof ArrayBuffer ? new Uint8Array(uniforms) : new Uint8Array(uniforms.buffer as ArrayBuffer, uniforms.byteOffset, uniforms.byteLength);
+      if (view.byteLength > UNIFORM_BYTES) throw new EngineError(`${kernel.key}: uniforms larger than ${UNIFORM_BYTES} bytes`);
+      this.device.queue.writeBuffer(ubuf, 0, view.buffer as ArrayBuffer, view.byteOffset, view.byteLength);
+      entries.push({ binding: bindings.length, resource: { buffer: ubuf } });
+    }
+    const [x, y = 1, z = 1] = workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const bindGroup = this.device.createBindGroup({ layout: k.pipeline.getBindGroupLayout(0), entries });
+    const timestampWrites = this.profiler?.next(kernel.key);
+    if (timestampWrites) this.endPass();
+    const pass = timestampWrites ? this.commandEncoder().beginComputePass({ timestampWrites }) : this.computePass();
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    if (timestampWrites) pass.end();
+    this.dispatchCount++;
+  }
+
+  async profile<T>(work: () => Promise<T>, capacity?: number): Promise<{ result: T; profile: Profile }> {
+    if (this.profiler) throw new EngineError('a profile is already running on this engine');
+    this.flush();
+    const profiler = new DispatchProfiler(this.device, capacity);
+    this.profiler = profiler;
+    let result: T;
+    try {
+      result = await work();
+      this.flush();
+    } finally {
+      this.profiler = null;
+    }
+    return { result, profile: await profiler.collect() };
+  }
+
+  copy(src: Storage, dst: Storage, bytes: number, srcOffset: number, dstOffset: number): void {
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(src as GPUBuffer, srcOffset, dst as GPUBuffer, dstOffset, bytes);
+  }
+
+  write(dst: Storage, data: ArrayBufferView): void {
+    // Recorded work may still read a recycled buffer: submit it first so the write lands after.
+    this.flush();
+    if (data.byteLength > 0) this.device.queue.writeBuffer(dst as GPUBuffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  }
+
+  async read(src: Storage, bytes: number): Promise<ArrayBuffer> {
+    const staging = this.device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      if (bytes > 0) this.copy(src, staging, bytes, 0, 0);
+      this.flush();
+      await staging.mapAsync(GPUMapMode.READ);
+      const copy = staging.getMappedRange(0, Math.max(4, bytes)).slice(0, bytes);
+      staging.unmap();
+      this.checkHealth();
+      return copy;
+    } catch (e) {
+      if (this.lostError) throw this.lostError;
+      throw e;
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.submitCount++;
+    // Uniform buffers may be rewritten only after the submission that read them.
+    this.idleUniforms.push(...this.pendingUniforms);
+    this.pendingUniforms = [];
+  }
+
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.checkHealth();
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.pass ??= this.commandEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  private uniformBuffer(): GPUBuffer {
+    const b = this.idleUniforms.pop() ?? this.device.createBuffer({ size: UNIFORM_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.pendingUniforms.push(b);
+    return b;
+  }
+
+  destroy(): void {
+    this.flush();
+    this.pool.trim();
+    for (const b of [...this.idleUniforms, ...this.pendingUniforms]) b.destroy();
+  }
+}
