@@ -1,7 +1,12 @@
-// The trainer worker owns the GPUDevice: every GPU call of the studio goes through it.
+// The trainer worker owns the engines: the GPUDevice (every GPU call of the studio goes through
+// it) and the WASM backend, which runs where WebGPU has only a software adapter or none.
 import * as Comlink from 'comlink';
 import { acquireDevice, BROWSER_HINT, WebGPUUnavailableError, type AcquiredDevice, type AdapterReport } from '../src/engine/gpu.ts';
 import { Engine } from '../src/engine/runtime.ts';
+import type { BackendReport, EngineChoice } from '../src/engine/backend.ts';
+import { chooseBackend, wasmBackendReport } from '../src/engine/select.ts';
+import { WasmBackend } from '../src/engine/wasm/backend.ts';
+import { threadsAvailable } from '../src/engine/wasm/threads.ts';
 import type { PoolStats } from '../src/engine/pool.ts';
 import type { CheckResult } from '../src/engine/selftest/check.ts';
 import { parseKdReference } from '../src/engine/selftest/kd-reference.ts';
@@ -20,23 +25,59 @@ import { runLockName } from '../src/app/lib/run-lock.ts';
 import type { SpeedFigures } from '../src/app/lib/estimate.ts';
 import { benchMatmul, benchTraining } from '../bench/engine.ts';
 
-export type ProbeResult =
-  | { supported: true; report: AdapterReport }
-  | { supported: false; reason: string; hint: string };
+export type ProbeResult = {
+  /** The backend 'auto' trains on here, and why. */
+  auto: BackendReport;
+  /** Whether the page is cross-origin isolated: the WASM backend's threads need it. */
+  crossOriginIsolated: boolean;
+} & ({ supported: true; report: AdapterReport } | { supported: false; reason: string; hint: string });
 
 let acquired: Promise<AcquiredDevice> | undefined;
 const engines = new WeakMap<GPUDevice, Engine>();
+let wasmEngine: Promise<Engine> | undefined;
 /** The engine last handed out (status() reads its memory without requesting a device). */
 let currentEngine: Engine | undefined;
 
-/** One engine per device (a lost device gets a fresh one with the next device). */
-async function engineFor(): Promise<{ engine: Engine; report: AdapterReport }> {
-  const d = await device();
-  let engine = engines.get(d.device);
-  if (!engine) engines.set(d.device, (engine = new Engine(d.device)));
-  currentEngine = engine;
-  return { engine, report: d.report };
+interface EngineFor {
+  engine: Engine;
+  /** The WebGPU adapter, when there is one (also when WASM runs instead). */
+  report: AdapterReport | null;
+  backend: BackendReport;
 }
+
+/**
+ * The engine for `choice` (select.ts decides 'auto'): one per GPU device (a lost device gets a
+ * fresh one with the next device), one WASM engine for the worker's life.
+ */
+async function engineFor(choice: EngineChoice = 'auto'): Promise<EngineFor> {
+  let d: AcquiredDevice | null = null;
+  let error: Error | null = null;
+  if (choice !== 'wasm') {
+    try {
+      d = await device();
+    } catch (e) {
+      error = e as Error;
+    }
+  }
+  const { kind, reason } = chooseBackend(choice, d ?? (error ? { error } : null));
+  let engine: Engine;
+  let backend: BackendReport;
+  if (kind === 'webgpu') {
+    engine = engines.get(d!.device) ?? new Engine(d!.device);
+    engines.set(d!.device, engine);
+    backend = { kind, choice, reason, adapter: d!.report };
+  } else {
+    wasmEngine ??= WasmBackend.create().then((b) => new Engine(b));
+    wasmEngine.catch(() => (wasmEngine = undefined));
+    engine = await wasmEngine;
+    backend = wasmBackendReport(choice, reason, (engine.backend as WasmBackend).threadCount, d?.report);
+  }
+  currentEngine = engine;
+  return { engine, report: d?.report ?? null, backend };
+}
+
+/** What the run list shows as the run's device. */
+const backendName = (b: BackendReport) => (b.kind === 'wasm' ? `WASM SIMD, ${b.threads} thread${b.threads === 1 ? '' : 's'}` : b.adapter ? deviceName(b.adapter) : 'WebGPU adapter');
 
 function device(): Promise<AcquiredDevice> {
   acquired ??= acquireDevice((self.navigator as Navigator).gpu, BROWSER_HINT).then((d) => {
@@ -82,15 +123,15 @@ const RECORD_EVERY_MS = 1000;
  * seconds spent running over every start.
  */
 async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[], runId: string, onEvent: ((event: RunEvent, runId?: string) => void) | undefined, checkpointEvery: number | undefined, signal: AbortSignal): Promise<ExperimentRun> {
-  const [{ engine, report }, studio] = await Promise.all([engineFor(), store()]);
+  const [{ engine, report, backend }, studio] = await Promise.all([engineFor(config.engine), store()]);
   const now = () => new Date().toISOString();
   let run: RunRecord;
   const existing = await studio.getRun(runId);
   // The record holds the config this worker stored for the run.
   if (existing && !sameExperiment(existing.config as ExperimentConfig, config)) throw new Error(`Run "${existing.id}" holds a different experiment; start a new run (another id) for this one`);
-  if (existing) run = { ...existing, status: 'running', updatedAt: now(), device: deviceName(report) };
+  if (existing) run = { ...existing, status: 'running', updatedAt: now(), device: backendName(backend) };
   else {
-    run = { id: runId, ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, device: deviceName(report), runSeconds: 0, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
+    run = { id: runId, ...(config.name ? { name: config.name } : {}), createdAt: now(), updatedAt: now(), status: 'running', config, metrics: {}, device: backendName(backend), runSeconds: 0, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}) };
   }
   delete run.error;
   const started = performance.now();
@@ -112,7 +153,7 @@ async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[],
     void Promise.resolve(onEvent?.(event, sweepRun)).catch(() => undefined);
   };
   for (const w of warnings) emit({ type: 'warning', message: `${w.path}: ${w.message}` });
-  const host = createBrowserHost({ engine, device: report, store: studio, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}), emit: (e) => emit(e) });
+  const host = createBrowserHost({ engine, device: report, backend, store: studio, ...(config.dataset.id ? { datasetId: config.dataset.id } : {}), emit: (e) => emit(e) });
   const artifacts = indexedDbArtifacts(studio, run.id);
   const runOpts = { signal, ...(checkpointEvery ? { checkpointEvery } : {}) };
   try {
@@ -135,11 +176,16 @@ async function executeRun(config: ExperimentConfig, warnings: ExperimentIssue[],
 
 const api = {
   async probe(): Promise<ProbeResult> {
+    const isolated = threadsAvailable();
     try {
-      return { supported: true, report: (await device()).report };
+      const d = await device();
+      const { kind, reason } = chooseBackend('auto', d);
+      const threads = kind === 'wasm' ? (await engineFor('wasm')).backend.threads : undefined;
+      return { supported: true, report: d.report, crossOriginIsolated: isolated, auto: { kind, choice: 'auto', reason, adapter: d.report, ...(threads ? { threads } : {}) } };
     } catch (e) {
-      if (e instanceof WebGPUUnavailableError) return { supported: false, reason: e.reason, hint: e.hint };
-      return { supported: false, reason: (e as Error).message, hint: BROWSER_HINT };
+      const auto = (await engineFor('auto')).backend;
+      if (e instanceof WebGPUUnavailableError) return { supported: false, reason: e.reason, hint: e.hint, crossOriginIsolated: isolated, auto };
+      return { supported: false, reason: (e as Error).message, hint: BROWSER_HINT, crossOriginIsolated: isolated, auto };
     }
   },
 
@@ -148,7 +194,7 @@ const api = {
    * every case of the project's KD reference files (ordinary and hard); `only` is a case-insensitive regular expression
    * over check names. `onCheck` (a Comlink.proxy) hears about each check as it finishes.
    */
-  async selftest(opts: { only?: string } = {}, onCheck?: (result: CheckResult, done: number, total: number) => void): Promise<SelfTestReport> {
+  async selftest(opts: { only?: string; backend?: EngineChoice } = {}, onCheck?: (result: CheckResult, done: number, total: number) => void): Promise<SelfTestReport> {
     let only: RegExp | undefined;
     if (opts.only) {
       try {
@@ -163,8 +209,8 @@ const api = {
       return { name, file: parseKdReference(await response.text(), file) };
     };
     const references = await Promise.all([load('kd-reference', kdReferenceUrl, 'kd-losses.json'), load('kd-reference-hard', kdReferenceHardUrl, 'kd-losses-hard.json')]);
-    const { engine, report } = await engineFor();
-    return runSelfTest(engine, { device: report, references, ...(only ? { only } : {}), ...(onCheck ? { onCheck } : {}) });
+    const { engine, backend } = await engineFor(opts.backend ?? 'auto');
+    return runSelfTest(engine, { backend, references, ...(only ? { only } : {}), ...(onCheck ? { onCheck } : {}) });
   },
 
   /**
@@ -209,15 +255,16 @@ const api = {
    * peer kernel, same adapter) and training tokens/s of the small encoder and decoder — the
    * figures of `lantern bench --quick`, measured here in the worker on this adapter.
    */
-  async speedProbe(onProgress?: (line: string) => void): Promise<SpeedFigures> {
+  async speedProbe(onProgress?: (line: string) => void, choice: EngineChoice = 'auto'): Promise<SpeedFigures> {
     if (activeRun) throw new Error(`An experiment is running in this tab (run ${activeRun}); measure the device when it has finished, so the two do not share the GPU`);
-    const { engine, report } = await engineFor();
+    const { engine, backend } = await engineFor(choice);
     const log = (line: string) => void Promise.resolve(onProgress?.(line)).catch(() => undefined);
     const matmul = await benchMatmul(engine, { sizes: [256, 512], quick: true, log });
     const training = await benchTraining(engine, { quick: true, log });
     engine.pool.trim();
     return {
-      adapter: deviceName(report),
+      adapter: backendName(backend),
+      backend: backend.kind,
       measuredAt: new Date().toISOString(),
       matmul: matmul.map((m) => ({ size: m.size, gflops: m.gflops, peerGflops: m.peerGflops })),
       training: training.map((t) => ({ model: t.model, preset: t.preset, parameters: t.parameters, batch: t.batch, seqLen: t.seqLen, tokensPerSecond: t.tokensPerSecond })),

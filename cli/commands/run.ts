@@ -4,6 +4,7 @@
 // resumes (a finished run only prints its table again).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { ENGINE_CHOICES, type EngineChoice } from '../../src/engine/backend.ts';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { ExperimentError, parseExperimentJson } from '../../src/experiment/schema.ts';
@@ -13,10 +14,11 @@ import { runSweep } from '../../src/experiment/run/sweep.ts';
 import type { RunEvent } from '../../src/experiment/run/host.ts';
 import { formatTables, markdownTables, runTables, sweepTables } from '../../src/experiment/run/report.ts';
 
-const USAGE = `Usage: lantern run EXPERIMENT.json --out DIR [--server URL] [--token TOKEN] [--checkpoint-every N] [--table plain|markdown]
+const USAGE = `Usage: lantern run EXPERIMENT.json --out DIR [--engine auto|webgpu|wasm] [--server URL] [--token TOKEN] [--checkpoint-every N] [--table plain|markdown]
 
-Runs the experiment end to end on this machine's GPU (WebGPU through Dawn; SwiftShader without a
-GPU): teacher labels through the teacher API (offline rule-based teacher by default), the seed set,
+Runs the experiment end to end on this machine: on its GPU (WebGPU through Dawn), or on the CPU
+with the WASM SIMD backend where WebGPU has only a software adapter (SwiftShader) or none — the
+experiment's "engine" decides, --engine overrides it. Teacher labels through the teacher API (offline rule-based teacher by default), the seed set,
 the in-house teacher, its synthetic answers, then every stage, each checkpointed and evaluated on
 the test split. An experiment with a sweep runs every combination (and seed) and adds the mean and
 95% confidence interval per group.
@@ -29,6 +31,8 @@ and the test size. Running again with the same --out skips what is finished and 
 in training from its last resume point.
 
   --out DIR             output folder (created if needed)
+  --engine E            auto (WebGPU on a hardware adapter, else WASM), webgpu or wasm; default: the
+                        experiment's "engine" (itself "auto" by default). results.json records which ran
   --server URL          a running Lantern server for teacher labels (default: an in-process one)
   --token TOKEN         bearer token for that server (default: $LANTERN_API_TOKEN)
   --checkpoint-every N  save a resume point every N training steps (default: each model's evalEvery, else 50)
@@ -82,7 +86,7 @@ export const command: CliCommand = {
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
-      options: { out: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' }, 'checkpoint-every': { type: 'string' }, table: { type: 'string', default: 'plain' } },
+      options: { out: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' }, 'checkpoint-every': { type: 'string' }, table: { type: 'string', default: 'plain' }, engine: { type: 'string' } },
       strict: true,
       allowPositionals: true,
     });
@@ -94,6 +98,7 @@ export const command: CliCommand = {
       if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError('--checkpoint-every must be a positive integer');
     }
     if (values.table !== 'plain' && values.table !== 'markdown') throw new UsageError('--table must be plain or markdown');
+    if (values.engine !== undefined && !ENGINE_CHOICES.includes(values.engine as EngineChoice)) throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')}`);
     const writeTables = values.table === 'markdown' ? markdownTables : formatTables;
     const file = resolve(positionals[0]!);
     let text: string;
@@ -121,11 +126,13 @@ export const command: CliCommand = {
       ...((values.token ?? process.env.LANTERN_API_TOKEN) ? { token: values.token ?? process.env.LANTERN_API_TOKEN } : {}),
       baseDir: dirname(file),
       emit: (event) => progress(event),
+      backend: (values.engine as EngineChoice | undefined) ?? config.engine,
     });
     const store = fileStore(values.out);
     const t0 = Date.now();
     try {
-      process.stderr.write(`device: ${host.device?.adapter.description || host.device?.adapter.vendor || 'unknown'}${host.device?.adapter.isFallbackAdapter ? ' (software fallback)' : ''}\n`);
+      const b = host.backend;
+      process.stderr.write(`engine: ${b ? `${b.kind === 'wasm' ? `WASM SIMD, ${b.threads} thread(s)` : 'WebGPU'} — ${b.reason}` : 'unknown'}\n`);
       if (config.sweep) {
         const sweep = await runSweep(config, host, store, { ...(checkpointEvery ? { checkpointEvery } : {}), onRunEvent: (run, event) => progress(event, run) });
         const failed = sweep.rows.filter((r) => r.status === 'failed').length;

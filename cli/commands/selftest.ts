@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
-import { Engine } from '../../src/engine/runtime.ts';
+import { ENGINE_CHOICES, selectEngine, type EngineChoice } from '../../src/engine/select.ts';
 import { parseKdReference, ReferenceFileError, type NamedReference } from '../../src/engine/selftest/kd-reference.ts';
 import { runSelfTest, selfTestPlan } from '../../src/engine/selftest/run.ts';
 
@@ -13,14 +13,17 @@ export const DEFAULT_KD_REFERENCE_HARD = fileURLToPath(new URL('../../models/ref
 
 export const command: CliCommand = {
   name: 'selftest',
-  summary: 'Check every engine op and every KD reference case on this GPU against the CPU reference (JSON report)',
+  summary: 'Check every engine op and every KD reference case on this machine\'s backend (WebGPU or WASM) against the CPU reference (JSON report)',
   usage: [
-    'Usage: lantern selftest [--reference FILE] [--only PATTERN]',
+    'Usage: lantern selftest [--backend auto|webgpu|wasm] [--reference FILE] [--only PATTERN]',
     '',
-    'Runs every op\'s GPU-vs-CPU forward and gradient check and every case of the KD reference files on',
-    'the WebGPU adapter Node gets here, and prints {device, checks: [{name, maxAbsErr, maxRelErr, ok}], ok}.',
+    'Runs every op\'s forward and gradient check against the float64 CPU reference and every case of the',
+    'KD reference files on the engine\'s backend here, and prints {backend, checks: [{name, maxAbsErr,',
+    'maxRelErr, ok}], ok}.',
     '',
     'Options:',
+    '  --backend B       webgpu (the WebGPU adapter Node gets here), wasm (WASM SIMD on the CPU), or',
+    '                    auto (default: WebGPU on a hardware adapter, WASM on a software one or none)',
     `  --reference FILE  KD reference file, instead of the default two (${DEFAULT_KD_REFERENCE}`,
     `                    as "kd-reference #i", ${DEFAULT_KD_REFERENCE_HARD} as "kd-reference-hard #i")`,
     '  --only PATTERN    only checks whose name matches this regular expression (case-insensitive),',
@@ -29,7 +32,9 @@ export const command: CliCommand = {
     'Exit codes: 0 all checks passed, 1 a check failed, 2 bad arguments or a bad reference file.',
   ].join('\n'),
   async run(args) {
-    const { values } = parseArgs({ args, options: { reference: { type: 'string' }, only: { type: 'string' } }, allowPositionals: false });
+    const { values } = parseArgs({ args, options: { reference: { type: 'string' }, only: { type: 'string' }, backend: { type: 'string', default: 'auto' } }, allowPositionals: false });
+    const choice = values.backend as EngineChoice;
+    if (!ENGINE_CHOICES.includes(choice)) throw new UsageError(`--backend: "${values.backend}" is not one of ${ENGINE_CHOICES.join(', ')}`);
     let only: RegExp | undefined;
     if (values.only !== undefined) {
       try {
@@ -52,11 +57,11 @@ export const command: CliCommand = {
     const plan = selfTestPlan({ references, ...(only ? { only } : {}) });
     if (plan.length === 0) throw new UsageError(`--only: no check matches "${values.only}"`);
 
-    const { device, report: adapter } = await acquireNodeDevice();
-    const engine = new Engine(device);
+    const { engine, backend, device } = await selectEngine(choice, acquireNodeDevice);
+    console.error(`backend: ${backend.kind} (${backend.reason})`);
     try {
       const report = await runSelfTest(engine, {
-        device: adapter,
+        backend,
         references,
         ...(only ? { only } : {}),
         onCheck: (r, done, total) => console.error(`[${done}/${total}] ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}  maxRelErr=${r.maxRelErr.toExponential(2)}${r.detail ? `  (${r.detail})` : ''}`),
@@ -67,7 +72,7 @@ export const command: CliCommand = {
       return report.ok ? 0 : 1;
     } finally {
       engine.destroy();
-      device.destroy();
+      device?.device.destroy();
     }
   },
 };

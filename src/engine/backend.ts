@@ -5,9 +5,27 @@
 // backend finds its own implementation of that key and ignores the WGSL.
 import type { PoolStats } from './pool.ts';
 import type { Profile } from './profile.ts';
+import type { AdapterReport } from './gpu.ts';
 
 export const BACKEND_KINDS = ['webgpu', 'wasm'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+/** What a user or an experiment asks for: a backend, or 'auto' (select.ts decides). */
+export const ENGINE_CHOICES = ['auto', ...BACKEND_KINDS] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+/** What an engine runs on and why (results.json records it; the System page shows it). */
+export interface BackendReport {
+  kind: BackendKind;
+  /** What was asked for. */
+  choice: EngineChoice;
+  /** Why this backend, in a sentence for people. */
+  reason: string;
+  /** WASM: threads running the heavy kernels. */
+  threads?: number;
+  /** The WebGPU adapter, when one was found (also when WASM was picked over it). */
+  adapter?: AdapterReport;
+}
 
 /** Where a tensor's bytes live: a GPUBuffer, or a span of the WASM memory. */
 export interface Storage {

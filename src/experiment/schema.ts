@@ -17,6 +17,7 @@ import { DECODER_PRESETS, DECODER_PRESET_NAMES, ENCODER_PRESETS, ENCODER_PRESET_
 import { DEFAULT_KD_LOSS, DIVERGENCES, DIVERGENCE_PARAM, KdSpecError, validateKdLossSpec } from '../engine/kd-spec.ts';
 import { POOL_KINDS } from '../engine/ops/pooling.ts';
 import { LR_SCHEDULE_KINDS } from '../engine/schedule.ts';
+import { ENGINE_CHOICES } from '../engine/backend.ts';
 import { deepEqual, formatPath, getPath, parsePath, setPath } from './paths.ts';
 import { decoderConfig, encoderConfig, type ModelConfig } from '../engine/nn/config.ts';
 import { trainingMemoryEstimate } from '../engine/nn/size.ts';
@@ -297,6 +298,11 @@ export const ExperimentShape = z.strictObject({
   name: z.string().trim().min(1, 'name must not be empty').max(200).default('experiment'),
   /** Seeds the split, initialisation, batching and sampling: same config, same run. */
   seed: seedValue.default(0),
+  /**
+   * Where the engine runs: 'auto' (WebGPU on a real GPU, WASM SIMD where the adapter is a software
+   * fallback or missing), or forced. Not part of the experiment's identity: a run resumes on either.
+   */
+  engine: z.enum(ENGINE_CHOICES, { error: () => `engine must be one of ${ENGINE_CHOICES.join(', ')}` }).default('auto'),
   dataset: DatasetRef.prefault({}),
   teacher: TeacherRef.prefault({}),
   seedSet: SeedSetPolicy.prefault({ policy: 'auto-accept' }),
@@ -703,7 +709,13 @@ export function expandSweep(config: ExperimentConfig): SweepRun[] {
 
 /** True when two experiments describe the same runs (defaults filled, key order ignored). */
 export function sameExperiment(a: ExperimentConfig, b: ExperimentConfig): boolean {
-  return deepEqual(a, b);
+  return deepEqual(experimentIdentity(a), experimentIdentity(b));
+}
+
+/** What makes an experiment itself: everything but where it runs (engine), which changes results only by rounding. */
+export function experimentIdentity(config: ExperimentConfig): Omit<ExperimentConfig, 'engine'> {
+  const { engine: _where, ...identity } = config;
+  return identity;
 }
 
 // ── minimal form (share links, "diff only" views) ──────────────────────────────────────────────

@@ -1,5 +1,6 @@
 // `lantern selftest` as a user runs it: every op check and every KD reference case on this GPU,
 // a JSON report, and exit codes that tell a failing GPU (1) from a bad reference file (2).
+import { backendReportOf } from '../../src/engine/select.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,7 @@ describe('runSelfTest (the runner the CLI and the System page share)', () => {
   it('runs the selected op checks and reference cases and reports progress', async () => {
     const progress: string[] = [];
     const report = await runSelfTest(engine, {
-      device: device.report,
+      backend: backendReportOf(engine, device.report),
       references: [{ name: 'kd-reference', file: parseKdReference(referenceText) }],
       only: /^(kdLoss tvd dense|adamw|kd-reference #(0|19) )/,
       onCheck: (r, done, total) => progress.push(`${done}/${total} ${r.name}`),
@@ -104,7 +105,7 @@ describe('runSelfTest (the runner the CLI and the System page share)', () => {
     expect(report.checks.map((c) => c.name)).toEqual([expect.stringMatching(/^kdLoss tvd dense/), expect.stringMatching(/^adamw/), expect.stringMatching(/^kd-reference #0 /), expect.stringMatching(/^kd-reference #19 .*sparse/)]);
     expect(report.ok).toBe(true);
     expect(progress.at(-1)).toMatch(/^4\/4 /);
-    expect(report.device).toBe(device.report);
+    expect(report.backend).toEqual({ kind: 'webgpu', choice: 'webgpu', reason: 'asked for WebGPU', adapter: device.report });
     expect(engine.pool.getStats().liveBuffers).toBe(0);
   });
 });

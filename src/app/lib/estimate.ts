@@ -2,6 +2,7 @@
 // formulas, training memory from the engine's estimate (the one the schema checks runs against),
 // and the training time of an experiment on this device from the speed the trainer worker
 // measured (System page). Estimates, labelled as such.
+import type { BackendKind } from '../../engine/backend.ts';
 import { parameterCount, trainingMemoryEstimate } from '../../engine/nn/size.ts';
 import { decoderConfig, encoderConfig } from '../../engine/nn/config.ts';
 import type { DecoderPreset, EncoderPreset } from '../../engine/presets.ts';
@@ -28,7 +29,10 @@ export function modelSize(task: 'explain' | 'classify', model: ModelChoice, batc
 
 /** What the trainer worker measured on this adapter (System page, "Is this device fast enough?"). */
 export interface SpeedFigures {
+  /** What ran the measurement, for people (the adapter, or WASM and its threads). */
   adapter: string;
+  /** The backend measured (figures stored before there were two are WebGPU's). */
+  backend?: BackendKind;
   measuredAt: string;
   /** The engine's matmul, square sizes. */
   matmul: { size: number; gflops: number; peerGflops: number }[];

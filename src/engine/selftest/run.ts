@@ -2,19 +2,20 @@
 // check in OP_CHECKS plus every case of the KD reference files (the ordinary and the hard cases),
 // as one JSON-ready report.
 import type { Engine } from '../runtime.ts';
-import type { AdapterReport } from '../gpu.ts';
+import type { BackendReport } from '../backend.ts';
 import { checkOp, type CheckResult } from './check.ts';
 import { OP_CHECKS } from './index.ts';
 import { caseName, checkCaseGpu, type NamedReference } from './kd-reference.ts';
 
 export interface SelfTestReport {
-  device: AdapterReport;
+  /** The backend the checks ran on (and its WebGPU adapter, when there is one). */
+  backend: BackendReport;
   checks: CheckResult[];
   ok: boolean;
 }
 
 export interface SelfTestOptions {
-  device: AdapterReport;
+  backend: BackendReport;
   /** The KD reference files, each with the name its cases go by; none, no cases. */
   references?: NamedReference[];
   /** Only checks whose name matches (op checks and reference cases alike). */
@@ -57,5 +58,5 @@ export async function runSelfTest(engine: Engine, opts: SelfTestOptions): Promis
     checks.push(result);
     opts.onCheck?.(result, checks.length, planned.length);
   }
-  return { device: opts.device, checks, ok: checks.length > 0 && checks.every((c) => c.ok) };
+  return { backend: opts.backend, checks, ok: checks.length > 0 && checks.every((c) => c.ok) };
 }

@@ -6,6 +6,7 @@
 // so deleting the run deletes its artifacts and a reader never sees half of one.
 import type { Engine } from '../../engine/runtime.ts';
 import type { AdapterReport } from '../../engine/gpu.ts';
+import type { BackendReport } from '../../engine/backend.ts';
 import type { LanternStore } from '../../data/store.ts';
 import { loadQwenTokenizer } from '../../data/tokenizer-browser.ts';
 import { RunError, type ArtifactStore, type RunEvent, type RunHost } from './host.ts';
@@ -46,6 +47,7 @@ export function indexedDbArtifacts(store: LanternStore, runId: string, prefix = 
 export interface BrowserHostOptions {
   engine: Engine;
   device: AdapterReport | null;
+  backend: BackendReport | null;
   store: LanternStore;
   /** The dataset whose review decisions seedSet "reviewed" uses (the experiment's dataset.id). */
   datasetId?: string;
@@ -57,6 +59,7 @@ export function createBrowserHost(opts: BrowserHostOptions): RunHost {
   return {
     engine: opts.engine,
     device: opts.device,
+    backend: opts.backend,
     teacher: httpTeacher('', { localFallback: true }),
     qwenTokenizer: loadQwenTokenizer,
     async loadDataset(ref) {

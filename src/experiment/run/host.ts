@@ -3,6 +3,7 @@
 // trainer worker (IndexedDB, the page's own origin); only these pieces differ.
 import type { Engine } from '../../engine/runtime.ts';
 import type { AdapterReport } from '../../engine/gpu.ts';
+import type { BackendReport } from '../../engine/backend.ts';
 import type { Example, Review, TeacherLabel } from '../../data/schema.ts';
 import type { QwenTokenizer } from '../../data/tokenizer.ts';
 import type { ExperimentConfig } from '../schema.ts';
@@ -36,6 +37,8 @@ export interface RunHost {
   engine: Engine;
   /** The adapter the engine runs on (results.json reports it). */
   device: AdapterReport | null;
+  /** The backend the engine runs on and why (results.json reports it). */
+  backend: BackendReport | null;
   teacher: TeacherClient;
   /** The Qwen tokenizer the student vocabulary is pruned from. */
   qwenTokenizer(): Promise<QwenTokenizer>;

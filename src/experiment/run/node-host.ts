@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { Engine } from '../../engine/runtime.ts';
 import { acquireNodeDevice } from '../../engine/node-gpu.ts';
 import type { AcquiredDevice } from '../../engine/gpu.ts';
+import type { EngineChoice } from '../../engine/backend.ts';
+import { backendReportOf, selectEngine } from '../../engine/select.ts';
 import { Example, Review } from '../../data/schema.ts';
 import { loadQwenTokenizer } from '../../data/tokenizer-node.ts';
 import { RunError, type ArtifactStore, type RunEvent, type RunHost, type TeacherClient } from './host.ts';
@@ -106,6 +108,8 @@ export interface NodeHostOptions {
   device?: AcquiredDevice;
   /** An engine over that device to reuse (its compiled kernels too); close() leaves it alive. */
   engine?: Engine;
+  /** Without a given engine: which backend (the experiment's `engine`); default 'auto'. */
+  backend?: EngineChoice;
 }
 
 export interface NodeHost extends RunHost {
@@ -113,8 +117,11 @@ export interface NodeHost extends RunHost {
 }
 
 export async function createNodeHost(opts: NodeHostOptions = {}): Promise<NodeHost> {
-  const { device, report } = opts.device ?? (await acquireNodeDevice());
-  const engine = opts.engine ?? new Engine(device);
+  const given = opts.engine ?? (opts.device ? new Engine(opts.device.device) : null);
+  const selected = given
+    ? { engine: given, device: opts.device ?? null, backend: backendReportOf(given, opts.device?.report) }
+    : await selectEngine(opts.backend ?? 'auto', acquireNodeDevice);
+  const { engine, device, backend } = selected;
   const baseDir = opts.baseDir ?? process.cwd();
   let teacher: TeacherClient;
   let closeServer: (() => Promise<void>) | undefined;
@@ -134,7 +141,8 @@ export async function createNodeHost(opts: NodeHostOptions = {}): Promise<NodeHo
   }
   return {
     engine,
-    device: report,
+    device: device?.report ?? backend?.adapter ?? null,
+    backend,
     teacher,
     qwenTokenizer: async () => loadQwenTokenizer(),
     async loadDataset(ref) {
@@ -153,7 +161,7 @@ export async function createNodeHost(opts: NodeHostOptions = {}): Promise<NodeHo
     async close() {
       await closeServer?.();
       if (!opts.engine) engine.destroy();
-      if (!opts.device) device.destroy();
+      if (!opts.device) device?.device.destroy();
     },
   };
 }

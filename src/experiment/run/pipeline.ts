@@ -21,7 +21,7 @@ import { FIT_LABELS, type Example, type Review, type TeacherLabel } from '../../
 import { buildStudentVocab, StudentTokenizer } from '../../data/vocab.ts';
 import { canonicalJson, sha256Hex } from '../../data/hash.ts';
 import { deriveSeed } from '../../data/rng.ts';
-import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type StageConfig } from '../schema.ts';
+import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type StageConfig } from '../schema.ts';
 import { decoderLayout, TaskCodec, vocabularyTexts, type DecoderLayout } from '../task.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 import { endStatus } from './stopped.ts';
@@ -69,6 +69,7 @@ export interface RunResults {
   version: 1;
   experiment: ExperimentConfig;
   device: RunHost['device'];
+  backend: RunHost['backend'];
   startedAt: string;
   finishedAt: string;
   timings: Record<string, number>;
@@ -141,7 +142,8 @@ type TeacherRun = TrainResult & { parameters: number };
 
 async function openRun(config: ExperimentConfig, host: RunHost, store: ArtifactStore, opts: RunOptions): Promise<RunContext> {
   const startedAt = new Date().toISOString();
-  const configHash = await sha256Hex(canonicalJson(config));
+  // Not over `engine`: a run started on one backend resumes on the other.
+  const configHash = await sha256Hex(canonicalJson(experimentIdentity(config)));
   const previous = await readJson<RunState>(store, 'state.json');
   if (previous && previous.configHash !== configHash) {
     throw new RunError('this output already holds a run of a different experiment; use another output folder (or delete this one) to start a new run');
@@ -493,6 +495,7 @@ function collectResults(ctx: RunContext, data: RunData, teacherRun: TeacherRun, 
     version: 1,
     experiment: config,
     device: ctx.host.device,
+    backend: ctx.host.backend,
     startedAt: ctx.startedAt,
     finishedAt: new Date().toISOString(),
     timings: ctx.timings,
