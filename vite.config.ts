@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { CROSS_ORIGIN_ISOLATION } from './server/isolation.ts';
 import { LARGE_ASSET_CACHE, LARGE_ASSET_LIST, largeAssets, PRECACHE_MAX_BYTES } from './src/app/lib/offline-assets.ts';
 
 // The API lives in server/ (one origin in production); in dev Vite proxies to it.
@@ -66,5 +67,6 @@ export default defineConfig({
   ],
   worker: { format: 'es' },
   build: { outDir: 'dist', target: 'es2022', sourcemap: true },
-  server: { proxy: { '/api': `http://127.0.0.1:${apiPort}` } },
+  server: { proxy: { '/api': `http://127.0.0.1:${apiPort}` }, headers: CROSS_ORIGIN_ISOLATION },
+  preview: { headers: CROSS_ORIGIN_ISOLATION },
 });

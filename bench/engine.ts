@@ -36,7 +36,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export const PEER_NAME = 'naive WGSL (one thread per output)';
+export const PEER_NAME = 'naive kernel (one output per thread in WGSL; one at a time on WASM)';
 
 /** The peer: the textbook kernel, one invocation per output element, 16×16 workgroups. */
 const NAIVE_WGSL = /* wgsl */ `

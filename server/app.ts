@@ -1,6 +1,7 @@
 // The one server process: the built studio and the /api routes, from one origin.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { CROSS_ORIGIN_ISOLATION } from './isolation.ts';
 import { existsSync } from 'node:fs';
 import type { ServerConfig } from './config.ts';
 import { checkApiToken, installGuards, markRoutesPublic } from './http-guards.ts';
@@ -32,6 +33,11 @@ export async function buildServer(opts: BuildOptions = {}): Promise<FastifyInsta
     http: { headersTimeout: Math.min(60_000, requestMs), connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(requestMs / 4))) },
   });
   const teacher = opts.teacher ?? teacherOptionsFromEnv();
+  // Cross-origin isolation (isolation.ts): the WASM backend's threads share memory with the page's workers.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    for (const [name, value] of Object.entries(CROSS_ORIGIN_ISOLATION)) reply.header(name, value);
+    return payload;
+  });
   installGuards(app, { apiToken: opts.apiToken, allowedOrigins: teacher.allowedOrigins });
 
   await app.register(teacherRoutes, { teacher });

@@ -1,11 +1,13 @@
 // The System page's self-test: the trainer worker runs every engine op check and KD reference case
-// on this GPU; rows arrive as checks finish.
+// on the chosen backend (WebGPU or WASM); rows arrive as checks finish.
 import * as Comlink from 'comlink';
 import type { CheckResult } from '../../engine/selftest/check.ts';
 import { getTrainer } from '../lib/trainer.ts';
+import type { BackendKind } from '../../engine/backend.ts';
 
 export class SelfTest {
   only = $state('');
+  backend = $state<BackendKind>('webgpu');
   running = $state(false);
   rows = $state<CheckResult[]>([]);
   total = $state(0);
@@ -24,7 +26,7 @@ export class SelfTest {
         this.total = total;
         this.rows.push(r);
       };
-      const report = await getTrainer().selftest({ only: this.only.trim() || undefined }, Comlink.proxy(onCheck));
+      const report = await getTrainer().selftest({ only: this.only.trim() || undefined, backend: this.backend }, Comlink.proxy(onCheck));
       this.rows = report.checks;
       this.ok = report.ok;
       if (report.checks.length === 0) this.error = 'No check matches that pattern.';
