@@ -1,5 +1,6 @@
-// `lantern selftest` as a user runs it: every op check and every KD reference case on this GPU,
-// a JSON report, and exit codes that tell a failing GPU (1) from a bad reference file (2).
+// `lantern selftest` as a user runs it: every op check and every KD reference case on either
+// backend (WebGPU, and WASM on the CPU), a JSON report, and exit codes that tell a failing
+// backend (1) from a bad reference file (2).
 import { backendReportOf } from '../../src/engine/select.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ const referenceText = readFileSync(REFERENCE, 'utf8');
 const hardCases = parseKdReference(readFileSync(new URL('../../models/reference/kd-losses-hard.json', import.meta.url), 'utf8')).cases.length;
 
 interface Report {
-  device: { adapter: { vendor: string } };
+  backend: { kind: string; adapter?: { adapter: { vendor: string } } };
   checks: { name: string; maxAbsErr: number | null; maxRelErr: number | null; ok: boolean }[];
   ok: boolean;
 }
@@ -38,12 +39,13 @@ async function selftest(...args: string[]): Promise<{ code: number; stdout: stri
 describe('lantern selftest', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lantern-selftest-'));
 
-  it('passes every op check and every reference case of the project\'s copies (ordinary and hard) on this GPU', async () => {
-    const { code, stdout, stderr } = await selftest();
+  it.each(['webgpu', 'wasm'])('passes every op check and every reference case of the project\'s copies (ordinary and hard) on the %s backend', async (backend) => {
+    const { code, stdout, stderr } = await selftest('--backend', backend);
     const report = JSON.parse(stdout) as Report;
     expect(code, stderr.slice(-2000)).toBe(0);
     expect(report.ok).toBe(true);
-    expect(report.device.adapter.vendor).toBeTruthy();
+    expect(report.backend.kind).toBe(backend);
+    if (backend === 'webgpu') expect(report.backend.adapter?.adapter.vendor).toBeTruthy();
     const names = report.checks.map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(OP_CHECKS.map((c) => c.name)));
     const cases = parseKdReference(referenceText).cases.length;

@@ -1,0 +1,111 @@
+// The WASM backend as the engine's second backend: the same ops, models and trainer run on it
+// unchanged; threads split the heavy kernels without changing a bit of the result; memory stays
+// flat across steps and a tensor that cannot fit is refused clearly.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/runtime.ts';
+import { WasmBackend } from '../../src/engine/wasm/backend.ts';
+import { AdamW } from '../../src/engine/optim.ts';
+import { Trainer, logitRows } from '../../src/engine/nn/train.ts';
+import { EncoderClassifier } from '../../src/engine/nn/encoder.ts';
+import { DecoderLM } from '../../src/engine/nn/decoder.ts';
+import { decoderConfig, encoderConfig } from '../../src/engine/nn/config.ts';
+import { seededInit } from '../../src/engine/nn/module.ts';
+import { DECODER_PRESETS, ENCODER_PRESETS } from '../../src/engine/presets.ts';
+import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
+import { matmul } from '../../src/engine/ops/matmul.ts';
+import { GpuMemoryError } from '../../src/engine/errors.ts';
+
+const VOCAB = 97;
+const B = 3;
+const T = 13;
+
+/** Three AdamW steps of a tiny model: the losses and every parameter after them, as bits. */
+async function train(engine: Engine, kind: 'encoder' | 'decoder'): Promise<{ losses: number[]; params: Uint32Array[]; allocated: number[] }> {
+  const model =
+    kind === 'encoder'
+      ? new EncoderClassifier(engine, encoderConfig(ENCODER_PRESETS.tiny, { vocabSize: VOCAB, numClasses: 3 }), seededInit(1))
+      : new DecoderLM(engine, decoderConfig(DECODER_PRESETS.tiny, { vocabSize: VOCAB }), seededInit(1));
+  const params = model.trainableParameters();
+  const optimizer = new AdamW(params, { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
+  const trainer = new Trainer(engine, params, optimizer, { readLossEvery: 1, clipNorm: 1 });
+  const ids = engine.upload(Int32Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % VOCAB), [B, T], 'i32').keep();
+  const mask = engine.upload(Float32Array.from({ length: B * T }, (_, i) => (i % T < T - (i / T | 0) * 2 ? 1 : 0)), [B, T]).keep();
+  const targets =
+    kind === 'encoder'
+      ? engine.upload(Int32Array.from([0, 2, 1]), [B], 'i32').keep()
+      : engine.upload(Int32Array.from({ length: B * T }, (_, i) => (i * 5 + 1) % VOCAB), [B * T], 'i32').keep();
+  const lossFn = () =>
+    model instanceof EncoderClassifier
+      ? crossEntropy(model.forward({ inputIds: ids, attentionMask: mask }), targets)
+      : crossEntropy(logitRows(model.forward({ inputIds: ids })), targets);
+  const losses: number[] = [];
+  const allocated: number[] = [];
+  for (let s = 0; s < 3; s++) {
+    losses.push((await trainer.step(lossFn, { readLoss: true })).loss!);
+    allocated.push(engine.pool.getStats().allocatedBytes);
+  }
+  const out = await Promise.all(params.map(async (p) => new Uint32Array(((await p.read()) as Float32Array).buffer)));
+  for (const t of [ids, mask, targets]) t.release();
+  optimizer.release();
+  model.release();
+  return { losses, params: out, allocated };
+}
+
+describe('WASM backend', () => {
+  let one: Engine;
+  let two: Engine;
+  beforeAll(async () => {
+    one = new Engine(await WasmBackend.create({ threads: 1 }));
+    two = new Engine(await WasmBackend.create({ threads: 2 }));
+  });
+  afterAll(() => {
+    one?.destroy();
+    two?.destroy();
+  });
+
+  it('runs on two threads when asked, one when asked', () => {
+    expect((one.backend as WasmBackend).threadCount).toBe(1);
+    expect((two.backend as WasmBackend).threadCount).toBe(2);
+    expect(one.kind).toBe('wasm');
+    expect(() => one.device).toThrow(/runs on the wasm backend: it has no GPU device/);
+  });
+
+  for (const kind of ['encoder', 'decoder'] as const) {
+    it(`trains a tiny ${kind} to the same bits on one thread and on two, with memory flat from step to step`, async () => {
+      const a = await train(one, kind);
+      const b = await train(two, kind);
+      expect(a.losses.every(Number.isFinite)).toBe(true);
+      expect(a.losses[2]).toBeLessThan(a.losses[0]!);
+      expect(b.losses).toEqual(a.losses);
+      expect(b.params).toEqual(a.params);
+      // The pool reuses the first step's spans: no growth after it.
+      expect(a.allocated[2]).toBe(a.allocated[1]);
+      expect(b.allocated[2]).toBe(b.allocated[1]);
+    });
+  }
+
+  it('gives a threaded product on odd shapes bit-identical to one thread', async () => {
+    const shapes = [[1, 1, 1], [5, 3, 7], [65, 17, 33], [130, 64, 9]] as const;
+    for (const [m, k, n] of shapes) {
+      const a = Float32Array.from({ length: 2 * m * k }, (_, i) => Math.sin(i * 0.37));
+      const b = Float32Array.from({ length: 2 * k * n }, (_, i) => Math.cos(i * 0.11));
+      const run = async (e: Engine) => {
+        const x = e.upload(a, [2, m, k]);
+        const y = e.upload(b, [2, k, n]);
+        const c = matmul(x, y);
+        const bits = new Uint32Array(((await c.read()) as Float32Array).buffer);
+        for (const t of [x, y, c]) t.release();
+        return bits;
+      };
+      expect(await run(two), `${m}×${k}×${n}`).toEqual(await run(one));
+    }
+  });
+
+  it('refuses a tensor larger than its memory with the figures, and keeps working', async () => {
+    expect(() => one.empty([1024, 1024, 1024, 2])).toThrow(GpuMemoryError);
+    expect(() => one.empty([1024, 1024, 1024, 2])).toThrow(/does not fit the WASM backend's 4 GiB memory/);
+    const t = one.upload([1, 2, 3], [3]);
+    expect(Array.from((await t.read()) as Float32Array)).toEqual([1, 2, 3]);
+    t.release();
+  });
+});
