@@ -2,17 +2,19 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
+import { ENGINE_CHOICES, selectEngine, type BackendReport, type EngineChoice } from '../../src/engine/select.ts';
 import { PEER_NAME, benchMatmul, benchTraining, formatStepProfiles, profileTraining, TRAINING_SHAPES } from '../../bench/engine.ts';
 import { formatPeerTable, type PeerReport, type RowKind } from '../../bench/peers/run.ts';
 import { fullWorkloads, smokeWorkloads } from '../../bench/peers/workloads.ts';
 
-const USAGE = `Usage: lantern bench [--quick] [--sizes 256,512,1024] [--no-models] [--json]
-       lantern bench --profile [--quick] [--json]
+const USAGE = `Usage: lantern bench [--backend auto|webgpu|wasm] [--quick] [--sizes 256,512,1024] [--no-models] [--json]
+       lantern bench --profile [--backend auto|webgpu|wasm] [--quick] [--json]
        lantern bench --peers [--chromium] [--smoke] [--only matmul,training,dispatch] [--json]
        lantern bench --inference [--quick] [--run DIR [--classifier ID] [--explainer ID] | --presets ENC,DEC]
                      [--max-seq-len N] [--max-new-tokens N] [--calls N] [--no-ort-webgpu] [--json]
 
-Measures the engine on this machine's WebGPU adapter (Node, Dawn):
+Measures the engine on one of its backends here (Node): WebGPU (Dawn), or WASM SIMD on the CPU;
+--backend auto (the default) picks as experiments do: WebGPU on a hardware adapter, else WASM.
   matmul GFLOP/s of the engine's tiled kernel for square sizes, against a peer measured in the
   same run (${PEER_NAME});
   training-step tokens/s for the small encoder and decoder presets (batch ${TRAINING_SHAPES.full.batch} × ${TRAINING_SHAPES.full.seqLen} tokens).
@@ -22,9 +24,10 @@ Measures the engine on this machine's WebGPU adapter (Node, Dawn):
   --no-models  skip the training-step measurement
   --json       print one JSON object instead of a table
 
-  --profile    where one training step of the small encoder and decoder spends its GPU time:
-               every dispatch timed with timestamp queries (the adapter needs 'timestamp-query'),
-               summed per op and per kernel (a profile, not a timing: each dispatch gets a pass)
+  --profile    where one training step of the small encoder and decoder spends its time: every
+               dispatch timed (WebGPU: timestamp queries, the adapter needs 'timestamp-query',
+               each dispatch in a pass of its own; WASM: the clock around each dispatch), summed
+               per op and per kernel (a profile, not a timing)
 
   --peers      race our engine against jax-js (0.1.25, jit) and TF.js (4.22, WebGPU backend) on
                the same adapter in one process: matmul GFLOP/s (square and a training step's
@@ -71,13 +74,15 @@ export const command: CliCommand = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { quick: { type: 'boolean' }, profile: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, peers: { type: 'boolean' }, chromium: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' }, presets: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'max-new-tokens': { type: 'string' }, calls: { type: 'string' } },
+      options: { backend: { type: 'string', default: 'auto' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, peers: { type: 'boolean' }, chromium: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' }, presets: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'max-new-tokens': { type: 'string' }, calls: { type: 'string' } },
       strict: true,
     });
     if ([values.peers, values.inference, values.profile].filter(Boolean).length > 1) throw new UsageError('--peers, --inference and --profile are different benchmarks: pick one');
+    const choice = values.backend as EngineChoice;
+    if (!ENGINE_CHOICES.includes(choice)) throw new UsageError(`--backend must be one of ${ENGINE_CHOICES.join(', ')}, got "${values.backend}"`);
     if (values.profile) {
       if (values.sizes || values['no-models']) throw new UsageError('--sizes and --no-models do not go with --profile');
-      return runProfile(values);
+      return runProfile(values, choice);
     }
     if (values.peers) return runPeerBench(values);
     if (values.chromium || values.smoke || values.only) throw new UsageError('--chromium, --smoke and --only go with --peers');
@@ -87,9 +92,8 @@ export const command: CliCommand = {
     if (sizes && (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192))) {
       throw new UsageError(`--sizes must be whole numbers from 1 to 8192, got "${values.sizes}"`);
     }
-    const { device, report } = await acquireNodeDevice();
-    const engine = new Engine(device);
-    const deviceName = [report.adapter.description || report.adapter.device, report.adapter.vendor && `(${report.adapter.vendor}${report.adapter.architecture ? ' ' + report.adapter.architecture : ''})`].filter(Boolean).join(' ');
+    const { engine, backend, device } = await selectEngine(choice, acquireNodeDevice);
+    const deviceName = backendName(backend);
     const log = (line: string) => console.error(line);
     try {
       log(`device: ${deviceName}`);
@@ -106,7 +110,7 @@ export const command: CliCommand = {
         }
       }
       if (values.json) {
-        console.log(JSON.stringify({ device: deviceName, adapter: report.adapter, peer: PEER_NAME, matmul: matmulFigures, training, ...(trainingError ? { trainingError } : {}) }, null, 2));
+        console.log(JSON.stringify({ device: deviceName, backend, adapter: backend.adapter?.adapter ?? null, peer: PEER_NAME, matmul: matmulFigures, training, ...(trainingError ? { trainingError } : {}) }, null, 2));
         return trainingError ? 1 : 0;
       }
       const lines = [`device: ${deviceName}`, '', `matmul (f32, square)   engine GFLOP/s   peer GFLOP/s   ratio     peer: ${PEER_NAME}`];
@@ -124,26 +128,32 @@ export const command: CliCommand = {
       return trainingError ? 1 : 0;
     } finally {
       engine.destroy();
-      device.destroy();
+      device?.device.destroy();
     }
   },
 };
 
-async function runProfile(values: { quick?: boolean; json?: boolean }): Promise<number> {
-  const { device, report } = await acquireNodeDevice();
-  const engine = new Engine(device);
+async function runProfile(values: { quick?: boolean; json?: boolean }, choice: EngineChoice): Promise<number> {
+  const { engine, backend, device } = await selectEngine(choice, acquireNodeDevice);
   try {
-    if (!device.features.has('timestamp-query')) {
-      console.error(`lantern bench --profile: this adapter (${report.adapter.vendor} ${report.adapter.architecture}) has no 'timestamp-query'`);
+    if (device && !device.device.features.has('timestamp-query')) {
+      console.error(`lantern bench --profile: this adapter (${device.report.adapter.vendor} ${device.report.adapter.architecture}) has no 'timestamp-query'`);
       return 1;
     }
     const profiles = await profileTraining(engine, { quick: values.quick ?? false, log: (line) => console.error(line) });
-    console.log(values.json ? JSON.stringify({ adapter: report.adapter, profiles }, null, 2) : `device: ${report.adapter.vendor} ${report.adapter.architecture}\n${formatStepProfiles(profiles)}`);
+    console.log(values.json ? JSON.stringify({ backend, adapter: backend.adapter?.adapter ?? null, profiles }, null, 2) : `device: ${backendName(backend)}\n${formatStepProfiles(profiles)}`);
     return 0;
   } finally {
     engine.destroy();
-    device.destroy();
+    device?.device.destroy();
   }
+}
+
+/** The backend measured, for the table's first line. */
+function backendName(b: BackendReport): string {
+  if (b.kind === 'wasm') return `WASM SIMD, ${b.threads} thread${b.threads === 1 ? '' : 's'} (${b.reason})`;
+  const a = b.adapter!.adapter;
+  return [a.description || a.device, a.vendor && `(${a.vendor}${a.architecture ? ' ' + a.architecture : ''})`].filter(Boolean).join(' ');
 }
 
 interface InferenceFlags {
