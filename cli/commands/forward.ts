@@ -2,19 +2,22 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
-import { Engine } from '../../src/engine/runtime.ts';
+import { selectEngine } from '../../src/engine/select.ts';
+import { BACKEND_FLAG_HELP, backendChoice } from '../backend-flag.ts';
 import { loadCheckpoint } from '../../src/engine/checkpoint.ts';
 import { readModelFiles } from '../../src/export/node.ts';
 
-const USAGE = `Usage: lantern forward --model DIR --in INPUTS.json
+const USAGE = `Usage: lantern forward --model DIR --in INPUTS.json [--backend auto|webgpu|wasm]
 
 Loads a model folder (config.json + model.safetensors: a checkpoint, an unzipped bundle, or the
-bundle zip itself) the way an experiment loads a checkpoint, runs the engine's forward on this
-machine's WebGPU adapter and prints {"logits": …} as JSON: [batch][position][vocab] for a decoder
+bundle zip itself) the way an experiment loads a checkpoint, runs the engine's forward here (on
+the backend an experiment would use, or --backend) and prints {"logits": …} as JSON: [batch][position][vocab] for a decoder
 (every position), [batch][class] for a sequence classifier (pooled as its config says).
 
 INPUTS.json: {"input_ids": [[…], …], "attention_mask": [[…], …]} (rows of equal length; the mask
-is optional, 1 = token, 0 = padding).`;
+is optional, 1 = token, 0 = padding).
+
+  ${BACKEND_FLAG_HELP}`;
 
 export function parseInputs(json: unknown, vocabSize: number): { ids: number[][]; mask: number[][] } {
   const obj = json as { input_ids?: unknown; attention_mask?: unknown };
@@ -38,7 +41,7 @@ export const command: CliCommand = {
   summary: "Print a model folder's logits for given token ids (the engine's forward), as JSON",
   usage: USAGE,
   async run(args) {
-    const { values } = parseArgs({ args, options: { model: { type: 'string' }, in: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ args, options: { backend: { type: 'string', default: 'auto' }, model: { type: 'string' }, in: { type: 'string' } }, strict: true });
     if (!values.model || !values.in) throw new UsageError('--model DIR and --in INPUTS.json are required');
     const files = await readModelFiles(values.model);
     let json: unknown;
@@ -47,8 +50,7 @@ export const command: CliCommand = {
     } catch (e) {
       throw new UsageError(`cannot read ${values.in} as JSON: ${(e as Error).message}`);
     }
-    const { device } = await acquireNodeDevice();
-    const engine = new Engine(device);
+    const { engine, device } = await selectEngine(backendChoice(values.backend), acquireNodeDevice);
     try {
       const model = loadCheckpoint(engine, files);
       const { ids, mask } = parseInputs(json, model.config.vocabSize);
@@ -68,7 +70,7 @@ export const command: CliCommand = {
       return 0;
     } finally {
       engine.destroy();
-      device.destroy();
+      device?.device.destroy();
     }
   },
 };

@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
-import { Engine } from '../../src/engine/runtime.ts';
+import { selectEngine } from '../../src/engine/select.ts';
+import { BACKEND_FLAG_HELP, backendChoice } from '../backend-flag.ts';
 import { loadCheckpoint } from '../../src/engine/checkpoint.ts';
 import { generate } from '../../src/engine/nn/generate.ts';
 import { DecoderLM } from '../../src/engine/nn/decoder.ts';
 import { readModelFiles } from '../../src/export/node.ts';
 
-const USAGE = `Usage: lantern generate --model DIR --ids JSON --max-new-tokens N
+const USAGE = `Usage: lantern generate --model DIR --ids JSON --max-new-tokens N [--backend auto|webgpu|wasm]
 
 Loads a decoder's model folder (config.json + model.safetensors, an unzipped bundle or the bundle
 zip) and prints the greedy continuation of each prompt as JSON ids ([[…], …]; without the prompt,
@@ -15,14 +16,15 @@ stopping at eos_token_id (config.json, else generation_config.json), which is no
 left-padded with pad_token_id and masked, as the studio generates.
 
   --ids JSON            one prompt [1, 2, 3] or several [[1, 2], [3, 4, 5]]
-  --max-new-tokens N    at most N new tokens per prompt`;
+  --max-new-tokens N    at most N new tokens per prompt
+  ${BACKEND_FLAG_HELP}`;
 
 export const command: CliCommand = {
   name: 'generate',
   summary: "Print a decoder folder's greedy continuation of token ids (the engine's generation), as JSON",
   usage: USAGE,
   async run(args) {
-    const { values } = parseArgs({ args, options: { model: { type: 'string' }, ids: { type: 'string' }, 'max-new-tokens': { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ args, options: { backend: { type: 'string', default: 'auto' }, model: { type: 'string' }, ids: { type: 'string' }, 'max-new-tokens': { type: 'string' } }, strict: true });
     if (!values.model || !values.ids || !values['max-new-tokens']) throw new UsageError('--model, --ids and --max-new-tokens are required');
     const maxNewTokens = Number(values['max-new-tokens']);
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new UsageError(`--max-new-tokens must be a positive integer, got "${values['max-new-tokens']}"`);
@@ -37,8 +39,7 @@ export const command: CliCommand = {
       throw new UsageError('--ids must be a prompt of token ids [1, 2, 3] or a list of them [[1, 2], [3]]');
     }
     const files = await readModelFiles(values.model);
-    const { device } = await acquireNodeDevice();
-    const engine = new Engine(device);
+    const { engine, device } = await selectEngine(backendChoice(values.backend), acquireNodeDevice);
     try {
       const model = loadCheckpoint(engine, files);
       if (!(model instanceof DecoderLM)) {
@@ -52,7 +53,7 @@ export const command: CliCommand = {
       return 0;
     } finally {
       engine.destroy();
-      device.destroy();
+      device?.device.destroy();
     }
   },
 };

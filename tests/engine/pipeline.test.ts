@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
+import { WasmBackend } from '../../src/engine/wasm/backend.ts';
 import { readSafetensors } from '../../src/engine/safetensors.ts';
 import { parseExperiment, type ExperimentInput } from '../../src/experiment/schema.ts';
 import { createNodeHost, fileStore, type NodeHost } from '../../src/experiment/run/node-host.ts';
@@ -151,6 +152,31 @@ describe('lantern run pipeline', () => {
     const done = events.filter((e) => e.type === 'phase' && e.status === 'done').map((e) => (e as { phase: string }).phase);
     expect(done).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'baselines', 'stage:explainer', 'stage:classifier']);
     expect(events.filter((e) => e.type === 'train' && e.model === 'explainer')).toHaveLength(6);
+  });
+
+  it('runs the same experiment on the WASM backend to the same data and, model by model, the same training losses', async () => {
+    const wasm = new Engine(await WasmBackend.create({ threads: 2 }));
+    const wasmHost = await createNodeHost({ engine: wasm });
+    try {
+      const out = tempDir();
+      const onWasm = await runExperiment({ ...config, engine: 'wasm' }, wasmHost, fileStore(out));
+      expect(onWasm.backend).toMatchObject({ kind: 'wasm', threads: 2 });
+      expect(baseline.backend).toMatchObject({ kind: 'webgpu' });
+      // The data phases do not touch the engine: identical.
+      expect(onWasm.data).toEqual(baseline.data);
+      // The in-house teacher trains on the same batches from the same weights: its losses agree up to
+      // f32 rounding (the kernels sum in other orders; WASM's KD loss is float64), step by step.
+      const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(1e-6, Math.abs(b));
+      const teacherErrs = onWasm.teacher.curves.train.map((p, i) => relErr(p.loss, baseline.teacher.curves.train[i]!.loss));
+      expect(Math.max(...teacherErrs)).toBeLessThan(1e-4);
+      // The stages learn from the teacher's greedy answers, which rounding may change a token of:
+      // their first step (before any update) still agrees closely.
+      onWasm.stages.forEach((s, i) => expect(relErr(s.curves.train[0]!.loss, baseline.stages[i]!.curves.train[0]!.loss), s.id).toBeLessThan(1e-3));
+      console.log(`pipeline on WASM vs WebGPU: teacher loss rel. err. ≤ ${Math.max(...teacherErrs).toExponential(1)}; timings WASM ${JSON.stringify(onWasm.timings)} WebGPU ${JSON.stringify(baseline.timings)}`);
+    } finally {
+      await wasmHost.close();
+      wasm.destroy();
+    }
   });
 
   it('resumes after a crash mid-stage: finished phases are skipped, the stage continues from its last resume point', async () => {
