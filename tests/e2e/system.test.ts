@@ -32,6 +32,21 @@ describe('System page', () => {
       await page.close();
     });
 
+    it('trains on the WASM backend here, chosen because the adapter is SwiftShader, on threads the isolated page allows', async () => {
+      const page = await browser.newPage();
+      await page.goto(baseURL + '/#/system');
+      const panel = page.getByTestId('backend');
+      await panel.waitFor({ timeout: 60_000 });
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      expect(await panel.locator('h2').textContent()).toBe('Students train on WASM SIMD');
+      expect(await page.getByTestId('backend-reason').textContent()).toMatch(/software fallback \(google · swiftshader.*\): WASM SIMD on the same cores is faster/);
+      // One thread per core here (2), each a worker of its own.
+      const threads = Number((await page.getByTestId('backend-threads').textContent())!.match(/^\s*(\d+) thread/)![1]);
+      expect(threads).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => page.workers().length).toBeGreaterThanOrEqual(threads);
+      await page.close();
+    });
+
     it('serves client-side routes and keeps unknown API paths as JSON 404s', async () => {
       const page = await browser.newPage();
       const res = await page.goto(baseURL + '/#/system');
@@ -62,6 +77,9 @@ describe('System page', () => {
       expect(text).toContain('WebGPU is not available');
       expect(text).toMatch(/Chrome|Chromium/);
       expect(text).toContain('--enable-unsafe-webgpu');
+      // Students still train: on the CPU.
+      expect(await page.getByTestId('backend').locator('h2').textContent()).toBe('Students train on WASM SIMD');
+      expect(await page.getByTestId('backend-reason').textContent()).toMatch(/no WebGPU adapter/);
       expect(errors).toEqual([]);
       await page.close();
     });
