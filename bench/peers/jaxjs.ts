@@ -1,4 +1,4 @@
-// jax-js (@jax-js/jax, WebGPU device) as a contender: every workload under jit, the training step
+// jax-js (@jax-js/jax, its WebGPU or WASM device) as a contender: every workload under jit, the training step
 // as valueAndGrad + AdamW in one jit-compiled function, as a jax-js user would write it. The
 // embedding is one-hot @ E: np.take's gradient fails under jit in 0.1.25 (it costs extra FLOPs).
 // jax-js must find `navigator.gpu` when it is imported (see node.ts for Node).
@@ -65,18 +65,18 @@ async function settle(jax: Jax, arrays: A[]): Promise<void> {
   for (const a of arrays) a.dispose();
 }
 
-export async function jaxContender(): Promise<Contender> {
+export async function jaxContender(device: 'webgpu' | 'wasm' = 'webgpu'): Promise<Contender> {
   const jax: Jax = await import('@jax-js/jax');
-  const devices = await jax.init();
-  if (!devices.includes('webgpu')) throw new Error(`jax-js found no WebGPU device (devices: ${devices.join(', ')})`);
-  jax.defaultDevice('webgpu');
+  const devices = await jax.init(device);
+  if (!devices.includes(device)) throw new Error(`jax-js found no ${device} device (devices: ${devices.join(', ')})`);
+  jax.defaultDevice(device);
   const np = jax.numpy;
   const ops = jaxOps(jax);
   const matmulJit = jax.jit((a: A, b: A) => np.matmul(a, b));
   const addJit = jax.jit((x: A, y: A) => np.add(x, y));
   return {
     name: 'jax-js',
-    detail: '@jax-js/jax 0.1.25 (webgpu, jit)',
+    detail: `@jax-js/jax 0.1.25 (${device}, jit)`,
     async matmul(c: MatmulCase, a: Float32Array, b: Float32Array): Promise<Prepared<Float32Array>> {
       const lead = c.batch > 1 ? [c.batch] : [];
       const ja = np.array(buffered(a)).reshape([...lead, c.m, c.k]);

@@ -1,6 +1,7 @@
 // The peer race in Node: Dawn through the `webgpu` package, made visible as navigator.gpu
 // before jax-js and TF.js load (both look for it there, and jax-js also checks the user agent).
 import { register } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { nodeGPU } from '../../src/engine/node-gpu.ts';
 import { runPeers, type PeerRunOptions } from './index.ts';
 import type { PeerReport } from './run.ts';
@@ -73,13 +74,17 @@ export async function resolve(specifier, context, next) {
 
 let hookRegistered = false;
 
-export async function runPeersInNode(opts: Omit<PeerRunOptions, 'environment'>): Promise<PeerReport> {
-  const gpu = await nodeGPU();
+/** Where TF.js's WASM backend reads its .wasm files in Node: its own dist folder. */
+const TF_WASM_DIR = fileURLToPath(new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url));
+
+export async function runPeersInNode(opts: Omit<PeerRunOptions, 'environment'> & { backend?: 'webgpu' | 'wasm' }): Promise<PeerReport> {
   polyfillIteratorHelpers();
   if (!hookRegistered) register('data:text/javascript,' + encodeURIComponent(TFJS_RESOLVE_HOOK));
   hookRegistered = true;
+  if (opts.backend === 'wasm') return runPeers({ backend: 'wasm' }, { ...opts, tfWasmPaths: TF_WASM_DIR, environment: `node ${process.version} (WASM)` });
+  const gpu = await nodeGPU();
   const g = globalThis as { navigator?: unknown };
   // Node 21+ has a navigator of its own; jax-js and TF.js only need these two fields.
   Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator as object | undefined), gpu, userAgent: 'Chrome' }, configurable: true, writable: true });
-  return runPeers(gpu, { ...opts, environment: `node ${process.version} (Dawn, the webgpu package)` });
+  return runPeers({ backend: 'webgpu', gpu }, { ...opts, environment: `node ${process.version} (Dawn, the webgpu package)` });
 }

@@ -1,5 +1,6 @@
 // Our engine as a contender: the same ops and Trainer a user's training run goes through.
 import { Engine } from '../../src/engine/runtime.ts';
+import type { WasmBackend } from '../../src/engine/wasm/backend.ts';
 import type { Tensor } from '../../src/engine/tensor.ts';
 import { matmul } from '../../src/engine/ops/matmul.ts';
 import { add } from '../../src/engine/ops/elementwise.ts';
@@ -53,7 +54,7 @@ async function repeat(engine: Engine, run: () => Tensor, reps: number): Promise<
 export function oursContender(engine: Engine): Contender {
   return {
     name: 'ours',
-    detail: 'Lantern engine (WGSL, one submission per step)',
+    detail: engine.kind === 'wasm' ? `Lantern engine (WASM SIMD, ${(engine.backend as WasmBackend).threadCount} thread(s))` : 'Lantern engine (WGSL, one submission per step)',
     async matmul(c: MatmulCase, a: Float32Array, b: Float32Array): Promise<Prepared<Float32Array>> {
       const lead = c.batch > 1 ? [c.batch] : [];
       const ta = engine.upload(a, [...lead, c.m, c.k]).keep();

@@ -9,7 +9,11 @@ import { ADAMW, trainingBatch, type MatmulCase, type TrainingCase } from './work
 type Tf = typeof TfModule;
 type T = TfModule.Tensor;
 
-function tfOps(tf: Tf): PeerOps<T> {
+/**
+ * `oneHotEmbed`: embed by one-hot @ E, as jax-js does — TF.js's WASM backend has no
+ * UnsortedSegmentSum, which the gradient of tf.gather needs (extra FLOPs, its cost).
+ */
+function tfOps(tf: Tf, oneHotEmbed: boolean): PeerOps<T> {
   return {
     constant: (data, shape) => tf.tensor(data, shape),
     linear(x, w, b) {
@@ -41,7 +45,8 @@ function tfOps(tf: Tf): PeerOps<T> {
     concatLast: (parts) => tf.concat(parts, -1),
     embed(table, batch) {
       const T = batch.cos.shape[1]!;
-      return tf.reshape(tf.gather(table, batch.ids), [batch.ids.shape[0]! / T, T, table.shape[1]!]);
+      const rows = oneHotEmbed ? tf.matMul(batch.ids, table) : tf.gather(table, batch.ids);
+      return tf.reshape(rows, [batch.ids.shape[0]! / T, T, table.shape[1]!]);
     },
   };
 }
@@ -58,19 +63,34 @@ async function settle(tf: Tf, outs: T[]): Promise<void> {
   tf.dispose(outs);
 }
 
-export async function tfContender(): Promise<Contender> {
+/**
+ * TF.js on its WebGPU backend, or on its WASM backend (XNNPACK, SIMD; threads where the page is
+ * cross-origin isolated): `wasmPaths` is where its .wasm files are served from (a folder path in Node).
+ */
+export async function tfContender(backend: 'webgpu' | 'wasm' = 'webgpu', wasmPaths?: string): Promise<Contender> {
   const tf: Tf = await import('@tensorflow/tfjs-core');
   // tfjs-core alone registers no gradients; the `@tensorflow/tfjs` bundle would import these.
   await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  // Small ops on host-resident inputs would run on the CPU (a TF.js default): race the GPU.
-  tf.env().set('WEBGPU_CPU_FORWARD', false);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend');
+  let detail = '@tensorflow/tfjs-backend-webgpu 4.22 (eager)';
+  if (backend === 'webgpu') {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    // Small ops on host-resident inputs would run on the CPU (a TF.js default): race the GPU.
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
+    if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend');
+  } else {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (wasmPaths) wasm.setWasmPaths(wasmPaths);
+    if (!(await tf.setBackend('wasm'))) throw new Error('TF.js could not start its WASM backend');
+    await tf.ready();
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    detail = `@tensorflow/tfjs-backend-wasm 4.22 (XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}, eager)`;
+  }
   await tf.ready();
-  const ops = tfOps(tf);
+  const oneHotEmbed = backend === 'wasm';
+  const ops = tfOps(tf, oneHotEmbed);
   return {
     name: 'TF.js',
-    detail: '@tensorflow/tfjs-backend-webgpu 4.22 (eager)',
+    detail,
     async matmul(c: MatmulCase, a: Float32Array, b: Float32Array): Promise<Prepared<Float32Array>> {
       const lead = c.batch > 1 ? [c.batch] : [];
       const ta = tf.tensor(a, [...lead, c.m, c.k]);
@@ -89,7 +109,7 @@ export async function tfContender(): Promise<Contender> {
       const tables = batchTables(c);
       const width = c.model === 'encoder' ? c.classes : c.vocab;
       const batch: PeerBatch<T> = {
-        ids: tf.tensor1d(ids, 'int32'),
+        ids: oneHotEmbed ? tf.tensor(oneHot(ids, c.vocab), [ids.length, c.vocab]) : tf.tensor1d(ids, 'int32'),
         targetOneHot: tf.tensor(oneHot(targets, width), [targets.length, width]),
         attnBias: tf.tensor(tables.bias, tables.biasShape),
         cos: tf.tensor(tables.cos, [1, c.seqLen, 1, tables.half]),

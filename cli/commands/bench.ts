@@ -2,14 +2,15 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.ts';
 import { acquireNodeDevice } from '../../src/engine/node-gpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
-import { ENGINE_CHOICES, selectEngine, type BackendReport, type EngineChoice } from '../../src/engine/select.ts';
+import { selectEngine, type BackendReport, type EngineChoice } from '../../src/engine/select.ts';
+import { backendChoice } from '../backend-flag.ts';
 import { PEER_NAME, benchMatmul, benchTraining, formatStepProfiles, profileTraining, TRAINING_SHAPES } from '../../bench/engine.ts';
 import { formatPeerTable, type PeerReport, type RowKind } from '../../bench/peers/run.ts';
 import { fullWorkloads, smokeWorkloads } from '../../bench/peers/workloads.ts';
 
 const USAGE = `Usage: lantern bench [--backend auto|webgpu|wasm] [--quick] [--sizes 256,512,1024] [--no-models] [--json]
        lantern bench --profile [--backend auto|webgpu|wasm] [--quick] [--json]
-       lantern bench --peers [--chromium] [--smoke] [--only matmul,training,dispatch] [--json]
+       lantern bench --peers [--backend webgpu|wasm] [--chromium] [--smoke] [--only matmul,training,dispatch] [--json]
        lantern bench --inference [--quick] [--run DIR [--classifier ID] [--explainer ID] | --presets ENC,DEC]
                      [--max-seq-len N] [--max-new-tokens N] [--calls N] [--no-ort-webgpu] [--json]
 
@@ -34,7 +35,10 @@ Measures the engine on one of its backends here (Node): WebGPU (Dawn), or WASM S
                skinny shapes), training-step tokens/s of the small encoder and decoder
                (forward + backward + AdamW, the same model and weights in each), the cost of a
                tiny op; peers interleaved, best of rounds, every answer checked against ours
-  --chromium   run the race in Chromium (a bench page built by Vite) instead of Node
+               --backend wasm races on the CPU instead: ours on the WASM backend (threads as
+               the machine has cores), jax-js on its wasm device, TF.js on its WASM backend
+               (XNNPACK, SIMD) — the peers a user without a GPU would pick
+  --chromium   run the race in Chromium (a bench page built by Vite) instead of Node (WebGPU)
   --smoke      the smallest sizes (a check that everything runs and agrees, not a measurement)
   --only       comma-separated rows to run: matmul, training, dispatch
 
@@ -49,17 +53,18 @@ measurement to the machine.`;
 
 const ROW_KINDS: RowKind[] = ['matmul', 'training', 'dispatch'];
 
-async function runPeerBench(values: { chromium?: boolean; smoke?: boolean; only?: string; json?: boolean }): Promise<number> {
+async function runPeerBench(values: { chromium?: boolean; smoke?: boolean; only?: string; json?: boolean }, backend: 'webgpu' | 'wasm'): Promise<number> {
   const kinds = values.only?.split(',').map((s) => s.trim()) as RowKind[] | undefined;
   if (kinds && (kinds.length === 0 || kinds.some((k) => !ROW_KINDS.includes(k)))) throw new UsageError(`--only takes ${ROW_KINDS.join(', ')} (comma-separated), got "${values.only}"`);
   const log = (line: string) => console.error(line);
   let report: PeerReport;
   if (values.chromium) {
+    if (backend === 'wasm') throw new UsageError('--chromium races on WebGPU; the WASM race runs in Node (--backend wasm without --chromium)');
     const { runPeersInChromium } = await import('../../bench/peers/chromium.ts');
     report = await runPeersInChromium({ ...(values.smoke ? { smoke: true } : {}), ...(kinds ? { kinds } : {}), log });
   } else {
     const { runPeersInNode } = await import('../../bench/peers/node.ts');
-    report = await runPeersInNode({ workloads: values.smoke ? smokeWorkloads() : fullWorkloads(), ...(kinds ? { kinds } : {}), log });
+    report = await runPeersInNode({ backend, workloads: values.smoke ? smokeWorkloads() : fullWorkloads(), ...(kinds ? { kinds } : {}), log });
   }
   console.log(values.json ? JSON.stringify(report, null, 2) : formatPeerTable(report));
   // A contender that failed or disagreed is a failed run, even though the others were measured.
@@ -74,17 +79,20 @@ export const command: CliCommand = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { backend: { type: 'string', default: 'auto' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, peers: { type: 'boolean' }, chromium: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' }, presets: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'max-new-tokens': { type: 'string' }, calls: { type: 'string' } },
+      options: { backend: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, sizes: { type: 'string' }, 'no-models': { type: 'boolean' }, json: { type: 'boolean' }, peers: { type: 'boolean' }, chromium: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, inference: { type: 'boolean' }, run: { type: 'string' }, classifier: { type: 'string' }, explainer: { type: 'string' }, 'no-ort-webgpu': { type: 'boolean' }, presets: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'max-new-tokens': { type: 'string' }, calls: { type: 'string' } },
       strict: true,
     });
     if ([values.peers, values.inference, values.profile].filter(Boolean).length > 1) throw new UsageError('--peers, --inference and --profile are different benchmarks: pick one');
-    const choice = values.backend as EngineChoice;
-    if (!ENGINE_CHOICES.includes(choice)) throw new UsageError(`--backend must be one of ${ENGINE_CHOICES.join(', ')}, got "${values.backend}"`);
+    const choice = backendChoice(values.backend);
     if (values.profile) {
       if (values.sizes || values['no-models']) throw new UsageError('--sizes and --no-models do not go with --profile');
       return runProfile(values, choice);
     }
-    if (values.peers) return runPeerBench(values);
+    if (values.peers) {
+      // The race is on one backend: WebGPU unless asked otherwise.
+      if (values.backend === 'auto') throw new UsageError('--peers races one backend: give --backend webgpu or --backend wasm');
+      return runPeerBench(values, choice === 'wasm' ? 'wasm' : 'webgpu');
+    }
     if (values.chromium || values.smoke || values.only) throw new UsageError('--chromium, --smoke and --only go with --peers');
     if (values.inference) return runInferenceBench(values);
     if (values.run || values.classifier || values.explainer || values['no-ort-webgpu'] || values.presets || values.calls || values['max-seq-len'] || values['max-new-tokens']) throw new UsageError('--run, --classifier, --explainer, --presets, --calls, --max-seq-len, --max-new-tokens and --no-ort-webgpu go with --inference');

@@ -1,14 +1,14 @@
-// The peer bench (bench/peers) at its smallest sizes, in Node on Dawn: every row produced a
-// figure for ours, jax-js and TF.js, and every answer agreed with ours (the training rows: the
-// same loss from the same weights, before and after one AdamW step). No timing is asserted.
+// The peer bench (bench/peers) at its smallest sizes, in Node on Dawn and on WASM: every row
+// produced a figure for ours, jax-js and TF.js, and every answer agreed with ours (the training
+// rows: the same loss from the same weights, before and after one AdamW step). No timing is asserted.
 import { describe, expect, it } from 'vitest';
 import { runPeersInNode } from '../../bench/peers/node.ts';
 import { smokeWorkloads } from '../../bench/peers/workloads.ts';
 import { AGREEMENT, formatPeerTable } from '../../bench/peers/run.ts';
 
 describe('bench/peers smoke run', () => {
-  it('measures every row in every contender, with answers that agree', async () => {
-    const report = await runPeersInNode({ workloads: smokeWorkloads() });
+  it.each(['webgpu', 'wasm'] as const)('measures every row in every contender on %s, with answers that agree', async (backend) => {
+    const report = await runPeersInNode({ backend, workloads: smokeWorkloads() });
     expect(report.contenders.map((c) => c.name)).toEqual(['ours', 'jax-js', 'TF.js']);
     const w = smokeWorkloads();
     expect(report.rows.map((r) => r.kind)).toEqual([...w.matmul.map(() => 'matmul'), ...w.training.map(() => 'training'), 'dispatch', 'dispatch']);

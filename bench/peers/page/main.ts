@@ -25,7 +25,7 @@ const log = (line: string) => {
 async function main(): Promise<void> {
   if (!navigator.gpu) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
   const browser = navigator.userAgent.match(/(HeadlessChrome|Chrome|Chromium|Firefox)\/[\d.]+/)?.[0] ?? navigator.userAgent;
-  const report = await runPeers(navigator.gpu, { environment: browser, workloads, ...(kinds ? { kinds } : {}), log });
+  const report = await runPeers({ backend: 'webgpu', gpu: navigator.gpu }, { environment: browser, workloads, ...(kinds ? { kinds } : {}), log });
   out.textContent = `${lines.join('\n')}\n\n${formatPeerTable(report)}`;
   window.peerReport = report;
 }
