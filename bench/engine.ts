@@ -202,14 +202,14 @@ export interface StepProfile {
   model: 'encoder' | 'decoder';
   batch: number;
   seqLen: number;
-  /** GPU time of the step's dispatches per op and per kernel, most time first. */
+  /** Kernel time of the step's dispatches per op and per kernel, most time first. */
   ops: { op: string; dispatches: number; ms: number }[];
   kernels: KernelTime[];
   totalMs: number;
 }
 
 /**
- * Where one training step of each `small` model spends its GPU time: a warm-up step, then one
+ * Where one training step of each `small` model spends its kernel time (GPU or CPU): a warm-up step, then one
  * step with every dispatch timed by timestamp queries (the device needs 'timestamp-query').
  */
 export async function profileTraining(engine: Engine, opts: BenchOptions = {}): Promise<StepProfile[]> {
@@ -229,11 +229,11 @@ export async function profileTraining(engine: Engine, opts: BenchOptions = {}): 
   return out;
 }
 
-/** The profile as a table: per op, its share of the step's GPU time; then the costliest kernels. */
+/** The profile as a table: per op, its share of the step's kernel time; then the costliest kernels. */
 export function formatStepProfiles(profiles: readonly StepProfile[], topKernels = 8): string {
   const lines: string[] = [];
   for (const p of profiles) {
-    lines.push(`${p.model} (small), batch ${p.batch} × ${p.seqLen}: ${p.totalMs.toFixed(1)} ms of GPU time in one step`);
+    lines.push(`${p.model} (small), batch ${p.batch} × ${p.seqLen}: ${p.totalMs.toFixed(1)} ms of kernel time in one step`);
     for (const o of p.ops) lines.push(`  ${o.op.padEnd(22)} ${o.ms.toFixed(2).padStart(9)} ms  ${((100 * o.ms) / (p.totalMs || 1)).toFixed(1).padStart(5)}%  ${String(o.dispatches).padStart(4)} dispatches`);
     lines.push('  costliest kernels:');
     for (const k of p.kernels.slice(0, topKernels)) lines.push(`    ${k.kernel.padEnd(40)} ${k.ms.toFixed(2).padStart(9)} ms  ×${k.dispatches}`);

@@ -1,4 +1,4 @@
-// Where a step's GPU time goes: timestamp queries around every dispatch (devices with
+// Where a step's kernel time goes. On WebGPU: timestamp queries around every dispatch (devices with
 // 'timestamp-query'). While profiling, each dispatch gets a compute pass of its own so its start
 // and end can be stamped; that costs a little, so a profile says where the time goes, not how long
 // a step takes (time steps without it).

@@ -17,7 +17,7 @@ describe('formatStepProfiles', () => {
     ]);
     const text = formatStepProfiles([{ model: 'decoder', batch: 4, seqLen: 32, ops, kernels, totalMs: 10 }], 2);
     const lines = text.split('\n');
-    expect(lines[0]).toBe('decoder (small), batch 4 × 32: 10.0 ms of GPU time in one step');
+    expect(lines[0]).toBe('decoder (small), batch 4 × 32: 10.0 ms of kernel time in one step');
     expect(lines[1]).toMatch(/^ {2}matmul +7\.00 ms +70\.0% +5 dispatches$/);
     expect(lines[2]).toMatch(/^ {2}attention +3\.00 ms +30\.0% +1 dispatches$/);
     expect(lines.slice(4)).toHaveLength(2);
