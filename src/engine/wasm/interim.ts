@@ -1,24 +1,6 @@
 // TEMPORARY: plain-JS stand-ins for the SIMD kernels (same ABI) until ./assembly has them.
 type F = (...a: number[]) => void;
 export function interimKernels(mem: () => { f32: Float32Array }): Record<string, F> {
-  const matmul: F = (a, b, c, bias, M, N, K, transA, transB, strideA, strideB, strideC, batch, part, parts) => {
-    const { f32 } = mem();
-    a! /= 4; b! /= 4; c! /= 4; bias! /= 4;
-    const rows = batch! * M!;
-    const per = Math.ceil(rows / parts!);
-    for (let r = part! * per; r < Math.min(rows, (part! + 1) * per); r++) {
-      const z = Math.floor(r / M!);
-      const m = r % M!;
-      const A = a! + z * strideA!;
-      const B = b! + z * strideB!;
-      const C = c! + z * strideC!;
-      for (let n = 0; n < N!; n++) {
-        let acc = 0;
-        for (let k = 0; k < K!; k++) acc += f32[A + (transA ? k * M! + m : m * K! + k)]! * f32[B + (transB ? n * K! + k : k * N! + n)]!;
-        f32[C + m * N! + n] = acc + (bias ? f32[bias + n]! : 0);
-      }
-    }
-  };
   const vis = (f32: Float32Array, mask: number, b: number, S: number, j: number) => mask === 0 || f32[mask / 4 + b * S + j] !== 0;
   const attentionForward: F = (q, k, v, mask, out, lse, B, T, S, nH, nKV, D, causal, offset, scale, part, parts) => {
     const { f32 } = mem();
@@ -119,5 +101,5 @@ export function interimKernels(mem: () => { f32: Float32Array }): Record<string,
       }
     }
   };
-  return { matmul, attentionForward, attentionBackwardQuery, attentionBackwardKey, matmulScratchBytes: () => 0 as never, attentionScratchBytes: () => 0 as never };
+  return { attentionForward, attentionBackwardQuery, attentionBackwardKey, attentionScratchBytes: () => 0 as never };
 }
