@@ -216,14 +216,25 @@ function rope(withPositions: boolean): KernelImpl {
     const offset = u.u32(4);
     const log2Theta = u.f32(5);
     const sign = u.f32(6);
+    // One (cos, sin) per token and frequency, shared by the token's heads.
+    const invFreq = Float64Array.from({ length: half }, (_, f) => 2 ** ((-2 * f) / (2 * half) * log2Theta));
+    const cos = new Float64Array(half);
+    const sin = new Float64Array(half);
+    let tokenOf = -1;
     for (let row = 0; row < rows; row++) {
       const bt = Math.floor(row / heads);
-      const pos = withPositions ? i32[positions! + bt]! : offset + (bt % t);
+      if (bt !== tokenOf) {
+        tokenOf = bt;
+        const pos = withPositions ? i32[positions! + bt]! : offset + (bt % t);
+        for (let f = 0; f < half; f++) {
+          cos[f] = Math.cos(pos * invFreq[f]!);
+          sin[f] = sign * Math.sin(pos * invFreq[f]!);
+        }
+      }
       const base = row * 2 * half;
       for (let f = 0; f < half; f++) {
-        const angle = pos * 2 ** ((-2 * f) / (2 * half) * log2Theta);
-        const c = Math.cos(angle);
-        const s = sign * Math.sin(angle);
+        const c = cos[f]!;
+        const s = sin[f]!;
         const x1 = f32[x! + base + f]!;
         const x2 = f32[x! + base + f + half]!;
         f32[out! + base + f] = x1 * c - x2 * s;
@@ -480,7 +491,7 @@ function kdLoss(key: string): KernelImpl | undefined {
       let loss = 0;
       h.fill(0);
       let hSum = 0;
-      const lseS = logSumExp(f32, zs + off, v, invT);
+      const lseS = teacher === 'none' ? 0 : logSumExp(f32, zs + off, v, invT);
       const logq = (j: number) => f32[zs + off + j]! * invT - lseS;
       if (teacher === 'dense') {
         const lseT = logSumExp(f32, zt + off, v, invT);
