@@ -3,3 +3,4 @@
 // split takes (part, parts) and computes only its share, each output element wholly by one
 // part in a fixed order, so results do not depend on the number of threads.
 export { axpy } from './elementwise';
+export { attentionForward, attentionBackwardQuery, attentionBackwardKey, attentionScratchBytes } from './attention';
