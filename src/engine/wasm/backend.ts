@@ -7,7 +7,6 @@ import { opOfKernel, type KernelTime, type Profile } from '../profile.ts';
 import type { Backend, EngineLimits, Kernel, Storage, StoragePool } from '../backend.ts';
 import { MAX_PAGES, RESERVED_BYTES, WASM_PAGE, createMemory, instantiateKernels, kernelModule, type WasmKernels } from './module.ts';
 import { resolveKernel, type KernelContext, type KernelImpl, type Uniforms } from './kernels.ts';
-import { interimKernels } from './interim.ts';
 import { ThreadPool, hardwareThreads, threadsAvailable } from './threads.ts';
 
 /** The exports the thread pool may run (each takes part, parts, scratch last). */
@@ -142,11 +141,6 @@ export class WasmBackend implements Backend, KernelContext {
   }
 
   parallel(name: string, args: readonly number[], scratchBytes: number): void {
-    const interim = this.wasm[name] ? null : interimKernels(() => this)[name];
-    if (interim) {
-      for (let part = 0; part < 1; part++) interim(...args, 0, 1, 0);
-      return;
-    }
     const fn = this.wasm[name];
     if (!fn) throw new EngineError(`the WASM kernels have no export ${name}`);
     const parts = this.threadCount;

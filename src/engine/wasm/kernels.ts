@@ -561,7 +561,7 @@ function matmul(key: string): KernelImpl | undefined {
     const out = p[hasBias ? 3 : 2]!;
     const [M, N, K, strideA, strideB, strideC] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3), u.u32(4), u.u32(5)];
     const batch = grid[2] ?? 1;
-    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], (c.wasm.matmulScratchBytes?.() as number | undefined) ?? 0);
+    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], c.wasm.matmulScratchBytes!() as number);
   };
 }
 
@@ -578,7 +578,7 @@ function attention(key: string): KernelImpl | undefined {
     const [q, k, v] = [p[0]!, p[1]!, p[2]!];
     const mask = masked ? p[3]! : 0;
     const rest = p.slice(masked ? 4 : 3).map((x) => x * 4);
-    const scratch = (c.wasm.attentionScratchBytes?.(T, S, D) as number | undefined) ?? 0;
+    const scratch = c.wasm.attentionScratchBytes!(T, S, D) as number;
     c.parallel(name, [q * 4, k * 4, v * 4, mask * 4, ...rest, B, T, S, nH, nKV, D, causal, offset, scale], scratch);
   };
 }

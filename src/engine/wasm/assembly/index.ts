@@ -4,3 +4,4 @@
 // part in a fixed order, so results do not depend on the number of threads.
 export { axpy } from './elementwise';
 export { matmul, matmulScratchBytes } from './matmul';
+export { attentionForward, attentionBackwardQuery, attentionBackwardKey, attentionScratchBytes } from './attention';
