@@ -37,21 +37,6 @@ export type KernelImpl = (c: KernelContext, p: readonly number[], u: Uniforms, g
 
 // ---- elementwise ------------------------------------------------------------------------------
 
-const GELU_C = 0.7978845608028654;
-const geluT = (x: number) => Math.tanh(Math.max(-15, Math.min(15, GELU_C * (x + 0.044715 * x * x * x))));
-const gelu = (x: number) => 0.5 * x * (1 + geluT(x));
-const geluGrad = (x: number) => {
-  const t = geluT(x);
-  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
-};
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-const silu = (x: number) => x * sigmoid(x);
-const siluGrad = (x: number) => {
-  const s = sigmoid(x);
-  return s * (1 + x * (1 - s));
-};
-const ACTIVATIONS = { gelu: [gelu, geluGrad], silu: [silu, siluGrad] } as const;
-
 /** out[i] = f(a[i], b[i]) for i < n (uniform word 0), s = f32 word 1. */
 function binary(f: (a: number, b: number) => number): KernelImpl {
   return ({ f32 }, [a, b, out], u) => {
@@ -60,26 +45,17 @@ function binary(f: (a: number, b: number) => number): KernelImpl {
   };
 }
 
+/** activation:<gelu|silu>[-gated][-backward] (ops/activation.ts) → the SIMD kernel's kind and mode. */
 function activation(name: string): KernelImpl | undefined {
   const m = /^(gelu|silu)(-gated)?(-backward)?$/.exec(name);
   if (!m) return undefined;
-  const [fn, grad] = ACTIVATIONS[m[1] as 'gelu' | 'silu'];
-  const gated = m[2] !== undefined;
-  const backward = m[3] !== undefined;
-  return ({ f32 }, p, u) => {
-    const n = u.u32(0);
-    if (!gated && !backward) for (let i = 0; i < n; i++) f32[p[1]! + i] = fn(f32[p[0]! + i]!);
-    else if (!gated) for (let i = 0; i < n; i++) f32[p[2]! + i] = f32[p[0]! + i]! * grad(f32[p[1]! + i]!);
-    else if (!backward) for (let i = 0; i < n; i++) f32[p[2]! + i] = fn(f32[p[0]! + i]!) * f32[p[1]! + i]!;
-    else {
-      const [g, gate, up, out0, out1] = p as [number, number, number, number, number];
-      for (let i = 0; i < n; i++) {
-        const gi = f32[g + i]!;
-        const x = f32[gate + i]!;
-        f32[out0 + i] = gi * f32[up + i]! * grad(x);
-        f32[out1 + i] = gi * fn(x);
-      }
-    }
+  const kind = m[1] === 'gelu' ? 0 : 1;
+  const mode = (m[2] ? 2 : 0) + (m[3] ? 1 : 0);
+  // Bindings in order: the inputs (1, 2, 2 or 3 of them), then the outputs (1, or 2 for mode 3).
+  const inputs = [1, 2, 2, 3][mode]!;
+  return ({ wasm }, p, u) => {
+    const at = (i: number) => (i < p.length ? p[i]! * 4 : 0);
+    wasm.activation!(kind, mode, at(0), inputs > 1 ? at(1) : 0, inputs > 2 ? at(2) : 0, at(inputs), mode === 3 ? at(inputs + 1) : 0, u.u32(0));
   };
 }
 
@@ -197,12 +173,12 @@ function strided(direction: 'gather' | 'scatter'): KernelImpl {
     const size = u.u32(1);
     const total = u.u32(2);
     const offset = u.u32(3);
-    for (let row = 0, i = 0; i < n; row++) {
+    // Row by row: `size` contiguous floats of the narrow tensor, at `offset` in a row of `total`.
+    for (let row = 0, i = 0; i < n; row++, i += size) {
       const wide = row * total + offset;
-      for (let c = 0; c < size && i < n; c++, i++) {
-        if (direction === 'gather') f32[dst! + i] = f32[src! + wide + c]!;
-        else f32[dst! + wide + c] = f32[src! + i]!;
-      }
+      const len = Math.min(size, n - i);
+      if (direction === 'gather') f32.copyWithin(dst! + i, src! + wide, src! + wide + len);
+      else f32.copyWithin(dst! + wide, src! + i, src! + i + len);
     }
   };
 }

@@ -5,3 +5,4 @@
 export { axpy } from './elementwise';
 export { matmul, matmulScratchBytes } from './matmul';
 export { attentionForward, attentionBackwardQuery, attentionBackwardKey, attentionScratchBytes } from './attention';
+export { activation } from './activation';
