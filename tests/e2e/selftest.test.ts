@@ -1,5 +1,6 @@
-// The System page's self-test in Chromium (SwiftShader WebGPU): the trainer worker runs op checks
-// and KD reference cases on the page's GPU and the page lists every result.
+// The System page's self-test in Chromium: the trainer worker runs op checks and KD reference cases
+// on the chosen backend (SwiftShader WebGPU, or WASM, which it picks by itself here) and the page
+// lists every result.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.ts';
@@ -14,12 +15,15 @@ describe('System page self-test', () => {
   beforeAll(async () => (browser = await launchChromium({ webgpu: true })));
   afterAll(async () => browser?.close());
 
-  it('runs the selected checks in the trainer worker and shows every one as ok', async () => {
+  it.each(['wasm', 'webgpu'])('runs the selected checks on %s in the trainer worker and shows every one as ok', async (backend) => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(baseURL + '/#/system');
     await page.getByTestId('adapter').waitFor({ timeout: 60_000 });
+    // The backend experiments use here is preselected; the other one is a choice away.
+    expect(await page.getByTestId('selftest-backend').inputValue()).toBe('wasm');
+    await page.getByTestId('selftest-backend').selectOption(backend);
     await page.getByTestId('selftest-only').fill(SUBSET);
     await page.getByTestId('selftest-run').click();
     const summary = page.getByTestId('selftest-summary');
