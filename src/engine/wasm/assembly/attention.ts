@@ -86,34 +86,65 @@ const NEG: f32 = -1.0e30;
 
 // ---- staging ---------------------------------------------------------------------------------
 
+/** Copies D floats of a row to dst and zeros dst[D, Dp) (SIMD over whole chunks, then the tail). */
+// @ts-ignore: decorator
+@inline function copyRow(src: usize, dst: usize, D: i32, Dp: i32): void {
+  let d = 0;
+  for (; d + 4 <= D; d += 4) v128.store(dst + ((<usize>d) << 2), v128.load(src + ((<usize>d) << 2)));
+  if (d < D) {
+    v128.store(dst + ((<usize>d) << 2), f32x4.splat(0));
+    for (; d < D; d++) store<f32>(dst + ((<usize>d) << 2), load<f32>(src + ((<usize>d) << 2)));
+  }
+}
+
+/** dst [Dp][n] = src [n][Dp] transposed (n and Dp multiples of 4), by 4 × 4 blocks of shuffles. */
+function transpose(src: usize, dst: usize, n: i32, Dp: i32): void {
+  const rs = (<usize>Dp) << 2;
+  const ts = (<usize>n) << 2;
+  for (let j = 0; j < n; j += 4) {
+    const s0 = src + <usize>j * rs;
+    for (let d = 0; d < Dp; d += 4) {
+      const o = (<usize>d) << 2;
+      const r0 = v128.load(s0 + o);
+      const r1 = v128.load(s0 + rs + o);
+      const r2 = v128.load(s0 + 2 * rs + o);
+      const r3 = v128.load(s0 + 3 * rs + o);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d0 = dst + <usize>d * ts + ((<usize>j) << 2);
+      v128.store(d0, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d0 + ts, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(d0 + 2 * ts, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(d0 + 3 * ts, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+  }
+}
+
 /**
  * Stages the keys j < Sp of (b, kv head kh) into scratch, zeros where j ≥ end or masked:
- * kt = keys transposed [D][Sp] (when nonzero), vt = values transposed (when nonzero),
- * kp / vp = keys / values as rows of Dp (when nonzero), vis[j] = -1 where visible else 0.
+ * kp / vp = keys / values as rows of Dp; kt / vt (when nonzero) = their transposes [Dp][Sp];
+ * vis[j] = -1 where visible else 0.
  */
-function stageKeys(k: usize, v: usize, mask: usize, b: i32, S: i32, nKV: i32, kh: i32, D: i32, end: i32, Sp: i32, Dp: i32, kt: usize, vt: usize, kp: usize, vp: usize, vis: usize): void {
+function stageKeys(k: usize, v: usize, mask: usize, b: i32, S: i32, nKV: i32, kh: i32, D: i32, end: i32, Sp: i32, Dp: i32, kp: usize, vp: usize, kt: usize, vt: usize, vis: usize): void {
+  const rs = (<usize>Dp) << 2;
   for (let j = 0; j < Sp; j++) {
     let ok = j < end;
     if (ok && mask != 0) ok = load<f32>(mask + ((<usize>(b * S + j)) << 2)) != 0;
     store<i32>(vis + (<usize>j << 2), ok ? -1 : 0);
-    const src = (<usize>(((b * S + j) * nKV + kh) * D)) << 2;
-    for (let d = 0; d < Dp; d++) {
-      let kx: f32 = 0;
-      let vx: f32 = 0;
-      if (ok && d < D) {
-        kx = load<f32>(k + src + (<usize>d << 2));
-        vx = load<f32>(v + src + (<usize>d << 2));
-      }
-      if (d < D) {
-        const t = (<usize>(d * Sp + j)) << 2;
-        if (kt != 0) store<f32>(kt + t, kx);
-        if (vt != 0) store<f32>(vt + t, vx);
-      }
-      const r = (<usize>(j * Dp + d)) << 2;
-      if (kp != 0) store<f32>(kp + r, kx);
-      if (vp != 0) store<f32>(vp + r, vx);
+    const dst = <usize>j * rs;
+    if (ok) {
+      const src = (<usize>(((b * S + j) * nKV + kh) * D)) << 2;
+      copyRow(k + src, kp + dst, D, Dp);
+      copyRow(v + src, vp + dst, D, Dp);
+    } else {
+      memory.fill(kp + dst, 0, rs);
+      memory.fill(vp + dst, 0, rs);
     }
   }
+  if (kt != 0) transpose(kp, kt, Sp, Dp);
+  if (vt != 0) transpose(vp, vt, Sp, Dp);
 }
 
 /**
@@ -270,20 +301,148 @@ export function attentionScratchBytes(T: i32, S: i32, D: i32): i32 {
   const Sp = roundUp(S, 8);
   const Tp = roundUp(T, 8);
   const Dp = roundUp(D, 4);
-  const fwd = D * Sp + Sp * Dp + Sp + 4 * Sp;
-  const bq = 2 * D * Sp + Sp * Dp + Sp + 4 * Sp;
-  const key = 4 * Sp * Dp + Sp + 2 * D * Tp + 2 * Tp * Dp + 2 * Tp + 8 * Tp;
+  const fwd = 3 * Sp * Dp + Sp + 4 * Sp;
+  const bq = 4 * Sp * Dp + Sp + 4 * Sp;
+  const key = 4 * Sp * Dp + Sp + 4 * Dp * Tp + 2 * Tp + 8 * Tp;
   return (max(fwd, max(bq, key)) + 16) * 4;
+}
+
+// ---- forward, few queries: no staging ------------------------------------------------------------
+
+/** Below this many queries per head the forward kernel reads keys in place (staging would dominate). */
+const DIRECT_T: i32 = 8;
+
+/** [Σ a0, Σ a1, Σ a2, Σ a3]: the four vectors' horizontal sums in one vector. */
+// @ts-ignore: decorator
+@inline function hsum4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const u01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const u23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+}
+
+/**
+ * The forward kernel when T < DIRECT_T (decode steps): per (b, kv head) a list of the visible
+ * keys' row offsets (ascending j), then per query dot products straight from k (4 keys at a time,
+ * SIMD over D with a scalar tail), softmax, and Σ p·v straight from v over the visible keys only,
+ * so nothing invisible is ever read.
+ */
+function forwardDirect(q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, B: i32, T: i32, S: i32, nH: i32, nKV: i32, D: i32, causal: i32, offset: i32, scale: f32, part: i32, parts: i32, scratch: usize): void {
+  const Sp = roundUp(S, 8);
+  const list = align16(scratch);
+  const js = list + ((<usize>Sp) << 2);
+  const P = js + ((<usize>Sp) << 2);
+  const zero = P + ((<usize>Sp) << 2);
+  memory.fill(zero, 0, (<usize>roundUp(D, 4)) << 2);
+  const group = nH / nKV;
+  const endHead = causal != 0 ? <i32>min(<i64>S, <i64>offset + <i64>T) : S;
+  const rowStride = (<usize>(nH * D)) << 2;
+  const D4 = D & ~3;
+  const first = share(B * nH, part, parts);
+  const last = share(B * nH, part + 1, parts);
+  let stagedB = -1, stagedKh = -1;
+  let count = 0;
+  for (let pair = first; pair < last; pair++) {
+    const b = pair / nH;
+    const h = pair % nH;
+    const kh = h / group;
+    if (b != stagedB || kh != stagedKh) {
+      count = 0;
+      for (let j = 0; j < endHead; j++) {
+        if (mask != 0 && load<f32>(mask + ((<usize>(b * S + j)) << 2)) == 0) continue;
+        store<i32>(list + ((<usize>count) << 2), ((b * S + j) * nKV + kh) * D * 4);
+        store<i32>(js + ((<usize>count) << 2), j);
+        count++;
+      }
+      stagedB = b;
+      stagedKh = kh;
+    }
+    for (let i = 0; i < T; i++) {
+      const qr = q + ((<usize>(((b * T + i) * nH + h) * D)) << 2);
+      const or = out + ((<usize>(((b * T + i) * nH + h) * D)) << 2);
+      let m = count;
+      if (causal != 0) while (m > 0 && load<i32>(js + ((<usize>(m - 1)) << 2)) > offset + i) m--;
+      for (let e0 = 0; e0 < m; e0 += 4) {
+        const lp = list + ((<usize>e0) << 2);
+        const r0 = k + <usize>load<i32>(lp);
+        const r1 = e0 + 1 < m ? k + <usize>load<i32>(lp, 4) : zero;
+        const r2 = e0 + 2 < m ? k + <usize>load<i32>(lp, 8) : zero;
+        const r3 = e0 + 3 < m ? k + <usize>load<i32>(lp, 12) : zero;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let d = 0;
+        for (; d < D4; d += 4) {
+          const o = (<usize>d) << 2;
+          const x = v128.load(qr + o);
+          a0 = f32x4.add(a0, f32x4.mul(x, v128.load(r0 + o)));
+          a1 = f32x4.add(a1, f32x4.mul(x, v128.load(r1 + o)));
+          a2 = f32x4.add(a2, f32x4.mul(x, v128.load(r2 + o)));
+          a3 = f32x4.add(a3, f32x4.mul(x, v128.load(r3 + o)));
+        }
+        let sc = hsum4(a0, a1, a2, a3);
+        if (d < D) {
+          let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+          for (; d < D; d++) {
+            const o = (<usize>d) << 2;
+            const x = load<f32>(qr + o);
+            t0 += x * load<f32>(r0 + o);
+            t1 += x * load<f32>(r1 + o);
+            t2 += x * load<f32>(r2 + o);
+            t3 += x * load<f32>(r3 + o);
+          }
+          sc = f32x4.add(sc, f32x4(t0, t1, t2, t3));
+        }
+        sc = f32x4.mul(sc, f32x4.splat(scale));
+        const live = i32x4.lt_s(i32x4.add(i32x4.splat(e0), iota()), i32x4.splat(m));
+        v128.store(P + ((<usize>e0) << 2), v128.bitselect(sc, f32x4.splat(NEG), live));
+      }
+      const sum = softmaxRow(P, roundUp(m, 4));
+      const mx = rowMax;
+      const inv: f32 = sum > 0 ? 1 / sum : 0;
+      const f = f32x4.splat(inv);
+      let c = 0;
+      for (; c + 8 <= D; c += 8) {
+        const o = (<usize>c) << 2;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+        for (let e = 0; e < m; e++) {
+          const p = v128.load32_splat(P + ((<usize>e) << 2));
+          const r = v + <usize>load<i32>(list + ((<usize>e) << 2)) + o;
+          a0 = f32x4.add(a0, f32x4.mul(p, v128.load(r)));
+          a1 = f32x4.add(a1, f32x4.mul(p, v128.load(r, 16)));
+        }
+        v128.store(or + o, f32x4.mul(a0, f));
+        v128.store(or + o, f32x4.mul(a1, f), 16);
+      }
+      for (; c + 4 <= D; c += 4) {
+        const o = (<usize>c) << 2;
+        let a0 = f32x4.splat(0);
+        for (let e = 0; e < m; e++) {
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(P + ((<usize>e) << 2)), v128.load(v + <usize>load<i32>(list + ((<usize>e) << 2)) + o)));
+        }
+        v128.store(or + o, f32x4.mul(a0, f));
+      }
+      for (; c < D; c++) {
+        const o = (<usize>c) << 2;
+        let a: f32 = 0;
+        for (let e = 0; e < m; e++) a += load<f32>(P + ((<usize>e) << 2)) * load<f32>(v + <usize>load<i32>(list + ((<usize>e) << 2)) + o);
+        store<f32>(or + o, a * inv);
+      }
+      store<f32>(lse + ((<usize>((b * nH + h) * T + i)) << 2), sum > 0 ? mx + Mathf.log(sum) : 0);
+    }
+  }
 }
 
 // ---- forward ---------------------------------------------------------------------------------
 
 /** out = softmax(scale·q·kᵀ)·v per (b, h) of this part; lse [B, nH, T] = log Σ exp (0 when no key is visible). */
 export function attentionForward(q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, B: i32, T: i32, S: i32, nH: i32, nKV: i32, D: i32, causal: i32, offset: i32, scale: f32, part: i32, parts: i32, scratch: usize): void {
+  if (T < DIRECT_T) {
+    forwardDirect(q, k, v, mask, out, lse, B, T, S, nH, nKV, D, causal, offset, scale, part, parts, scratch);
+    return;
+  }
   const Sp = roundUp(S, 8);
   const Dp = roundUp(D, 4);
   const kt = align16(scratch);
-  const vp = kt + ((<usize>(D * Sp)) << 2);
+  const kp = kt + ((<usize>(Dp * Sp)) << 2);
+  const vp = kp + ((<usize>(Sp * Dp)) << 2);
   const vis = vp + ((<usize>(Sp * Dp)) << 2);
   const P = vis + ((<usize>Sp) << 2);
   const group = nH / nKV;
@@ -298,7 +457,7 @@ export function attentionForward(q: usize, k: usize, v: usize, mask: usize, out:
     const h = pair % nH;
     const kh = h / group;
     if (b != stagedB || kh != stagedKh) {
-      stageKeys(k, v, mask, b, S, nKV, kh, D, endHead, Sp, Dp, kt, 0, 0, vp, vis);
+      stageKeys(k, v, mask, b, S, nKV, kh, D, endHead, Sp, Dp, kp, vp, kt, 0, vis);
       stagedB = b;
       stagedKh = kh;
     }
@@ -422,9 +581,10 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
   const Sp = roundUp(S, 8);
   const Dp = roundUp(D, 4);
   const kt = align16(scratch);
-  const vt = kt + ((<usize>(D * Sp)) << 2);
-  const kp = vt + ((<usize>(D * Sp)) << 2);
-  const vis = kp + ((<usize>(Sp * Dp)) << 2);
+  const vt = kt + ((<usize>(Dp * Sp)) << 2);
+  const kp = vt + ((<usize>(Dp * Sp)) << 2);
+  const vp = kp + ((<usize>(Sp * Dp)) << 2);
+  const vis = vp + ((<usize>(Sp * Dp)) << 2);
   const P = vis + ((<usize>Sp) << 2);
   const group = nH / nKV;
   const endHead = causal != 0 ? <i32>min(<i64>S, <i64>offset + <i64>T) : S;
@@ -439,7 +599,7 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
     const h = pair % nH;
     const kh = h / group;
     if (b != stagedB || kh != stagedKh) {
-      stageKeys(k, v, mask, b, S, nKV, kh, D, endHead, Sp, Dp, kt, vt, kp, 0, vis);
+      stageKeys(k, v, mask, b, S, nKV, kh, D, endHead, Sp, Dp, kp, vp, kt, vt, vis);
       stagedB = b;
       stagedKh = kh;
     }
@@ -475,31 +635,28 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
 
 // ---- backward: keys ----------------------------------------------------------------------------
 
-/** Stages head h's queries and output gradients (transposed [D][Tp] and as rows of Dp), lse and δ (zeros past T). */
+/** Stages head h's queries and output gradients (as rows of Dp and transposed [Dp][Tp]), lse and δ (zeros past T). */
 function stageQueries(q: usize, gOut: usize, lse: usize, delta: usize, b: i32, T: i32, nH: i32, h: i32, D: i32, Tp: i32, Dp: i32, qt: usize, gt: usize, qp: usize, gp: usize, L: usize, Dl: usize): void {
   const stat = (<usize>((b * nH + h) * T)) << 2;
+  const rs = (<usize>Dp) << 2;
   for (let i = 0; i < Tp; i++) {
-    const live = i < T;
-    const src = (<usize>(((b * T + i) * nH + h) * D)) << 2;
     const io = (<usize>i) << 2;
-    store<f32>(L + io, live ? load<f32>(lse + stat + io) : 0);
-    store<f32>(Dl + io, live ? load<f32>(delta + stat + io) : 0);
-    for (let d = 0; d < Dp; d++) {
-      let qx: f32 = 0, gx: f32 = 0;
-      if (live && d < D) {
-        qx = load<f32>(q + src + ((<usize>d) << 2));
-        gx = load<f32>(gOut + src + ((<usize>d) << 2));
-      }
-      if (d < D) {
-        const t = (<usize>(d * Tp + i)) << 2;
-        store<f32>(qt + t, qx);
-        store<f32>(gt + t, gx);
-      }
-      const r = (<usize>(i * Dp + d)) << 2;
-      store<f32>(qp + r, qx);
-      store<f32>(gp + r, gx);
+    const dst = <usize>i * rs;
+    if (i < T) {
+      store<f32>(L + io, load<f32>(lse + stat + io));
+      store<f32>(Dl + io, load<f32>(delta + stat + io));
+      const src = (<usize>(((b * T + i) * nH + h) * D)) << 2;
+      copyRow(q + src, qp + dst, D, Dp);
+      copyRow(gOut + src, gp + dst, D, Dp);
+    } else {
+      store<f32>(L + io, 0);
+      store<f32>(Dl + io, 0);
+      memory.fill(qp + dst, 0, rs);
+      memory.fill(gp + dst, 0, rs);
     }
   }
+  transpose(qp, qt, Tp, Dp);
+  transpose(gp, gt, Tp, Dp);
 }
 
 // @ts-ignore: decorator
@@ -590,8 +747,8 @@ export function attentionBackwardKey(q: usize, k: usize, v: usize, mask: usize, 
   const dV = dK + ((<usize>(Sp * Dp)) << 2);
   const vis = dV + ((<usize>(Sp * Dp)) << 2);
   const qt = vis + ((<usize>Sp) << 2);
-  const gt = qt + ((<usize>(D * Tp)) << 2);
-  const qp = gt + ((<usize>(D * Tp)) << 2);
+  const gt = qt + ((<usize>(Dp * Tp)) << 2);
+  const qp = gt + ((<usize>(Dp * Tp)) << 2);
   const gp = qp + ((<usize>(Tp * Dp)) << 2);
   const L = gp + ((<usize>(Tp * Dp)) << 2);
   const Dl = L + ((<usize>Tp) << 2);
@@ -604,7 +761,7 @@ export function attentionBackwardKey(q: usize, k: usize, v: usize, mask: usize, 
   for (let pair = first; pair < last; pair++) {
     const b = pair / nKV;
     const kh = pair % nKV;
-    stageKeys(k, v, mask, b, S, nKV, kh, D, S, Sp, Dp, 0, 0, kp, vp, vis);
+    stageKeys(k, v, mask, b, S, nKV, kh, D, S, Sp, Dp, kp, vp, 0, 0, vis);
     memory.fill(dK, 0, (<usize>(2 * Sp * Dp)) << 2);
     for (let h = kh * group; h < (kh + 1) * group; h++) {
       stageQueries(q, gOut, lse, delta, b, T, nH, h, D, Tp, Dp, qt, gt, qp, gp, L, Dl);
