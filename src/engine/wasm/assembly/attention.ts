@@ -251,7 +251,42 @@ let rowMax: f32 = 0; // a wasm global: each thread's instance has its own
 @inline function weighted4(w: usize, Sp: i32, n: i32, rows: usize, Dp: i32, D: i32, o0: usize, o1: usize, o2: usize, o3: usize, f0: f32, f1: f32, f2: f32, f3: f32): void {
   const stride = (<usize>Sp) << 2;
   const rs = (<usize>Dp) << 2;
-  for (let c = 0; c < Dp; c += 4) {
+  let c = 0;
+  // Two chunks (8 floats) of the 4 rows at a time: 2 loads and 4 splats feed 8 products.
+  for (; c + 8 <= Dp; c += 8) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+    let wp = w;
+    let vp = rows + ((<usize>c) << 2);
+    for (let j = 0; j < n; j++) {
+      const x = v128.load(vp);
+      const y = v128.load(vp, 16);
+      const w0 = v128.load32_splat(wp);
+      const w1 = v128.load32_splat(wp + stride);
+      const w2 = v128.load32_splat(wp + 2 * stride);
+      const w3 = v128.load32_splat(wp + 3 * stride);
+      a0 = f32x4.add(a0, f32x4.mul(w0, x)); b0 = f32x4.add(b0, f32x4.mul(w0, y));
+      a1 = f32x4.add(a1, f32x4.mul(w1, x)); b1 = f32x4.add(b1, f32x4.mul(w1, y));
+      a2 = f32x4.add(a2, f32x4.mul(w2, x)); b2 = f32x4.add(b2, f32x4.mul(w2, y));
+      a3 = f32x4.add(a3, f32x4.mul(w3, x)); b3 = f32x4.add(b3, f32x4.mul(w3, y));
+      wp += 4;
+      vp += rs;
+    }
+    const cnt = min(4, D - c);
+    const cnt2 = min(4, D - c - 4);
+    const off = (<usize>c) << 2;
+    storeLanes(o0 + off, f32x4.mul(a0, f32x4.splat(f0)), cnt);
+    storeLanes(o1 + off, f32x4.mul(a1, f32x4.splat(f1)), cnt);
+    storeLanes(o2 + off, f32x4.mul(a2, f32x4.splat(f2)), cnt);
+    storeLanes(o3 + off, f32x4.mul(a3, f32x4.splat(f3)), cnt);
+    if (cnt2 > 0) {
+      storeLanes(o0 + off + 16, f32x4.mul(b0, f32x4.splat(f0)), cnt2);
+      storeLanes(o1 + off + 16, f32x4.mul(b1, f32x4.splat(f1)), cnt2);
+      storeLanes(o2 + off + 16, f32x4.mul(b2, f32x4.splat(f2)), cnt2);
+      storeLanes(o3 + off + 16, f32x4.mul(b3, f32x4.splat(f3)), cnt2);
+    }
+  }
+  for (; c < Dp; c += 4) {
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     let wp = w;
     let vp = rows + ((<usize>c) << 2);
@@ -712,7 +747,37 @@ function stageQueries(q: usize, gOut: usize, lse: usize, delta: usize, b: i32, T
 @inline function accumulate4(w: usize, Tp: i32, n: i32, rows: usize, Dp: i32, dst: usize): void {
   const stride = (<usize>Tp) << 2;
   const rs = (<usize>Dp) << 2;
-  for (let c = 0; c < Dp; c += 4) {
+  let c = 0;
+  for (; c + 8 <= Dp; c += 8) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+    let wp = w;
+    let vp = rows + ((<usize>c) << 2);
+    for (let i = 0; i < n; i++) {
+      const x = v128.load(vp);
+      const y = v128.load(vp, 16);
+      const w0 = v128.load32_splat(wp);
+      const w1 = v128.load32_splat(wp + stride);
+      const w2 = v128.load32_splat(wp + 2 * stride);
+      const w3 = v128.load32_splat(wp + 3 * stride);
+      a0 = f32x4.add(a0, f32x4.mul(w0, x)); b0 = f32x4.add(b0, f32x4.mul(w0, y));
+      a1 = f32x4.add(a1, f32x4.mul(w1, x)); b1 = f32x4.add(b1, f32x4.mul(w1, y));
+      a2 = f32x4.add(a2, f32x4.mul(w2, x)); b2 = f32x4.add(b2, f32x4.mul(w2, y));
+      a3 = f32x4.add(a3, f32x4.mul(w3, x)); b3 = f32x4.add(b3, f32x4.mul(w3, y));
+      wp += 4;
+      vp += rs;
+    }
+    const o = dst + ((<usize>c) << 2);
+    v128.store(o, f32x4.add(v128.load(o), a0));
+    v128.store(o, f32x4.add(v128.load(o, 16), b0), 16);
+    v128.store(o + rs, f32x4.add(v128.load(o + rs), a1));
+    v128.store(o + rs, f32x4.add(v128.load(o + rs, 16), b1), 16);
+    v128.store(o + 2 * rs, f32x4.add(v128.load(o + 2 * rs), a2));
+    v128.store(o + 2 * rs, f32x4.add(v128.load(o + 2 * rs, 16), b2), 16);
+    v128.store(o + 3 * rs, f32x4.add(v128.load(o + 3 * rs), a3));
+    v128.store(o + 3 * rs, f32x4.add(v128.load(o + 3 * rs, 16), b3), 16);
+  }
+  for (; c < Dp; c += 4) {
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     let wp = w;
     let vp = rows + ((<usize>c) << 2);
