@@ -16,40 +16,11 @@
 // one part in the same order whatever `parts` is, so results are bit-identical on any number of
 // threads. gk and gv sum over the query heads of a kv group in ascending head order.
 
+import { exp4, hmax, hsum } from './vec';
+
 const NEG: f32 = -1.0e30;
 
 // ---- vector helpers --------------------------------------------------------------------------
-
-/** e^x per lane (Cephes expf: Cody–Waite reduction, degree-5 polynomial; ~1 ulp), x clamped to [-87.3, 88.3]. */
-// @ts-ignore: decorator
-@inline function exp4(x0: v128): v128 {
-  const x1 = f32x4.min(f32x4.max(x0, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(x1, f32x4.splat(1.44269504088896341)));
-  let x = f32x4.sub(x1, f32x4.mul(n, f32x4.splat(0.693359375)));
-  x = f32x4.sub(x, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  const z = f32x4.mul(x, x);
-  let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(y, e);
-}
-
-// @ts-ignore: decorator
-@inline function hmax(v: v128): f32 {
-  const m = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
-}
-
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
-}
 
 /** Lane indices 0, 1, 2, 3 (as i32). */
 // @ts-ignore: decorator

@@ -4,3 +4,4 @@
 // part in a fixed order, so results do not depend on the number of threads.
 export { axpy } from './elementwise';
 export { attentionForward, attentionBackwardQuery, attentionBackwardKey, attentionScratchBytes } from './attention';
+export { softmaxForward, softmaxBackward, layerNormForward, rmsNormForward, layerNormDx, rmsNormDx, layerNormDparams, rmsNormDparams } from './rows';
