@@ -198,7 +198,7 @@ let rowMax: f32 = 0; // a wasm global: each thread's instance has its own
 // @ts-ignore: decorator
 @inline function softmaxRow(row: usize, n: i32): f32 {
   let m = f32x4.splat(NEG);
-  for (let j = 0; j < n; j += 4) m = f32x4.max(m, v128.load(row + ((<usize>j) << 2)));
+  for (let j = 0; j < n; j += 4) m = f32x4.pmax(m, v128.load(row + ((<usize>j) << 2)));
   const mx = hmax(m);
   const mv = f32x4.splat(mx);
   const half = f32x4.splat(NEG * 0.5);

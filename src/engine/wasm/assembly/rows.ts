@@ -32,7 +32,7 @@ export function softmaxForward(x: usize, y: usize, rows: i32, cols: i32, part: i
     const yb = y + <usize>r * (<usize>cols << 2);
     let mv = f32x4.splat(-3.4e38);
     let c = 0;
-    for (; c < c4; c += 4) mv = f32x4.max(mv, v128.load(at(xb, c)));
+    for (; c < c4; c += 4) mv = f32x4.pmax(mv, v128.load(at(xb, c)));
     let m = hmax(mv);
     for (; c < cols; c++) m = max(m, load<f32>(at(xb, c)));
     const ms = f32x4.splat(m);

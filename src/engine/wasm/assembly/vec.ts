@@ -6,8 +6,13 @@
  */
 // @ts-ignore: decorator
 @inline export function exp4(x0: v128): v128 {
-  const x1 = f32x4.min(f32x4.max(x0, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(x1, f32x4.splat(1.44269504088896341)));
+  // pmin/pmax (one instruction each) rather than min/max (a NaN-handling sequence on x64); with
+  // x0 first a NaN passes through.
+  const x1 = f32x4.pmin(f32x4.pmax(x0, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  // n = round(x·log2 e) by the 1.5·2^23 trick: its integer value sits in the float's low bits.
+  const magic = f32x4.splat(12582912.0);
+  const t = f32x4.add(f32x4.mul(x1, f32x4.splat(1.44269504088896341)), magic);
+  const n = f32x4.sub(t, magic);
   let x = f32x4.sub(x1, f32x4.mul(n, f32x4.splat(0.693359375)));
   x = f32x4.sub(x, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   const z = f32x4.mul(x, x);
@@ -18,13 +23,14 @@
   y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.6666665459e-1));
   y = f32x4.add(f32x4.mul(y, x), f32x4.splat(5.0000001201e-1));
   y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n: (n + 127) << 23, n's integer taken from t's bits.
+  const e = i32x4.shl(i32x4.add(i32x4.sub(t, magic), i32x4.splat(127)), 23);
   return v128.andnot(f32x4.mul(y, e), f32x4.lt(x0, f32x4.splat(-87.3)));
 }
 
 // @ts-ignore: decorator
 @inline export function hmax(v: v128): f32 {
-  const m = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  const m = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
   return max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
 }
 
