@@ -674,43 +674,35 @@ function stageQueries(q: usize, gOut: usize, lse: usize, delta: usize, b: i32, T
 }
 
 /**
- * P and dS of keys j0..j0+3 (rows of kp / vp) against queries i0..i0+3 (qt / gt transposed):
- * stored to pb / db + r·Tp + i0. A key r sees query i when i < T, the key is visible and
- * i ≥ first_r (first_r = j − offset under causal, else 0).
+ * dst[r·Tp + i0 .. +8] = Σ_d rows[r·Dp + d] · t[d·Tp + i0 .. +8] for the 4 rows r: one score
+ * matrix of the key kernel (k·q or v·dO), 4 keys × 8 queries, 2 loads and 4 splats per 8 products.
  */
 // @ts-ignore: decorator
-@inline function keyBlock4x4(kp: usize, vp: usize, Dp: i32, qt: usize, gt: usize, Tp: i32, D: i32, i0: i32, T: i32, scale: f32, L: usize, Dl: usize, vis: usize, j0: i32, first0: i32, firsts: i32, pb: usize, db: usize): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), p2 = f32x4.splat(0), p3 = f32x4.splat(0);
+@inline function keyDots4x8(rows: usize, Dp: i32, t: usize, Tp: i32, D: i32, i0: i32, dst: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   const stride = (<usize>Tp) << 2;
   const rs = (<usize>Dp) << 2;
-  let qx = qt + ((<usize>i0) << 2);
-  let gx = gt + ((<usize>i0) << 2);
+  let tp = t + ((<usize>i0) << 2);
   for (let d = 0; d < D; d++) {
     const o = (<usize>d) << 2;
-    const a = v128.load(qx);
-    const g = v128.load(gx);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(kp + o), a));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(kp + rs + o), a));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(kp + 2 * rs + o), a));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(kp + 3 * rs + o), a));
-    p0 = f32x4.add(p0, f32x4.mul(v128.load32_splat(vp + o), g));
-    p1 = f32x4.add(p1, f32x4.mul(v128.load32_splat(vp + rs + o), g));
-    p2 = f32x4.add(p2, f32x4.mul(v128.load32_splat(vp + 2 * rs + o), g));
-    p3 = f32x4.add(p3, f32x4.mul(v128.load32_splat(vp + 3 * rs + o), g));
-    qx += stride;
-    gx += stride;
+    const x = v128.load(tp);
+    const y = v128.load(tp, 16);
+    const w0 = v128.load32_splat(rows + o);
+    const w1 = v128.load32_splat(rows + rs + o);
+    const w2 = v128.load32_splat(rows + 2 * rs + o);
+    const w3 = v128.load32_splat(rows + 3 * rs + o);
+    a0 = f32x4.add(a0, f32x4.mul(w0, x)); b0 = f32x4.add(b0, f32x4.mul(w0, y));
+    a1 = f32x4.add(a1, f32x4.mul(w1, x)); b1 = f32x4.add(b1, f32x4.mul(w1, y));
+    a2 = f32x4.add(a2, f32x4.mul(w2, x)); b2 = f32x4.add(b2, f32x4.mul(w2, y));
+    a3 = f32x4.add(a3, f32x4.mul(w3, x)); b3 = f32x4.add(b3, f32x4.mul(w3, y));
+    tp += stride;
   }
-  const io = (<usize>i0) << 2;
-  const l = v128.load(L + io);
-  const dl = v128.load(Dl + io);
-  const iv = i32x4.add(i32x4.splat(i0), iota());
-  const inT = i32x4.lt_s(iv, i32x4.splat(T));
-  const vj = vis + ((<usize>j0) << 2);
-  keyRow(s0, p0, scale, l, dl, v128.and(inT, v128.load32_splat(vj)), iv, first0, pb + io, db + io);
-  keyRow(s1, p1, scale, l, dl, v128.and(inT, v128.load32_splat(vj, 4)), iv, first0 + firsts, pb + stride + io, db + stride + io);
-  keyRow(s2, p2, scale, l, dl, v128.and(inT, v128.load32_splat(vj, 8)), iv, first0 + 2 * firsts, pb + 2 * stride + io, db + 2 * stride + io);
-  keyRow(s3, p3, scale, l, dl, v128.and(inT, v128.load32_splat(vj, 12)), iv, first0 + 3 * firsts, pb + 3 * stride + io, db + 3 * stride + io);
+  const base = dst + ((<usize>i0) << 2);
+  v128.store(base, a0); v128.store(base, b0, 16);
+  v128.store(base + stride, a1); v128.store(base + stride, b1, 16);
+  v128.store(base + 2 * stride, a2); v128.store(base + 2 * stride, b2, 16);
+  v128.store(base + 3 * stride, a3); v128.store(base + 3 * stride, b3, 16);
 }
 
 /** acc rows r = 0..3 (dst + r·Dp) += Σ_{i<n} w[r·Tp + i] · rows[i·Dp + ·], over every c < Dp. */
@@ -804,12 +796,28 @@ export function attentionBackwardKey(q: usize, k: usize, v: usize, mask: usize, 
       for (let j0 = 0; j0 < S; j0 += 4) {
         // Under causal, key j is seen by queries i ≥ j − offset: start at the block's first one.
         const f = causal != 0 ? <i32>max(<i64>0, <i64>j0 - <i64>offset) : 0;
-        const iStart = f & ~3;
+        const iStart = f & ~7;
         if (iStart >= T) break;
-        const firsts = causal != 0 ? 1 : 0;
         const first0 = causal != 0 ? j0 - offset : -0x3fffffff;
         const ko = (<usize>j0) * rs;
-        for (let i0 = iStart; i0 < T; i0 += 4) keyBlock4x4(kp + ko, vp + ko, Dp, qt, gt, Tp, D, i0, T, scale, L, Dl, vis, j0, first0, firsts, PB, DB);
+        // The two score matrices apart (8 accumulators each), then p and dS in place.
+        for (let i0 = iStart; i0 < T; i0 += 8) {
+          keyDots4x8(kp + ko, Dp, qt, Tp, D, i0, PB);
+          keyDots4x8(vp + ko, Dp, gt, Tp, D, i0, DB);
+        }
+        const tEnd = roundUp(T, 4);
+        const inT = i32x4.splat(T);
+        for (let r = 0; r < 4; r++) {
+          const vj = v128.load32_splat(vis + ((<usize>(j0 + r)) << 2));
+          const fr = causal != 0 ? first0 + r : first0;
+          const pr = PB + <usize>r * ((<usize>Tp) << 2);
+          const dr = DB + <usize>r * ((<usize>Tp) << 2);
+          for (let i0 = iStart; i0 < tEnd; i0 += 4) {
+            const io = (<usize>i0) << 2;
+            const iv = i32x4.add(i32x4.splat(i0), iota());
+            keyRow(v128.load(pr + io), v128.load(dr + io), scale, v128.load(L + io), v128.load(Dl + io), v128.and(i32x4.lt_s(iv, inT), vj), iv, fr, pr + io, dr + io);
+          }
+        }
         const n = roundUp(T, 4) - iStart;
         const io = (<usize>iStart) << 2;
         accumulate4(PB + io, Tp, n, gp + <usize>iStart * rs, Dp, dV + ko);
