@@ -308,7 +308,7 @@ export function attentionScratchBytes(T: i32, S: i32, D: i32): i32 {
   const Tp = roundUp(T, 8);
   const Dp = roundUp(D, 4);
   const fwd = 3 * Sp * Dp + Sp + 4 * Sp;
-  const bq = 4 * Sp * Dp + Sp + 4 * Sp;
+  const bq = 4 * Sp * Dp + Sp + 8 * Sp;
   const key = 4 * Sp * Dp + Sp + 4 * Dp * Tp + 2 * Tp + 8 * Tp;
   return (max(fwd, max(bq, key)) + 16) * 4;
 }
@@ -535,37 +535,6 @@ export function attentionForward(q: usize, k: usize, v: usize, mask: usize, out:
 }
 
 // @ts-ignore: decorator
-@inline function dsBlock4x4(q0: usize, g0: usize, rs: usize, kt: usize, vt: usize, Sp: i32, D: i32, j0: i32, scale: f32, vis: usize, lim0: i32, lims: i32, lse0: usize, dl0: usize, dst: usize): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), p2 = f32x4.splat(0), p3 = f32x4.splat(0);
-  const stride = (<usize>Sp) << 2;
-  let kp = kt + ((<usize>j0) << 2);
-  let vp = vt + ((<usize>j0) << 2);
-  for (let d = 0; d < D; d++) {
-    const o = (<usize>d) << 2;
-    const kx = v128.load(kp);
-    const vx = v128.load(vp);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(q0 + o), kx));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(q0 + rs + o), kx));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(q0 + 2 * rs + o), kx));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(q0 + 3 * rs + o), kx));
-    p0 = f32x4.add(p0, f32x4.mul(v128.load32_splat(g0 + o), vx));
-    p1 = f32x4.add(p1, f32x4.mul(v128.load32_splat(g0 + rs + o), vx));
-    p2 = f32x4.add(p2, f32x4.mul(v128.load32_splat(g0 + 2 * rs + o), vx));
-    p3 = f32x4.add(p3, f32x4.mul(v128.load32_splat(g0 + 3 * rs + o), vx));
-    kp += stride;
-    vp += stride;
-  }
-  const visv = v128.load(vis + ((<usize>j0) << 2));
-  const ja = i32x4.add(i32x4.splat(j0), iota());
-  const base = dst + ((<usize>j0) << 2);
-  dsRow(s0, p0, scale, load<f32>(lse0), load<f32>(dl0), visv, ja, lim0, base);
-  dsRow(s1, p1, scale, load<f32>(lse0, 4), load<f32>(dl0, 4), visv, ja, lim0 + lims, base + stride);
-  dsRow(s2, p2, scale, load<f32>(lse0, 8), load<f32>(dl0, 8), visv, ja, lim0 + 2 * lims, base + 2 * stride);
-  dsRow(s3, p3, scale, load<f32>(lse0, 12), load<f32>(dl0, 12), visv, ja, lim0 + 3 * lims, base + 3 * stride);
-}
-
-// @ts-ignore: decorator
 @inline function dsBlock1x4(q0: usize, g0: usize, kt: usize, vt: usize, Sp: i32, D: i32, j0: i32, scale: f32, vis: usize, lim0: i32, l: f32, dl: f32, dst: usize): void {
   let s0 = f32x4.splat(0), p0 = f32x4.splat(0);
   const stride = (<usize>Sp) << 2;
@@ -592,6 +561,7 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
   const vp = kp + ((<usize>(Sp * Dp)) << 2);
   const vis = vp + ((<usize>(Sp * Dp)) << 2);
   const P = vis + ((<usize>Sp) << 2);
+  const P2 = P + ((<usize>(4 * Sp)) << 2);
   const group = nH / nKV;
   const endHead = causal != 0 ? <i32>min(<i64>S, <i64>offset + <i64>T) : S;
   const rs = (<usize>(nH * D)) << 2;
@@ -619,11 +589,24 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
     let i0 = 0;
     for (; i0 + 4 <= T; i0 += 4) {
       const jEnd = causal != 0 ? <i32>min(<i64>endHead, <i64>offset + <i64>i0 + 4) : endHead;
-      const n = roundUp(max(jEnd, 0), 4);
+      const n = roundUp(max(jEnd, 0), 8);
       const o = rowOff + <usize>i0 * rs;
-      const ls = lse + stat + ((<usize>i0) << 2);
-      const ds = delta + stat + ((<usize>i0) << 2);
-      for (let j0 = 0; j0 < n; j0 += 4) dsBlock4x4(q + o, gOut + o, rs, kt, vt, Sp, D, j0, scale, vis, causal != 0 ? offset + i0 : big, causal != 0 ? 1 : 0, ls, ds, P);
+      // The two score matrices apart (8 accumulators each), then dS in place.
+      for (let j0 = 0; j0 < n; j0 += 8) {
+        dots4x8(q + o, rs, kt, Sp, D, j0, P);
+        dots4x8(gOut + o, rs, vt, Sp, D, j0, P2);
+      }
+      for (let r = 0; r < 4; r++) {
+        const l = load<f32>(lse + stat + ((<usize>(i0 + r)) << 2));
+        const dl = load<f32>(delta + stat + ((<usize>(i0 + r)) << 2));
+        const lim = causal != 0 ? offset + i0 + r : big;
+        const pr = P + <usize>r * stride;
+        const dr = P2 + <usize>r * stride;
+        for (let j0 = 0; j0 < n; j0 += 4) {
+          const jo = (<usize>j0) << 2;
+          dsRow(v128.load(pr + jo), v128.load(dr + jo), scale, l, dl, v128.load(vis + jo), i32x4.add(i32x4.splat(j0), iota()), lim, pr + jo);
+        }
+      }
       const g0 = gq + o;
       weighted4(P, Sp, n, kp, Dp, D, g0, g0 + rs, g0 + 2 * rs, g0 + 3 * rs, scale, scale, scale, scale);
     }
@@ -674,15 +657,15 @@ function stageQueries(q: usize, gOut: usize, lse: usize, delta: usize, b: i32, T
 }
 
 /**
- * dst[r·Tp + i0 .. +8] = Σ_d rows[r·Dp + d] · t[d·Tp + i0 .. +8] for the 4 rows r: one score
- * matrix of the key kernel (k·q or v·dO), 4 keys × 8 queries, 2 loads and 4 splats per 8 products.
+ * dst[r·Tp + i0 .. +8] = Σ_{d<D} rows_r[d] · t[d·Tp + i0 .. +8] for the 4 rows r (rows_r = rows +
+ * r·rs bytes): a block of one score matrix of the backward kernels (k·q or v·dO, 4 keys × 8
+ * queries; q·k or dO·v, 4 queries × 8 keys), 2 loads and 4 splats per 8 products.
  */
 // @ts-ignore: decorator
-@inline function keyDots4x8(rows: usize, Dp: i32, t: usize, Tp: i32, D: i32, i0: i32, dst: usize): void {
+@inline function dots4x8(rows: usize, rs: usize, t: usize, Tp: i32, D: i32, i0: i32, dst: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   const stride = (<usize>Tp) << 2;
-  const rs = (<usize>Dp) << 2;
   let tp = t + ((<usize>i0) << 2);
   for (let d = 0; d < D; d++) {
     const o = (<usize>d) << 2;
@@ -802,8 +785,8 @@ export function attentionBackwardKey(q: usize, k: usize, v: usize, mask: usize, 
         const ko = (<usize>j0) * rs;
         // The two score matrices apart (8 accumulators each), then p and dS in place.
         for (let i0 = iStart; i0 < T; i0 += 8) {
-          keyDots4x8(kp + ko, Dp, qt, Tp, D, i0, PB);
-          keyDots4x8(vp + ko, Dp, gt, Tp, D, i0, DB);
+          dots4x8(kp + ko, rs, qt, Tp, D, i0, PB);
+          dots4x8(vp + ko, rs, gt, Tp, D, i0, DB);
         }
         const tEnd = roundUp(T, 4);
         const inT = i32x4.splat(T);
