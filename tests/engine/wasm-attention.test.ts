@@ -196,6 +196,32 @@ describe('WASM attention kernels', () => {
   });
 });
 
+describe('WASM attention: cache slots past the causal end', () => {
+  for (const T of [2, 9]) {
+    it(`never reads NaN from unwritten key/value slots j ≥ offset + T (T = ${T})`, () => {
+      const c: Case = { B: 2, T, S: T + 9, nH: 2, nKV: 1, D: 5, causal: true, offset: 3 };
+      const { B, S, nH, nKV, D } = c;
+      const data = {
+        q: Float32Array.from(randn(B * T * nH * D, 1)),
+        k: Float32Array.from(randn(B * S * nKV * D, 2)),
+        v: Float32Array.from(randn(B * S * nKV * D, 3)),
+        g: Float32Array.from(randn(B * T * nH * D, 4)),
+      };
+      for (let b = 0; b < B; b++)
+        for (let j = 3 + T; j < S; j++)
+          for (let d = 0; d < D; d++) data.k[((b * S + j) * nKV) * D + d] = data.v[((b * S + j) * nKV) * D + d] = Number.NaN;
+      const r = runWasm(c, data, 1);
+      const d64 = (a: Float32Array) => Float64Array.from(a);
+      const dims = { B, T, S, nH, nKV, D };
+      const opts = { causal: true, queryOffset: 3 };
+      const [gq, gk, gv] = cpu.attentionBackward(d64(data.q), d64(data.k), d64(data.v), d64(data.g), dims, opts);
+      for (const x of [compare('out', r.out, cpu.attention(d64(data.q), d64(data.k), d64(data.v), dims, opts), TOL), compare('gq', r.gq, gq, TOL), compare('gk', r.gk, gk, TOL), compare('gv', r.gv, gv, TOL)]) {
+        expect(x.ok, `${x.name}: ${x.detail ?? ''}`).toBe(true);
+      }
+    });
+  }
+});
+
 describe('ops/attention on the WASM backend', () => {
   const engines: Engine[] = [];
   beforeAll(async () => {
