@@ -9,7 +9,10 @@
 // (no horizontal sums, any D), values padded to rows of D' = D rounded up to 4 so that P·V is
 // SIMD over the head size. Keys a query can never see (masked, past the causal end, padding) are
 // staged as zeros, so whatever sits there cannot leak a NaN. The softmax of a block of 4
-// queries runs over the block's scores in scratch (exact max, then exp), not online.
+// queries runs over the block's scores in scratch (exact max, then exp), not online. The
+// backward kernels recompute p = exp(s − lse) the same way, their two score matrices (q·k and
+// dO·v) as separate 4 × 8 blocks. With fewer than DIRECT_T queries per head (decode steps) the
+// forward kernel skips staging and reads the visible keys in place.
 //
 // Threads: the forward and query-gradient kernels split the B·nH (batch, head) pairs, the key
 // kernel the B·nKV (batch, kv head) pairs, across parts; a pair's outputs are computed wholly by
