@@ -3,7 +3,10 @@
 // kernel (δ = Σ dO·O and gq) and the key kernel (gk, gv), on odd shapes and every variant
 // (grouped-query heads, causal with an offset, a key mask with fully masked rows, T = 1), and
 // bit-identical whether the work runs as one part or as two.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/runtime.ts';
+import { WasmBackend } from '../../src/engine/wasm/backend.ts';
+import { attention } from '../../src/engine/ops/attention.ts';
 import { createMemory, instantiateKernels, kernelModule, RESERVED_BYTES, type WasmKernels } from '../../src/engine/wasm/module.ts';
 import * as cpu from '../../src/engine/cpu/attention.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
@@ -191,4 +194,85 @@ describe('WASM attention kernels', () => {
     expect(Array.from(r.gv.slice(S * nKV * D)).every((x) => x === 0)).toBe(true);
     expect(r.out.slice(0, row).every((x) => Number.isFinite(x))).toBe(true);
   });
+});
+
+describe('WASM attention: cache slots past the causal end', () => {
+  for (const T of [2, 9]) {
+    it(`never reads NaN from unwritten key/value slots j ≥ offset + T (T = ${T})`, () => {
+      const c: Case = { B: 2, T, S: T + 9, nH: 2, nKV: 1, D: 5, causal: true, offset: 3 };
+      const { B, S, nH, nKV, D } = c;
+      const data = {
+        q: Float32Array.from(randn(B * T * nH * D, 1)),
+        k: Float32Array.from(randn(B * S * nKV * D, 2)),
+        v: Float32Array.from(randn(B * S * nKV * D, 3)),
+        g: Float32Array.from(randn(B * T * nH * D, 4)),
+      };
+      for (let b = 0; b < B; b++)
+        for (let j = 3 + T; j < S; j++)
+          for (let d = 0; d < D; d++) data.k[((b * S + j) * nKV) * D + d] = data.v[((b * S + j) * nKV) * D + d] = Number.NaN;
+      const r = runWasm(c, data, 1);
+      const d64 = (a: Float32Array) => Float64Array.from(a);
+      const dims = { B, T, S, nH, nKV, D };
+      const opts = { causal: true, queryOffset: 3 };
+      const [gq, gk, gv] = cpu.attentionBackward(d64(data.q), d64(data.k), d64(data.v), d64(data.g), dims, opts);
+      for (const x of [compare('out', r.out, cpu.attention(d64(data.q), d64(data.k), d64(data.v), dims, opts), TOL), compare('gq', r.gq, gq, TOL), compare('gk', r.gk, gk, TOL), compare('gv', r.gv, gv, TOL)]) {
+        expect(x.ok, `${x.name}: ${x.detail ?? ''}`).toBe(true);
+      }
+    });
+  }
+});
+
+describe('ops/attention on the WASM backend', () => {
+  const engines: Engine[] = [];
+  beforeAll(async () => {
+    engines.push(new Engine(await WasmBackend.create({ threads: 1 })), new Engine(await WasmBackend.create({ threads: 2 })));
+  });
+  afterAll(() => {
+    for (const e of engines) e.destroy();
+  });
+
+  /** Output and the three gradients (gOut given) through the engine, as float arrays. */
+  async function through(engine: Engine, c: Case, data: { q: Float32Array; k: Float32Array; v: Float32Array; g: Float32Array; mask?: Float32Array }) {
+    const { B, T, S, nH, nKV, D } = c;
+    const q = engine.upload(data.q, [B, T, nH, D], 'f32', { requiresGrad: true, isParam: true });
+    const k = engine.upload(data.k, [B, S, nKV, D], 'f32', { requiresGrad: true, isParam: true });
+    const v = engine.upload(data.v, [B, S, nKV, D], 'f32', { requiresGrad: true, isParam: true });
+    const mask = data.mask ? engine.upload(data.mask, [B, S]) : undefined;
+    const g = engine.upload(data.g, [B, T, nH, D]);
+    const out = attention(q, k, v, { causal: c.causal, queryOffset: c.offset ?? 0, ...(mask ? { keyMask: mask } : {}) });
+    engine.autograd.backward(out, g);
+    const result = {
+      out: (await out.read()) as Float32Array,
+      gq: (await q.grad!.read()) as Float32Array,
+      gk: (await k.grad!.read()) as Float32Array,
+      gv: (await v.grad!.read()) as Float32Array,
+    };
+    engine.autograd.clear();
+    for (const t of [q, k, v, g, out, ...(mask ? [mask] : [])]) t.release();
+    return result;
+  }
+
+  for (const c of [CASES[3]!, CASES[4]!, CASES[6]!]) {
+    it(`matches the CPU twin, bit-identical on 1 and 2 threads: ${name(c)}`, async () => {
+      const { B, T, S, nH, nKV, D } = c;
+      const data = {
+        q: Float32Array.from(randn(B * T * nH * D, 5)),
+        k: Float32Array.from(randn(B * S * nKV * D, 6)),
+        v: Float32Array.from(randn(B * S * nKV * D, 7)),
+        g: Float32Array.from(randn(B * T * nH * D, 8)),
+        ...(maskFor(c) ? { mask: maskFor(c)! } : {}),
+      };
+      expect((engines[1]!.backend as WasmBackend).threadCount).toBe(2);
+      const [one, two] = [await through(engines[0]!, c, data), await through(engines[1]!, c, data)];
+      const d64 = (a: Float32Array) => Float64Array.from(a);
+      const dims = { B, T, S, nH, nKV, D };
+      const opts = { causal: c.causal, queryOffset: c.offset ?? 0, ...(data.mask ? { keyMask: data.mask } : {}) };
+      const out = cpu.attention(d64(data.q), d64(data.k), d64(data.v), dims, opts);
+      const [gq, gk, gv] = cpu.attentionBackward(d64(data.q), d64(data.k), d64(data.v), d64(data.g), dims, opts);
+      for (const r of [compare('out', one.out, out, TOL), compare('gq', one.gq, gq, TOL), compare('gk', one.gk, gk, TOL), compare('gv', one.gv, gv, TOL)]) {
+        expect(r.ok, `${r.name}: ${r.detail ?? ''}`).toBe(true);
+      }
+      for (const key of ['out', 'gq', 'gk', 'gv'] as const) expect(new Uint32Array(two[key].buffer), key).toEqual(new Uint32Array(one[key].buffer));
+    });
+  }
 });

@@ -10,7 +10,20 @@ import { resolveKernel, type KernelContext, type KernelImpl, type Uniforms } fro
 import { ThreadPool, hardwareThreads, threadsAvailable } from './threads.ts';
 
 /** The exports the thread pool may run (each takes part, parts, scratch last). */
-const PARALLEL_KERNELS = ['matmul', 'attentionForward', 'attentionBackwardQuery', 'attentionBackwardKey'] as const;
+const PARALLEL_KERNELS = [
+  'matmul',
+  'attentionForward',
+  'attentionBackwardQuery',
+  'attentionBackwardKey',
+  'softmaxForward',
+  'softmaxBackward',
+  'layerNormForward',
+  'rmsNormForward',
+  'layerNormDx',
+  'rmsNormDx',
+  'layerNormDparams',
+  'rmsNormDparams',
+] as const;
 
 /** A span of the memory. */
 class Span implements Storage {

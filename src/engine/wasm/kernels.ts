@@ -59,109 +59,30 @@ function activation(name: string): KernelImpl | undefined {
   };
 }
 
-// ---- rows: softmax, norms ------------------------------------------------------------------------
+// ---- rows: softmax, norms (SIMD over each row's columns, ./assembly/rows.ts) ------------------
 
-const softmaxForward: KernelImpl = ({ f32 }, [x, y], u) => {
-  const rows = u.u32(0);
-  const cols = u.u32(1);
-  for (let r = 0; r < rows; r++) {
-    const xb = x! + r * cols;
-    const yb = y! + r * cols;
-    let m = -Infinity;
-    for (let c = 0; c < cols; c++) m = Math.max(m, f32[xb + c]!);
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp(f32[xb + c]! - m);
-    const inv = 1 / s;
-    for (let c = 0; c < cols; c++) f32[yb + c] = Math.exp(f32[xb + c]! - m) * inv;
-  }
-};
+/**
+ * A row kernel: the export `name`(...bindings in bytes, rows, cols[, eps], part, parts, scratch),
+ * split across threads when the rows are many (a wake-up of the pool costs more than a few rows).
+ */
+function rows(name: string, withEps = false): KernelImpl {
+  return (c, p, u) => {
+    const [rowCount, cols] = [u.u32(0), u.u32(1)];
+    const args = [...p.map((x) => x * 4), rowCount, cols, ...(withEps ? [u.f32(2)] : [])];
+    if (rowCount * cols >= PARALLEL_ROW_FLOATS) c.parallel(name, args, 0);
+    else c.wasm[name]!(...args, 0, 1, 0);
+  };
+}
 
-const softmaxBackward: KernelImpl = ({ f32 }, [g, y, dx], u) => {
-  const rows = u.u32(0);
-  const cols = u.u32(1);
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let dot = 0;
-    for (let c = 0; c < cols; c++) dot += f32[g! + o + c]! * f32[y! + o + c]!;
-    for (let c = 0; c < cols; c++) f32[dx! + o + c] = f32[y! + o + c]! * (f32[g! + o + c]! - dot);
-  }
-};
-
-/** The norms' row chunk for the gamma/beta partial sums (ops/norm.ts ROWS_PER_CHUNK). */
-const NORM_ROWS_PER_CHUNK = 32;
+/** Below this many floats a row kernel runs on the calling thread alone. */
+const PARALLEL_ROW_FLOATS = 1 << 16;
 
 function norm(kind: string, pass: string | undefined): KernelImpl | undefined {
   if (kind !== 'layer' && kind !== 'rms') return undefined;
-  const layer = kind === 'layer';
-  if (pass === undefined) {
-    return ({ f32 }, p, u) => {
-      const [x, gamma, beta, y, stats] = layer ? (p as number[]) : [p[0]!, p[1]!, -1, p[2]!, p[3]!];
-      const rows = u.u32(0);
-      const cols = u.u32(1);
-      const eps = u.f32(2);
-      for (let r = 0; r < rows; r++) {
-        const b = x! + r * cols;
-        let mean = 0;
-        if (layer) {
-          for (let c = 0; c < cols; c++) mean += f32[b + c]!;
-          mean /= cols;
-        }
-        let q = 0;
-        for (let c = 0; c < cols; c++) q += (f32[b + c]! - mean) ** 2;
-        const rstd = 1 / Math.sqrt(q / cols + eps);
-        const yb = y! + r * cols;
-        for (let c = 0; c < cols; c++) f32[yb + c] = (f32[b + c]! - mean) * rstd * f32[gamma! + c]! + (layer ? f32[beta! + c]! : 0);
-        f32[stats! + 2 * r] = mean;
-        f32[stats! + 2 * r + 1] = rstd;
-      }
-    };
-  }
-  if (pass === 'dx') {
-    return ({ f32 }, [g, x, gamma, stats, dx], u) => {
-      const rows = u.u32(0);
-      const cols = u.u32(1);
-      for (let r = 0; r < rows; r++) {
-        const o = r * cols;
-        const mean = f32[stats! + 2 * r]!;
-        const rstd = f32[stats! + 2 * r + 1]!;
-        let sg = 0;
-        let sgx = 0;
-        for (let c = 0; c < cols; c++) {
-          const gy = f32[g! + o + c]! * f32[gamma! + c]!;
-          sg += gy;
-          sgx += gy * (f32[x! + o + c]! - mean) * rstd;
-        }
-        const mg = sg / cols;
-        const mgx = sgx / cols;
-        for (let c = 0; c < cols; c++) {
-          const xhat = (f32[x! + o + c]! - mean) * rstd;
-          f32[dx! + o + c] = rstd * (f32[g! + o + c]! * f32[gamma! + c]! - (layer ? mg : 0) - xhat * mgx);
-        }
-      }
-    };
-  }
-  if (pass === 'dparams') {
-    return ({ f32 }, p, u) => {
-      const [g, x, stats, dgamma, dbeta] = p as [number, number, number, number, number | undefined];
-      const rows = u.u32(0);
-      const cols = u.u32(1);
-      const chunks = Math.ceil(rows / NORM_ROWS_PER_CHUNK);
-      for (let chunk = 0; chunk < chunks; chunk++) {
-        const end = Math.min(rows, (chunk + 1) * NORM_ROWS_PER_CHUNK);
-        for (let c = 0; c < cols; c++) {
-          let sg = 0;
-          let sb = 0;
-          for (let r = chunk * NORM_ROWS_PER_CHUNK; r < end; r++) {
-            const gv = f32[g + r * cols + c]!;
-            sg += gv * (f32[x + r * cols + c]! - f32[stats + 2 * r]!) * f32[stats + 2 * r + 1]!;
-            sb += gv;
-          }
-          f32[dgamma + chunk * cols + c] = sg;
-          if (dbeta !== undefined) f32[dbeta + chunk * cols + c] = sb;
-        }
-      }
-    };
-  }
+  const base = kind === 'layer' ? 'layerNorm' : 'rmsNorm';
+  if (pass === undefined) return rows(`${base}Forward`, true);
+  if (pass === 'dx') return rows(`${base}Dx`);
+  if (pass === 'dparams') return rows(`${base}Dparams`);
   return undefined;
 }
 
@@ -583,8 +504,8 @@ const EXACT: Record<string, KernelImpl> = {
     f32.fill(0, out!, out! + cols);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f32[out! + c]! += f32[g! + r * cols + c]!;
   },
-  softmax: softmaxForward,
-  'softmax:backward': softmaxBackward,
+  softmax: rows('softmaxForward'),
+  'softmax:backward': rows('softmaxBackward'),
   'split:gather': strided('gather'),
   'split:scatter': strided('scatter'),
   rope: rope(false),

@@ -1,35 +1,14 @@
 // Activations (ops/activation.ts) four floats at a time: GELU (tanh approximation) and SiLU, plain
-// or gated, forward and backward. exp is computed in SIMD (Cephes' expf: a degree-5 polynomial on
-// [-ln2/2, ln2/2] and the exponent set by integer add), about 1 ulp; tanh(u) = (1 − e)/(1 + e),
-// e = exp(−2|u|), signed back.
+// or gated, forward and backward, with vec.ts's exp4; tanh(u) = (1 − e)/(1 + e), e = exp(−2|u|),
+// signed back.
+import { exp4 } from './vec';
 
 const GELU_C: f32 = 0.7978845608028654;
 const GELU_A: f32 = 0.044715;
 
 @inline
-function vexp(x: v128): v128 {
-  // Clamped so that 2^n stays a normal float; below, exp underflows to ~0, as it should here.
-  const xc = f32x4.max(f32x4.min(x, f32x4.splat(88.0)), f32x4.splat(-87.0));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
-  // r = x − n·ln2 in two steps (Cody–Waite), exact for |n| ≤ 128.
-  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const r2 = f32x4.mul(r, r);
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1.0));
-  // × 2^n: add n to the exponent field.
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, scale);
-}
-
-@inline
 function vtanh(u: v128): v128 {
-  const e = vexp(f32x4.mul(f32x4.abs(u), f32x4.splat(-2.0)));
+  const e = exp4(f32x4.mul(f32x4.abs(u), f32x4.splat(-2.0)));
   const t = f32x4.div(f32x4.sub(f32x4.splat(1.0), e), f32x4.add(f32x4.splat(1.0), e));
   // The sign of u onto t (t ≥ 0).
   return v128.or(t, v128.and(u, i32x4.splat(0x80000000)));
@@ -57,7 +36,7 @@ function geluGrad(x: v128): v128 {
 
 @inline
 function sigmoid(x: v128): v128 {
-  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), vexp(f32x4.neg(x))));
+  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), exp4(f32x4.neg(x))));
 }
 
 @inline

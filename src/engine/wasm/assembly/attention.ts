@@ -9,47 +9,21 @@
 // (no horizontal sums, any D), values padded to rows of D' = D rounded up to 4 so that P·V is
 // SIMD over the head size. Keys a query can never see (masked, past the causal end, padding) are
 // staged as zeros, so whatever sits there cannot leak a NaN. The softmax of a block of 4
-// queries runs over the block's scores in scratch (exact max, then exp), not online.
+// queries runs over the block's scores in scratch (exact max, then exp), not online. The
+// backward kernels recompute p = exp(s − lse) the same way, their two score matrices (q·k and
+// dO·v) as separate 4 × 8 blocks. With fewer than DIRECT_T queries per head (decode steps) the
+// forward kernel skips staging and reads the visible keys in place.
 //
 // Threads: the forward and query-gradient kernels split the B·nH (batch, head) pairs, the key
 // kernel the B·nKV (batch, kv head) pairs, across parts; a pair's outputs are computed wholly by
 // one part in the same order whatever `parts` is, so results are bit-identical on any number of
 // threads. gk and gv sum over the query heads of a kv group in ascending head order.
 
+import { exp4, hmax, hsum } from './vec';
+
 const NEG: f32 = -1.0e30;
 
 // ---- vector helpers --------------------------------------------------------------------------
-
-/** e^x per lane (Cephes expf: Cody–Waite reduction, degree-5 polynomial; ~1 ulp), x clamped to [-87.3, 88.3]. */
-// @ts-ignore: decorator
-@inline function exp4(x0: v128): v128 {
-  const x1 = f32x4.min(f32x4.max(x0, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(x1, f32x4.splat(1.44269504088896341)));
-  let x = f32x4.sub(x1, f32x4.mul(n, f32x4.splat(0.693359375)));
-  x = f32x4.sub(x, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  const z = f32x4.mul(x, x);
-  let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(y, e);
-}
-
-// @ts-ignore: decorator
-@inline function hmax(v: v128): f32 {
-  const m = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
-}
-
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
-}
 
 /** Lane indices 0, 1, 2, 3 (as i32). */
 // @ts-ignore: decorator
@@ -86,34 +60,65 @@ const NEG: f32 = -1.0e30;
 
 // ---- staging ---------------------------------------------------------------------------------
 
+/** Copies D floats of a row to dst and zeros dst[D, Dp) (SIMD over whole chunks, then the tail). */
+// @ts-ignore: decorator
+@inline function copyRow(src: usize, dst: usize, D: i32, Dp: i32): void {
+  let d = 0;
+  for (; d + 4 <= D; d += 4) v128.store(dst + ((<usize>d) << 2), v128.load(src + ((<usize>d) << 2)));
+  if (d < D) {
+    v128.store(dst + ((<usize>d) << 2), f32x4.splat(0));
+    for (; d < D; d++) store<f32>(dst + ((<usize>d) << 2), load<f32>(src + ((<usize>d) << 2)));
+  }
+}
+
+/** dst [Dp][n] = src [n][Dp] transposed (n and Dp multiples of 4), by 4 × 4 blocks of shuffles. */
+function transpose(src: usize, dst: usize, n: i32, Dp: i32): void {
+  const rs = (<usize>Dp) << 2;
+  const ts = (<usize>n) << 2;
+  for (let j = 0; j < n; j += 4) {
+    const s0 = src + <usize>j * rs;
+    for (let d = 0; d < Dp; d += 4) {
+      const o = (<usize>d) << 2;
+      const r0 = v128.load(s0 + o);
+      const r1 = v128.load(s0 + rs + o);
+      const r2 = v128.load(s0 + 2 * rs + o);
+      const r3 = v128.load(s0 + 3 * rs + o);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d0 = dst + <usize>d * ts + ((<usize>j) << 2);
+      v128.store(d0, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d0 + ts, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(d0 + 2 * ts, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(d0 + 3 * ts, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+  }
+}
+
 /**
  * Stages the keys j < Sp of (b, kv head kh) into scratch, zeros where j ≥ end or masked:
- * kt = keys transposed [D][Sp] (when nonzero), vt = values transposed (when nonzero),
- * kp / vp = keys / values as rows of Dp (when nonzero), vis[j] = -1 where visible else 0.
+ * kp / vp = keys / values as rows of Dp; kt / vt (when nonzero) = their transposes [Dp][Sp];
+ * vis[j] = -1 where visible else 0.
  */
-function stageKeys(k: usize, v: usize, mask: usize, b: i32, S: i32, nKV: i32, kh: i32, D: i32, end: i32, Sp: i32, Dp: i32, kt: usize, vt: usize, kp: usize, vp: usize, vis: usize): void {
+function stageKeys(k: usize, v: usize, mask: usize, b: i32, S: i32, nKV: i32, kh: i32, D: i32, end: i32, Sp: i32, Dp: i32, kp: usize, vp: usize, kt: usize, vt: usize, vis: usize): void {
+  const rs = (<usize>Dp) << 2;
   for (let j = 0; j < Sp; j++) {
     let ok = j < end;
     if (ok && mask != 0) ok = load<f32>(mask + ((<usize>(b * S + j)) << 2)) != 0;
     store<i32>(vis + (<usize>j << 2), ok ? -1 : 0);
-    const src = (<usize>(((b * S + j) * nKV + kh) * D)) << 2;
-    for (let d = 0; d < Dp; d++) {
-      let kx: f32 = 0;
-      let vx: f32 = 0;
-      if (ok && d < D) {
-        kx = load<f32>(k + src + (<usize>d << 2));
-        vx = load<f32>(v + src + (<usize>d << 2));
-      }
-      if (d < D) {
-        const t = (<usize>(d * Sp + j)) << 2;
-        if (kt != 0) store<f32>(kt + t, kx);
-        if (vt != 0) store<f32>(vt + t, vx);
-      }
-      const r = (<usize>(j * Dp + d)) << 2;
-      if (kp != 0) store<f32>(kp + r, kx);
-      if (vp != 0) store<f32>(vp + r, vx);
+    const dst = <usize>j * rs;
+    if (ok) {
+      const src = (<usize>(((b * S + j) * nKV + kh) * D)) << 2;
+      copyRow(k + src, kp + dst, D, Dp);
+      copyRow(v + src, vp + dst, D, Dp);
+    } else {
+      memory.fill(kp + dst, 0, rs);
+      memory.fill(vp + dst, 0, rs);
     }
   }
+  if (kt != 0) transpose(kp, kt, Sp, Dp);
+  if (vt != 0) transpose(vp, vt, Sp, Dp);
 }
 
 /**
@@ -196,7 +201,7 @@ let rowMax: f32 = 0; // a wasm global: each thread's instance has its own
 // @ts-ignore: decorator
 @inline function softmaxRow(row: usize, n: i32): f32 {
   let m = f32x4.splat(NEG);
-  for (let j = 0; j < n; j += 4) m = f32x4.max(m, v128.load(row + ((<usize>j) << 2)));
+  for (let j = 0; j < n; j += 4) m = f32x4.pmax(m, v128.load(row + ((<usize>j) << 2)));
   const mx = hmax(m);
   const mv = f32x4.splat(mx);
   const half = f32x4.splat(NEG * 0.5);
@@ -220,7 +225,42 @@ let rowMax: f32 = 0; // a wasm global: each thread's instance has its own
 @inline function weighted4(w: usize, Sp: i32, n: i32, rows: usize, Dp: i32, D: i32, o0: usize, o1: usize, o2: usize, o3: usize, f0: f32, f1: f32, f2: f32, f3: f32): void {
   const stride = (<usize>Sp) << 2;
   const rs = (<usize>Dp) << 2;
-  for (let c = 0; c < Dp; c += 4) {
+  let c = 0;
+  // Two chunks (8 floats) of the 4 rows at a time: 2 loads and 4 splats feed 8 products.
+  for (; c + 8 <= Dp; c += 8) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+    let wp = w;
+    let vp = rows + ((<usize>c) << 2);
+    for (let j = 0; j < n; j++) {
+      const x = v128.load(vp);
+      const y = v128.load(vp, 16);
+      const w0 = v128.load32_splat(wp);
+      const w1 = v128.load32_splat(wp + stride);
+      const w2 = v128.load32_splat(wp + 2 * stride);
+      const w3 = v128.load32_splat(wp + 3 * stride);
+      a0 = f32x4.add(a0, f32x4.mul(w0, x)); b0 = f32x4.add(b0, f32x4.mul(w0, y));
+      a1 = f32x4.add(a1, f32x4.mul(w1, x)); b1 = f32x4.add(b1, f32x4.mul(w1, y));
+      a2 = f32x4.add(a2, f32x4.mul(w2, x)); b2 = f32x4.add(b2, f32x4.mul(w2, y));
+      a3 = f32x4.add(a3, f32x4.mul(w3, x)); b3 = f32x4.add(b3, f32x4.mul(w3, y));
+      wp += 4;
+      vp += rs;
+    }
+    const cnt = min(4, D - c);
+    const cnt2 = min(4, D - c - 4);
+    const off = (<usize>c) << 2;
+    storeLanes(o0 + off, f32x4.mul(a0, f32x4.splat(f0)), cnt);
+    storeLanes(o1 + off, f32x4.mul(a1, f32x4.splat(f1)), cnt);
+    storeLanes(o2 + off, f32x4.mul(a2, f32x4.splat(f2)), cnt);
+    storeLanes(o3 + off, f32x4.mul(a3, f32x4.splat(f3)), cnt);
+    if (cnt2 > 0) {
+      storeLanes(o0 + off + 16, f32x4.mul(b0, f32x4.splat(f0)), cnt2);
+      storeLanes(o1 + off + 16, f32x4.mul(b1, f32x4.splat(f1)), cnt2);
+      storeLanes(o2 + off + 16, f32x4.mul(b2, f32x4.splat(f2)), cnt2);
+      storeLanes(o3 + off + 16, f32x4.mul(b3, f32x4.splat(f3)), cnt2);
+    }
+  }
+  for (; c < Dp; c += 4) {
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     let wp = w;
     let vp = rows + ((<usize>c) << 2);
@@ -270,20 +310,148 @@ export function attentionScratchBytes(T: i32, S: i32, D: i32): i32 {
   const Sp = roundUp(S, 8);
   const Tp = roundUp(T, 8);
   const Dp = roundUp(D, 4);
-  const fwd = D * Sp + Sp * Dp + Sp + 4 * Sp;
-  const bq = 2 * D * Sp + Sp * Dp + Sp + 4 * Sp;
-  const key = 4 * Sp * Dp + Sp + 2 * D * Tp + 2 * Tp * Dp + 2 * Tp + 8 * Tp;
+  const fwd = 3 * Sp * Dp + Sp + 4 * Sp;
+  const bq = 4 * Sp * Dp + Sp + 8 * Sp;
+  const key = 4 * Sp * Dp + Sp + 4 * Dp * Tp + 2 * Tp + 8 * Tp;
   return (max(fwd, max(bq, key)) + 16) * 4;
+}
+
+// ---- forward, few queries: no staging ------------------------------------------------------------
+
+/** Below this many queries per head the forward kernel reads keys in place (staging would dominate). */
+const DIRECT_T: i32 = 8;
+
+/** [Σ a0, Σ a1, Σ a2, Σ a3]: the four vectors' horizontal sums in one vector. */
+// @ts-ignore: decorator
+@inline function hsum4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const u01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const u23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+}
+
+/**
+ * The forward kernel when T < DIRECT_T (decode steps): per (b, kv head) a list of the visible
+ * keys' row offsets (ascending j), then per query dot products straight from k (4 keys at a time,
+ * SIMD over D with a scalar tail), softmax, and Σ p·v straight from v over the visible keys only,
+ * so nothing invisible is ever read.
+ */
+function forwardDirect(q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, B: i32, T: i32, S: i32, nH: i32, nKV: i32, D: i32, causal: i32, offset: i32, scale: f32, part: i32, parts: i32, scratch: usize): void {
+  const Sp = roundUp(S, 8);
+  const list = align16(scratch);
+  const js = list + ((<usize>Sp) << 2);
+  const P = js + ((<usize>Sp) << 2);
+  const zero = P + ((<usize>Sp) << 2);
+  memory.fill(zero, 0, (<usize>roundUp(D, 4)) << 2);
+  const group = nH / nKV;
+  const endHead = causal != 0 ? <i32>min(<i64>S, <i64>offset + <i64>T) : S;
+  const rowStride = (<usize>(nH * D)) << 2;
+  const D4 = D & ~3;
+  const first = share(B * nH, part, parts);
+  const last = share(B * nH, part + 1, parts);
+  let stagedB = -1, stagedKh = -1;
+  let count = 0;
+  for (let pair = first; pair < last; pair++) {
+    const b = pair / nH;
+    const h = pair % nH;
+    const kh = h / group;
+    if (b != stagedB || kh != stagedKh) {
+      count = 0;
+      for (let j = 0; j < endHead; j++) {
+        if (mask != 0 && load<f32>(mask + ((<usize>(b * S + j)) << 2)) == 0) continue;
+        store<i32>(list + ((<usize>count) << 2), ((b * S + j) * nKV + kh) * D * 4);
+        store<i32>(js + ((<usize>count) << 2), j);
+        count++;
+      }
+      stagedB = b;
+      stagedKh = kh;
+    }
+    for (let i = 0; i < T; i++) {
+      const qr = q + ((<usize>(((b * T + i) * nH + h) * D)) << 2);
+      const or = out + ((<usize>(((b * T + i) * nH + h) * D)) << 2);
+      let m = count;
+      if (causal != 0) while (m > 0 && load<i32>(js + ((<usize>(m - 1)) << 2)) > offset + i) m--;
+      for (let e0 = 0; e0 < m; e0 += 4) {
+        const lp = list + ((<usize>e0) << 2);
+        const r0 = k + <usize>load<i32>(lp);
+        const r1 = e0 + 1 < m ? k + <usize>load<i32>(lp, 4) : zero;
+        const r2 = e0 + 2 < m ? k + <usize>load<i32>(lp, 8) : zero;
+        const r3 = e0 + 3 < m ? k + <usize>load<i32>(lp, 12) : zero;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let d = 0;
+        for (; d < D4; d += 4) {
+          const o = (<usize>d) << 2;
+          const x = v128.load(qr + o);
+          a0 = f32x4.add(a0, f32x4.mul(x, v128.load(r0 + o)));
+          a1 = f32x4.add(a1, f32x4.mul(x, v128.load(r1 + o)));
+          a2 = f32x4.add(a2, f32x4.mul(x, v128.load(r2 + o)));
+          a3 = f32x4.add(a3, f32x4.mul(x, v128.load(r3 + o)));
+        }
+        let sc = hsum4(a0, a1, a2, a3);
+        if (d < D) {
+          let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+          for (; d < D; d++) {
+            const o = (<usize>d) << 2;
+            const x = load<f32>(qr + o);
+            t0 += x * load<f32>(r0 + o);
+            t1 += x * load<f32>(r1 + o);
+            t2 += x * load<f32>(r2 + o);
+            t3 += x * load<f32>(r3 + o);
+          }
+          sc = f32x4.add(sc, f32x4(t0, t1, t2, t3));
+        }
+        sc = f32x4.mul(sc, f32x4.splat(scale));
+        const live = i32x4.lt_s(i32x4.add(i32x4.splat(e0), iota()), i32x4.splat(m));
+        v128.store(P + ((<usize>e0) << 2), v128.bitselect(sc, f32x4.splat(NEG), live));
+      }
+      const sum = softmaxRow(P, roundUp(m, 4));
+      const mx = rowMax;
+      const inv: f32 = sum > 0 ? 1 / sum : 0;
+      const f = f32x4.splat(inv);
+      let c = 0;
+      for (; c + 8 <= D; c += 8) {
+        const o = (<usize>c) << 2;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+        for (let e = 0; e < m; e++) {
+          const p = v128.load32_splat(P + ((<usize>e) << 2));
+          const r = v + <usize>load<i32>(list + ((<usize>e) << 2)) + o;
+          a0 = f32x4.add(a0, f32x4.mul(p, v128.load(r)));
+          a1 = f32x4.add(a1, f32x4.mul(p, v128.load(r, 16)));
+        }
+        v128.store(or + o, f32x4.mul(a0, f));
+        v128.store(or + o, f32x4.mul(a1, f), 16);
+      }
+      for (; c + 4 <= D; c += 4) {
+        const o = (<usize>c) << 2;
+        let a0 = f32x4.splat(0);
+        for (let e = 0; e < m; e++) {
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(P + ((<usize>e) << 2)), v128.load(v + <usize>load<i32>(list + ((<usize>e) << 2)) + o)));
+        }
+        v128.store(or + o, f32x4.mul(a0, f));
+      }
+      for (; c < D; c++) {
+        const o = (<usize>c) << 2;
+        let a: f32 = 0;
+        for (let e = 0; e < m; e++) a += load<f32>(P + ((<usize>e) << 2)) * load<f32>(v + <usize>load<i32>(list + ((<usize>e) << 2)) + o);
+        store<f32>(or + o, a * inv);
+      }
+      store<f32>(lse + ((<usize>((b * nH + h) * T + i)) << 2), sum > 0 ? mx + Mathf.log(sum) : 0);
+    }
+  }
 }
 
 // ---- forward ---------------------------------------------------------------------------------
 
 /** out = softmax(scale·q·kᵀ)·v per (b, h) of this part; lse [B, nH, T] = log Σ exp (0 when no key is visible). */
 export function attentionForward(q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, B: i32, T: i32, S: i32, nH: i32, nKV: i32, D: i32, causal: i32, offset: i32, scale: f32, part: i32, parts: i32, scratch: usize): void {
+  if (T < DIRECT_T) {
+    forwardDirect(q, k, v, mask, out, lse, B, T, S, nH, nKV, D, causal, offset, scale, part, parts, scratch);
+    return;
+  }
   const Sp = roundUp(S, 8);
   const Dp = roundUp(D, 4);
   const kt = align16(scratch);
-  const vp = kt + ((<usize>(D * Sp)) << 2);
+  const kp = kt + ((<usize>(Dp * Sp)) << 2);
+  const vp = kp + ((<usize>(Sp * Dp)) << 2);
   const vis = vp + ((<usize>(Sp * Dp)) << 2);
   const P = vis + ((<usize>Sp) << 2);
   const group = nH / nKV;
@@ -298,7 +466,7 @@ export function attentionForward(q: usize, k: usize, v: usize, mask: usize, out:
     const h = pair % nH;
     const kh = h / group;
     if (b != stagedB || kh != stagedKh) {
-      stageKeys(k, v, mask, b, S, nKV, kh, D, endHead, Sp, Dp, kt, 0, 0, vp, vis);
+      stageKeys(k, v, mask, b, S, nKV, kh, D, endHead, Sp, Dp, kp, vp, kt, 0, vis);
       stagedB = b;
       stagedKh = kh;
     }
@@ -370,37 +538,6 @@ export function attentionForward(q: usize, k: usize, v: usize, mask: usize, out:
 }
 
 // @ts-ignore: decorator
-@inline function dsBlock4x4(q0: usize, g0: usize, rs: usize, kt: usize, vt: usize, Sp: i32, D: i32, j0: i32, scale: f32, vis: usize, lim0: i32, lims: i32, lse0: usize, dl0: usize, dst: usize): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), p2 = f32x4.splat(0), p3 = f32x4.splat(0);
-  const stride = (<usize>Sp) << 2;
-  let kp = kt + ((<usize>j0) << 2);
-  let vp = vt + ((<usize>j0) << 2);
-  for (let d = 0; d < D; d++) {
-    const o = (<usize>d) << 2;
-    const kx = v128.load(kp);
-    const vx = v128.load(vp);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(q0 + o), kx));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(q0 + rs + o), kx));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(q0 + 2 * rs + o), kx));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(q0 + 3 * rs + o), kx));
-    p0 = f32x4.add(p0, f32x4.mul(v128.load32_splat(g0 + o), vx));
-    p1 = f32x4.add(p1, f32x4.mul(v128.load32_splat(g0 + rs + o), vx));
-    p2 = f32x4.add(p2, f32x4.mul(v128.load32_splat(g0 + 2 * rs + o), vx));
-    p3 = f32x4.add(p3, f32x4.mul(v128.load32_splat(g0 + 3 * rs + o), vx));
-    kp += stride;
-    vp += stride;
-  }
-  const visv = v128.load(vis + ((<usize>j0) << 2));
-  const ja = i32x4.add(i32x4.splat(j0), iota());
-  const base = dst + ((<usize>j0) << 2);
-  dsRow(s0, p0, scale, load<f32>(lse0), load<f32>(dl0), visv, ja, lim0, base);
-  dsRow(s1, p1, scale, load<f32>(lse0, 4), load<f32>(dl0, 4), visv, ja, lim0 + lims, base + stride);
-  dsRow(s2, p2, scale, load<f32>(lse0, 8), load<f32>(dl0, 8), visv, ja, lim0 + 2 * lims, base + 2 * stride);
-  dsRow(s3, p3, scale, load<f32>(lse0, 12), load<f32>(dl0, 12), visv, ja, lim0 + 3 * lims, base + 3 * stride);
-}
-
-// @ts-ignore: decorator
 @inline function dsBlock1x4(q0: usize, g0: usize, kt: usize, vt: usize, Sp: i32, D: i32, j0: i32, scale: f32, vis: usize, lim0: i32, l: f32, dl: f32, dst: usize): void {
   let s0 = f32x4.splat(0), p0 = f32x4.splat(0);
   const stride = (<usize>Sp) << 2;
@@ -422,10 +559,12 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
   const Sp = roundUp(S, 8);
   const Dp = roundUp(D, 4);
   const kt = align16(scratch);
-  const vt = kt + ((<usize>(D * Sp)) << 2);
-  const kp = vt + ((<usize>(D * Sp)) << 2);
-  const vis = kp + ((<usize>(Sp * Dp)) << 2);
+  const vt = kt + ((<usize>(Dp * Sp)) << 2);
+  const kp = vt + ((<usize>(Dp * Sp)) << 2);
+  const vp = kp + ((<usize>(Sp * Dp)) << 2);
+  const vis = vp + ((<usize>(Sp * Dp)) << 2);
   const P = vis + ((<usize>Sp) << 2);
+  const P2 = P + ((<usize>(4 * Sp)) << 2);
   const group = nH / nKV;
   const endHead = causal != 0 ? <i32>min(<i64>S, <i64>offset + <i64>T) : S;
   const rs = (<usize>(nH * D)) << 2;
@@ -439,7 +578,7 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
     const h = pair % nH;
     const kh = h / group;
     if (b != stagedB || kh != stagedKh) {
-      stageKeys(k, v, mask, b, S, nKV, kh, D, endHead, Sp, Dp, kt, vt, kp, 0, vis);
+      stageKeys(k, v, mask, b, S, nKV, kh, D, endHead, Sp, Dp, kp, vp, kt, vt, vis);
       stagedB = b;
       stagedKh = kh;
     }
@@ -453,11 +592,24 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
     let i0 = 0;
     for (; i0 + 4 <= T; i0 += 4) {
       const jEnd = causal != 0 ? <i32>min(<i64>endHead, <i64>offset + <i64>i0 + 4) : endHead;
-      const n = roundUp(max(jEnd, 0), 4);
+      const n = roundUp(max(jEnd, 0), 8);
       const o = rowOff + <usize>i0 * rs;
-      const ls = lse + stat + ((<usize>i0) << 2);
-      const ds = delta + stat + ((<usize>i0) << 2);
-      for (let j0 = 0; j0 < n; j0 += 4) dsBlock4x4(q + o, gOut + o, rs, kt, vt, Sp, D, j0, scale, vis, causal != 0 ? offset + i0 : big, causal != 0 ? 1 : 0, ls, ds, P);
+      // The two score matrices apart (8 accumulators each), then dS in place.
+      for (let j0 = 0; j0 < n; j0 += 8) {
+        dots4x8(q + o, rs, kt, Sp, D, j0, P);
+        dots4x8(gOut + o, rs, vt, Sp, D, j0, P2);
+      }
+      for (let r = 0; r < 4; r++) {
+        const l = load<f32>(lse + stat + ((<usize>(i0 + r)) << 2));
+        const dl = load<f32>(delta + stat + ((<usize>(i0 + r)) << 2));
+        const lim = causal != 0 ? offset + i0 + r : big;
+        const pr = P + <usize>r * stride;
+        const dr = P2 + <usize>r * stride;
+        for (let j0 = 0; j0 < n; j0 += 4) {
+          const jo = (<usize>j0) << 2;
+          dsRow(v128.load(pr + jo), v128.load(dr + jo), scale, l, dl, v128.load(vis + jo), i32x4.add(i32x4.splat(j0), iota()), lim, pr + jo);
+        }
+      }
       const g0 = gq + o;
       weighted4(P, Sp, n, kp, Dp, D, g0, g0 + rs, g0 + 2 * rs, g0 + 3 * rs, scale, scale, scale, scale);
     }
@@ -475,31 +627,28 @@ export function attentionBackwardQuery(q: usize, k: usize, v: usize, mask: usize
 
 // ---- backward: keys ----------------------------------------------------------------------------
 
-/** Stages head h's queries and output gradients (transposed [D][Tp] and as rows of Dp), lse and δ (zeros past T). */
+/** Stages head h's queries and output gradients (as rows of Dp and transposed [Dp][Tp]), lse and δ (zeros past T). */
 function stageQueries(q: usize, gOut: usize, lse: usize, delta: usize, b: i32, T: i32, nH: i32, h: i32, D: i32, Tp: i32, Dp: i32, qt: usize, gt: usize, qp: usize, gp: usize, L: usize, Dl: usize): void {
   const stat = (<usize>((b * nH + h) * T)) << 2;
+  const rs = (<usize>Dp) << 2;
   for (let i = 0; i < Tp; i++) {
-    const live = i < T;
-    const src = (<usize>(((b * T + i) * nH + h) * D)) << 2;
     const io = (<usize>i) << 2;
-    store<f32>(L + io, live ? load<f32>(lse + stat + io) : 0);
-    store<f32>(Dl + io, live ? load<f32>(delta + stat + io) : 0);
-    for (let d = 0; d < Dp; d++) {
-      let qx: f32 = 0, gx: f32 = 0;
-      if (live && d < D) {
-        qx = load<f32>(q + src + ((<usize>d) << 2));
-        gx = load<f32>(gOut + src + ((<usize>d) << 2));
-      }
-      if (d < D) {
-        const t = (<usize>(d * Tp + i)) << 2;
-        store<f32>(qt + t, qx);
-        store<f32>(gt + t, gx);
-      }
-      const r = (<usize>(i * Dp + d)) << 2;
-      store<f32>(qp + r, qx);
-      store<f32>(gp + r, gx);
+    const dst = <usize>i * rs;
+    if (i < T) {
+      store<f32>(L + io, load<f32>(lse + stat + io));
+      store<f32>(Dl + io, load<f32>(delta + stat + io));
+      const src = (<usize>(((b * T + i) * nH + h) * D)) << 2;
+      copyRow(q + src, qp + dst, D, Dp);
+      copyRow(gOut + src, gp + dst, D, Dp);
+    } else {
+      store<f32>(L + io, 0);
+      store<f32>(Dl + io, 0);
+      memory.fill(qp + dst, 0, rs);
+      memory.fill(gp + dst, 0, rs);
     }
   }
+  transpose(qp, qt, Tp, Dp);
+  transpose(gp, gt, Tp, Dp);
 }
 
 // @ts-ignore: decorator
@@ -511,43 +660,35 @@ function stageQueries(q: usize, gOut: usize, lse: usize, delta: usize, b: i32, T
 }
 
 /**
- * P and dS of keys j0..j0+3 (rows of kp / vp) against queries i0..i0+3 (qt / gt transposed):
- * stored to pb / db + r·Tp + i0. A key r sees query i when i < T, the key is visible and
- * i ≥ first_r (first_r = j − offset under causal, else 0).
+ * dst[r·Tp + i0 .. +8] = Σ_{d<D} rows_r[d] · t[d·Tp + i0 .. +8] for the 4 rows r (rows_r = rows +
+ * r·rs bytes): a block of one score matrix of the backward kernels (k·q or v·dO, 4 keys × 8
+ * queries; q·k or dO·v, 4 queries × 8 keys), 2 loads and 4 splats per 8 products.
  */
 // @ts-ignore: decorator
-@inline function keyBlock4x4(kp: usize, vp: usize, Dp: i32, qt: usize, gt: usize, Tp: i32, D: i32, i0: i32, T: i32, scale: f32, L: usize, Dl: usize, vis: usize, j0: i32, first0: i32, firsts: i32, pb: usize, db: usize): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), p2 = f32x4.splat(0), p3 = f32x4.splat(0);
+@inline function dots4x8(rows: usize, rs: usize, t: usize, Tp: i32, D: i32, i0: i32, dst: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   const stride = (<usize>Tp) << 2;
-  const rs = (<usize>Dp) << 2;
-  let qx = qt + ((<usize>i0) << 2);
-  let gx = gt + ((<usize>i0) << 2);
+  let tp = t + ((<usize>i0) << 2);
   for (let d = 0; d < D; d++) {
     const o = (<usize>d) << 2;
-    const a = v128.load(qx);
-    const g = v128.load(gx);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(kp + o), a));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(kp + rs + o), a));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(kp + 2 * rs + o), a));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(kp + 3 * rs + o), a));
-    p0 = f32x4.add(p0, f32x4.mul(v128.load32_splat(vp + o), g));
-    p1 = f32x4.add(p1, f32x4.mul(v128.load32_splat(vp + rs + o), g));
-    p2 = f32x4.add(p2, f32x4.mul(v128.load32_splat(vp + 2 * rs + o), g));
-    p3 = f32x4.add(p3, f32x4.mul(v128.load32_splat(vp + 3 * rs + o), g));
-    qx += stride;
-    gx += stride;
+    const x = v128.load(tp);
+    const y = v128.load(tp, 16);
+    const w0 = v128.load32_splat(rows + o);
+    const w1 = v128.load32_splat(rows + rs + o);
+    const w2 = v128.load32_splat(rows + 2 * rs + o);
+    const w3 = v128.load32_splat(rows + 3 * rs + o);
+    a0 = f32x4.add(a0, f32x4.mul(w0, x)); b0 = f32x4.add(b0, f32x4.mul(w0, y));
+    a1 = f32x4.add(a1, f32x4.mul(w1, x)); b1 = f32x4.add(b1, f32x4.mul(w1, y));
+    a2 = f32x4.add(a2, f32x4.mul(w2, x)); b2 = f32x4.add(b2, f32x4.mul(w2, y));
+    a3 = f32x4.add(a3, f32x4.mul(w3, x)); b3 = f32x4.add(b3, f32x4.mul(w3, y));
+    tp += stride;
   }
-  const io = (<usize>i0) << 2;
-  const l = v128.load(L + io);
-  const dl = v128.load(Dl + io);
-  const iv = i32x4.add(i32x4.splat(i0), iota());
-  const inT = i32x4.lt_s(iv, i32x4.splat(T));
-  const vj = vis + ((<usize>j0) << 2);
-  keyRow(s0, p0, scale, l, dl, v128.and(inT, v128.load32_splat(vj)), iv, first0, pb + io, db + io);
-  keyRow(s1, p1, scale, l, dl, v128.and(inT, v128.load32_splat(vj, 4)), iv, first0 + firsts, pb + stride + io, db + stride + io);
-  keyRow(s2, p2, scale, l, dl, v128.and(inT, v128.load32_splat(vj, 8)), iv, first0 + 2 * firsts, pb + 2 * stride + io, db + 2 * stride + io);
-  keyRow(s3, p3, scale, l, dl, v128.and(inT, v128.load32_splat(vj, 12)), iv, first0 + 3 * firsts, pb + 3 * stride + io, db + 3 * stride + io);
+  const base = dst + ((<usize>i0) << 2);
+  v128.store(base, a0); v128.store(base, b0, 16);
+  v128.store(base + stride, a1); v128.store(base + stride, b1, 16);
+  v128.store(base + 2 * stride, a2); v128.store(base + 2 * stride, b2, 16);
+  v128.store(base + 3 * stride, a3); v128.store(base + 3 * stride, b3, 16);
 }
 
 /** acc rows r = 0..3 (dst + r·Dp) += Σ_{i<n} w[r·Tp + i] · rows[i·Dp + ·], over every c < Dp. */
@@ -555,7 +696,37 @@ function stageQueries(q: usize, gOut: usize, lse: usize, delta: usize, b: i32, T
 @inline function accumulate4(w: usize, Tp: i32, n: i32, rows: usize, Dp: i32, dst: usize): void {
   const stride = (<usize>Tp) << 2;
   const rs = (<usize>Dp) << 2;
-  for (let c = 0; c < Dp; c += 4) {
+  let c = 0;
+  for (; c + 8 <= Dp; c += 8) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+    let wp = w;
+    let vp = rows + ((<usize>c) << 2);
+    for (let i = 0; i < n; i++) {
+      const x = v128.load(vp);
+      const y = v128.load(vp, 16);
+      const w0 = v128.load32_splat(wp);
+      const w1 = v128.load32_splat(wp + stride);
+      const w2 = v128.load32_splat(wp + 2 * stride);
+      const w3 = v128.load32_splat(wp + 3 * stride);
+      a0 = f32x4.add(a0, f32x4.mul(w0, x)); b0 = f32x4.add(b0, f32x4.mul(w0, y));
+      a1 = f32x4.add(a1, f32x4.mul(w1, x)); b1 = f32x4.add(b1, f32x4.mul(w1, y));
+      a2 = f32x4.add(a2, f32x4.mul(w2, x)); b2 = f32x4.add(b2, f32x4.mul(w2, y));
+      a3 = f32x4.add(a3, f32x4.mul(w3, x)); b3 = f32x4.add(b3, f32x4.mul(w3, y));
+      wp += 4;
+      vp += rs;
+    }
+    const o = dst + ((<usize>c) << 2);
+    v128.store(o, f32x4.add(v128.load(o), a0));
+    v128.store(o, f32x4.add(v128.load(o, 16), b0), 16);
+    v128.store(o + rs, f32x4.add(v128.load(o + rs), a1));
+    v128.store(o + rs, f32x4.add(v128.load(o + rs, 16), b1), 16);
+    v128.store(o + 2 * rs, f32x4.add(v128.load(o + 2 * rs), a2));
+    v128.store(o + 2 * rs, f32x4.add(v128.load(o + 2 * rs, 16), b2), 16);
+    v128.store(o + 3 * rs, f32x4.add(v128.load(o + 3 * rs), a3));
+    v128.store(o + 3 * rs, f32x4.add(v128.load(o + 3 * rs, 16), b3), 16);
+  }
+  for (; c < Dp; c += 4) {
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     let wp = w;
     let vp = rows + ((<usize>c) << 2);
@@ -590,8 +761,8 @@ export function attentionBackwardKey(q: usize, k: usize, v: usize, mask: usize, 
   const dV = dK + ((<usize>(Sp * Dp)) << 2);
   const vis = dV + ((<usize>(Sp * Dp)) << 2);
   const qt = vis + ((<usize>Sp) << 2);
-  const gt = qt + ((<usize>(D * Tp)) << 2);
-  const qp = gt + ((<usize>(D * Tp)) << 2);
+  const gt = qt + ((<usize>(Dp * Tp)) << 2);
+  const qp = gt + ((<usize>(Dp * Tp)) << 2);
   const gp = qp + ((<usize>(Tp * Dp)) << 2);
   const L = gp + ((<usize>(Tp * Dp)) << 2);
   const Dl = L + ((<usize>Tp) << 2);
@@ -604,19 +775,35 @@ export function attentionBackwardKey(q: usize, k: usize, v: usize, mask: usize, 
   for (let pair = first; pair < last; pair++) {
     const b = pair / nKV;
     const kh = pair % nKV;
-    stageKeys(k, v, mask, b, S, nKV, kh, D, S, Sp, Dp, 0, 0, kp, vp, vis);
+    stageKeys(k, v, mask, b, S, nKV, kh, D, S, Sp, Dp, kp, vp, 0, 0, vis);
     memory.fill(dK, 0, (<usize>(2 * Sp * Dp)) << 2);
     for (let h = kh * group; h < (kh + 1) * group; h++) {
       stageQueries(q, gOut, lse, delta, b, T, nH, h, D, Tp, Dp, qt, gt, qp, gp, L, Dl);
       for (let j0 = 0; j0 < S; j0 += 4) {
         // Under causal, key j is seen by queries i ≥ j − offset: start at the block's first one.
         const f = causal != 0 ? <i32>max(<i64>0, <i64>j0 - <i64>offset) : 0;
-        const iStart = f & ~3;
+        const iStart = f & ~7;
         if (iStart >= T) break;
-        const firsts = causal != 0 ? 1 : 0;
         const first0 = causal != 0 ? j0 - offset : -0x3fffffff;
         const ko = (<usize>j0) * rs;
-        for (let i0 = iStart; i0 < T; i0 += 4) keyBlock4x4(kp + ko, vp + ko, Dp, qt, gt, Tp, D, i0, T, scale, L, Dl, vis, j0, first0, firsts, PB, DB);
+        // The two score matrices apart (8 accumulators each), then p and dS in place.
+        for (let i0 = iStart; i0 < T; i0 += 8) {
+          dots4x8(kp + ko, rs, qt, Tp, D, i0, PB);
+          dots4x8(vp + ko, rs, gt, Tp, D, i0, DB);
+        }
+        const tEnd = roundUp(T, 4);
+        const inT = i32x4.splat(T);
+        for (let r = 0; r < 4; r++) {
+          const vj = v128.load32_splat(vis + ((<usize>(j0 + r)) << 2));
+          const fr = causal != 0 ? first0 + r : first0;
+          const pr = PB + <usize>r * ((<usize>Tp) << 2);
+          const dr = DB + <usize>r * ((<usize>Tp) << 2);
+          for (let i0 = iStart; i0 < tEnd; i0 += 4) {
+            const io = (<usize>i0) << 2;
+            const iv = i32x4.add(i32x4.splat(i0), iota());
+            keyRow(v128.load(pr + io), v128.load(dr + io), scale, v128.load(L + io), v128.load(Dl + io), v128.and(i32x4.lt_s(iv, inT), vj), iv, fr, pr + io, dr + io);
+          }
+        }
         const n = roundUp(T, 4) - iStart;
         const io = (<usize>iStart) << 2;
         accumulate4(PB + io, Tp, n, gp + <usize>iStart * rs, Dp, dV + ko);

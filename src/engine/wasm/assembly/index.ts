@@ -6,3 +6,4 @@ export { axpy } from './elementwise';
 export { matmul, matmulScratchBytes } from './matmul';
 export { attentionForward, attentionBackwardQuery, attentionBackwardKey, attentionScratchBytes } from './attention';
 export { activation } from './activation';
+export { softmaxForward, softmaxBackward, layerNormForward, rmsNormForward, layerNormDx, rmsNormDx, layerNormDparams, rmsNormDparams } from './rows';
