@@ -5,7 +5,7 @@ import { expandSweep, parseExperimentJson } from '../../src/experiment/schema.ts
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
 
 const load = (name: string) => parseExperimentJson(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
-const EXAMPLES = ['demo', 'demo.tiny', 'sweep-losses', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny'];
+const EXAMPLES = ['demo', 'demo.tiny', 'sweep-losses', 'sweep-losses.laptop', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny'];
 
 describe('example experiments', () => {
   it.each(EXAMPLES)('%s is valid, without warnings, and shares as a short link', (name) => {
@@ -17,7 +17,7 @@ describe('example experiments', () => {
   });
 
   it('sweep-losses compares the six divergences on one stage', () => {
-    for (const name of ['sweep-losses', 'sweep-losses.tiny']) {
+    for (const name of ['sweep-losses', 'sweep-losses.laptop', 'sweep-losses.tiny']) {
       const { config } = load(name);
       expect(config.stages).toHaveLength(1);
       const runs = expandSweep(config);
