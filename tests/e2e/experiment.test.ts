@@ -176,7 +176,9 @@ describe('experiments in the trainer worker', () => {
   }, 600_000);
 
   it('resumes a run whose tab closed mid-training from its last resume point in IndexedDB', async () => {
-    const configJson = JSON.stringify(tinyExperiment());
+    // On WebGPU (SwiftShader here): on the WASM backend this tiny run ends before the tab can close mid-stage.
+    // Its losses still match the reference run's, which ran on WASM ('auto' here).
+    const configJson = JSON.stringify({ ...tinyExperiment(), engine: 'webgpu' });
     const runId = `resume-${Date.now()}`;
     const context = await browser.newContext();
     const first = await studioPage(context, baseURL);
@@ -265,7 +267,8 @@ describe('experiments in the trainer worker', () => {
           return { error: (e as Error).message, stopped: await stopAnswer, steps };
         }
       },
-      { url, configJson: JSON.stringify(tinyExperiment()), runId },
+      // On WebGPU (SwiftShader here), slow enough for the stop to arrive during the teacher's three steps.
+      { url, configJson: JSON.stringify({ ...tinyExperiment(), engine: 'webgpu' }), runId },
     );
     expect(outcome.stopped).toBe(true);
     expect(outcome.error).toMatch(/stopped by the user at step \d of teacher/);

@@ -16,6 +16,9 @@ const BASE = {
   version: 1,
   name: 'chain (e2e)',
   seed: 3,
+  // On WebGPU (SwiftShader here), slow enough to watch it run and stop it mid-stage; on the WASM
+  // backend ('auto' here) this run is over before the page can.
+  engine: 'webgpu',
   dataset: { demo: { seed: 1, n: 16 }, split: { train: 0.75, val: 0, test: 0.25 } },
   inHouseTeacher: { preset: 'tiny', steps: 3, batchSize: 2, maxSeqLen: 96, evalEvery: 0 },
   synthetic: { maxNewTokens: 6 },

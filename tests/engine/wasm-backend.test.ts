@@ -101,6 +101,21 @@ describe('WASM backend', () => {
     }
   });
 
+  it('lets the event loop run at each read, so a message (the studio\'s Stop) reaches a training loop between steps', async () => {
+    // Kernels run synchronously: without a real turn of the event loop at reads, this timer (a
+    // message, like Stop reaching the trainer worker) would only fire after the loop.
+    let step = 0;
+    let heardAt = -1;
+    setTimeout(() => (heardAt = step), 0);
+    for (step = 1; step <= 50 && heardAt < 0; step++) {
+      const t = one.upload([step], [1]);
+      await t.read();
+      t.release();
+    }
+    expect(heardAt).toBeGreaterThan(0);
+    expect(heardAt).toBeLessThanOrEqual(3);
+  });
+
   it('refuses a tensor larger than its memory with the figures, and keeps working', async () => {
     expect(() => one.empty([1024, 1024, 1024, 2])).toThrow(GpuMemoryError);
     expect(() => one.empty([1024, 1024, 1024, 2])).toThrow(/does not fit the WASM backend's 4 GiB memory/);

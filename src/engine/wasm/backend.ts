@@ -175,6 +175,7 @@ export class WasmBackend implements Backend, KernelContext {
   }
 
   async read(src: Storage, bytes: number): Promise<ArrayBuffer> {
+    await yieldToEventLoop();
     this.refreshViews();
     const offset = (src as Span).offset;
     const out = new Uint8Array(bytes);
@@ -184,7 +185,9 @@ export class WasmBackend implements Backend, KernelContext {
 
   flush(): void {}
 
-  async sync(): Promise<void> {}
+  async sync(): Promise<void> {
+    await yieldToEventLoop();
+  }
 
   async profile<T>(work: () => Promise<T>): Promise<{ result: T; profile: Profile }> {
     if (this.timings) throw new EngineError('a profile is already running on this engine');
@@ -220,6 +223,24 @@ export class WasmBackend implements Backend, KernelContext {
     this.i32 = new Int32Array(buffer);
     this.u32 = new Uint32Array(buffer);
   }
+}
+
+/**
+ * Lets the thread's event loop run. Kernels run synchronously here, so without this a training
+ * loop whose reads resolve at once would never let a message in: the studio's Stop, which reaches
+ * the trainer worker as a message, would wait for the run to end. Reads and syncs yield (a
+ * MessageChannel turn: no timer clamping).
+ */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 const NO_UNIFORMS = new ArrayBuffer(16);
