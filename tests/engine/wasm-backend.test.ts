@@ -112,8 +112,9 @@ describe('WASM backend', () => {
       await t.read();
       t.release();
     }
+    // Heard during the loop (a timer waits at least a millisecond: a few fast iterations go by first).
     expect(heardAt).toBeGreaterThan(0);
-    expect(heardAt).toBeLessThanOrEqual(3);
+    expect(heardAt).toBeLessThan(50);
   });
 
   it('refuses a tensor larger than its memory with the figures, and keeps working', async () => {
