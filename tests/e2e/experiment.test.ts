@@ -267,8 +267,8 @@ describe('experiments in the trainer worker', () => {
           return { error: (e as Error).message, stopped: await stopAnswer, steps };
         }
       },
-      // On WebGPU (SwiftShader here), slow enough for the stop to arrive during the teacher's three steps.
-      { url, configJson: JSON.stringify({ ...tinyExperiment(), engine: 'webgpu' }), runId },
+      // On WebGPU (SwiftShader here), with 30 teacher steps: the stop asked for at step 1 lands in them.
+      { url, configJson: JSON.stringify({ ...tinyExperiment(), engine: 'webgpu', inHouseTeacher: { ...tinyExperiment().inHouseTeacher, steps: 30 } }), runId },
     );
     expect(outcome.stopped).toBe(true);
     expect(outcome.error).toMatch(/stopped by the user at step \d of teacher/);

@@ -13,6 +13,9 @@ const SWEEP = {
   version: 1,
   name: 'loss sweep (e2e)',
   seed: 1,
+  // On WebGPU (SwiftShader here), so the page can be watched between the sweep's runs; on the
+  // WASM backend ('auto' here) the four runs are over in a few seconds.
+  engine: 'webgpu',
   dataset: { demo: { seed: 2, n: 16 }, split: { train: 0.75, val: 0, test: 0.25 } },
   inHouseTeacher: { preset: 'tiny', steps: 2, batchSize: 2, maxSeqLen: 96, evalEvery: 0 },
   synthetic: { maxNewTokens: 6 },

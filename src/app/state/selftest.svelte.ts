@@ -22,7 +22,10 @@ export class SelfTest {
     this.ok = null;
     this.error = null;
     try {
+      // Progress comes on a channel of its own (a Comlink proxy): a call may land after the report,
+      // and must not add a row to the finished list.
       const onCheck = (r: CheckResult, _done: number, total: number) => {
+        if (!this.running) return;
         this.total = total;
         this.rows.push(r);
       };
