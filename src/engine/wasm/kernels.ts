@@ -458,7 +458,7 @@ function matmul(key: string): KernelImpl | undefined {
     const out = p[hasBias ? 3 : 2]!;
     const [M, N, K, strideA, strideB, strideC] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3), u.u32(4), u.u32(5)];
     const batch = grid[2] ?? 1;
-    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], c.wasm.matmulScratchBytes!() as number);
+    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], c.wasm.matmulScratchBytes!(K) as number);
   };
 }
 

@@ -1,7 +1,8 @@
 // Matrix products C[z] = op(A[z])·op(B[z]) (+ bias), f32, 128-bit SIMD, GotoBLAS style: the output
-// is cut into MC×NC tiles (the unit of work a thread takes); for each K block of a tile, op(A) and
-// op(B) are packed into scratch in the order the micro-kernel reads them (this is where the four
-// transpose variants become one), then a 4×8 register-blocked micro-kernel sweeps the tile.
+// is cut into MC×NC tiles, each part taking a contiguous run of them down the tile columns; op(B)
+// is packed once per tile column (all of K, up to K_CACHED) and op(A) per tile and K block, into
+// scratch in the order the micro-kernel reads them (this is where the four transpose variants
+// become one); then a 4×8 register-blocked micro-kernel sweeps the tile.
 // Every element of C belongs to one tile and is summed over K in the same order whatever the
 // number of parts, so results do not depend on the threads.
 
@@ -12,11 +13,18 @@ const NC: i32 = 256; // columns per tile
 const KC: i32 = 256; // K per packed block
 
 const A_BYTES: i32 = MC * KC * 4;
-const B_BYTES: i32 = KC * NC * 4;
 const T_BYTES: i32 = MR * NR * 4;
 
-export function matmulScratchBytes(): i32 {
-  return A_BYTES + B_BYTES + T_BYTES;
+/** Up to this K, op(B) is packed once per tile column and reused down it (else once per tile and K block). */
+const K_CACHED: i32 = 4096;
+
+/**
+ * A part's scratch for products with inner dimension K: a packed A block, and op(B) packed for a
+ * whole tile column (K × NC) when K ≤ K_CACHED, which the part's next tiles down the same column
+ * reuse; else room for one K block of it.
+ */
+export function matmulScratchBytes(K: i32): i32 {
+  return A_BYTES + T_BYTES + (K <= K_CACHED ? max(K, KC) : KC) * NC * 4;
 }
 
 /** Packs op(A)[m0 .. m0+mc, k0 .. k0+kc] as panels of MR rows: [panel][k][MR], zero past M. */
@@ -153,16 +161,20 @@ function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
 
 export function matmul(a: usize, b: usize, c: usize, bias: usize, M: i32, N: i32, K: i32, transA: i32, transB: i32, strideA: i32, strideB: i32, strideC: i32, batch: i32, part: i32, parts: i32, scratch: usize): void {
   const ap = scratch;
-  const bp = scratch + <usize>A_BYTES;
-  const tmp = bp + <usize>B_BYTES;
+  const tmp = scratch + <usize>A_BYTES;
+  const bp = tmp + <usize>T_BYTES;
   const mTiles = (M + MC - 1) / MC;
   const nTiles = (N + NC - 1) / NC;
   const tiles = batch * mTiles * nTiles;
-  for (let t = part; t < tiles; t += parts) {
-    const z = t / (mTiles * nTiles);
-    const rest = t % (mTiles * nTiles);
-    const m0 = (rest / nTiles) * MC;
-    const n0 = (rest % nTiles) * NC;
+  // A contiguous range of tiles per part, rows fastest: consecutive tiles share their column's B.
+  const first = <i32>((<i64>tiles * part) / parts);
+  const end = <i32>((<i64>tiles * (part + 1)) / parts);
+  let packedColumn = -1;
+  for (let t = first; t < end; t++) {
+    const column = t / mTiles; // z · nTiles + the tile column
+    const z = column / nTiles;
+    const m0 = (t % mTiles) * MC;
+    const n0 = (column % nTiles) * NC;
     const mc = min(MC, M - m0);
     const nc = min(NC, N - n0);
     const az = a + (<usize>z * <usize>strideA) * 4;
@@ -174,12 +186,18 @@ export function matmul(a: usize, b: usize, c: usize, bias: usize, M: i32, N: i32
       }
       continue;
     }
+    const cached = K <= K_CACHED;
+    if (cached && column != packedColumn) {
+      for (let k0 = 0; k0 < K; k0 += KC) packB(bp + <usize>(k0 * NC) * 4, bz, N, K, transB, n0, nc, k0, min(KC, K - k0));
+      packedColumn = column;
+    }
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
       packA(ap, az, M, K, transA, m0, mc, k0, kc);
-      packB(bp, bz, N, K, transB, n0, nc, k0, kc);
+      if (!cached) packB(bp, bz, N, K, transB, n0, nc, k0, kc);
+      const bk = cached ? bp + <usize>(k0 * NC) * 4 : bp;
       for (let jr = 0; jr < nc; jr += NR) {
-        const bpanel = bp + <usize>(jr * kc) * 4;
+        const bpanel = bk + <usize>(jr * kc) * 4;
         const cols = min(NR, nc - jr);
         const biasAt = bias ? bias + <usize>(n0 + jr) * 4 : 0;
         for (let ir = 0; ir < mc; ir += MR) {
