@@ -1,122 +1,198 @@
-// Matrix products C[z] = op(A[z])·op(B[z]) (+ bias), f32, 128-bit SIMD, GotoBLAS style: the output
-// is cut into MC×NC tiles (the unit of work a thread takes); for each K block of a tile, op(A) and
-// op(B) are packed into scratch in the order the micro-kernel reads them (this is where the four
-// transpose variants become one), then a 4×8 register-blocked micro-kernel sweeps the tile.
-// Every element of C belongs to one tile and is summed over K in the same order whatever the
-// number of parts, so results do not depend on the threads.
+// Matrix products C[z] = op(A[z])·op(B[z]) (+ bias), f32, 128-bit SIMD, GotoBLAS style.
+//
+// Work split: the output rows of all batch entries, in groups of MR, are cut into `parts`
+// contiguous ranges; a part computes whole rows. Within a part, per batch entry: for each NC-wide
+// column block and KC-deep K block, op(B) is packed once into scratch as NR-column panels
+// ([k][NR], zero past N), then for each MC-row block of the part's rows op(A) is packed as
+// MR-row panels ([k][MR], zero past M) and an MR×NR register-blocked micro-kernel sweeps the
+// block (B panel outer, so it stays in L1 while the A block streams from L2). Packing is where
+// the four transpose variants become one.
+//
+// Order of summation: each element of C is Σ over K blocks in ascending order, each block's
+// partial summed k ascending in one accumulator lane, added to what the earlier blocks left in
+// C (the first block adds the bias instead). Nothing depends on which part or which tile holds
+// the element, so results are bit-identical for any `parts`.
 
 const MR: i32 = 4; // rows per micro-tile
 const NR: i32 = 8; // columns per micro-tile (two f32x4)
-const MC: i32 = 64; // rows per tile
-const NC: i32 = 256; // columns per tile
+const MC: i32 = 96; // rows per packed A block
+const NC: i32 = 512; // columns per packed B block
 const KC: i32 = 256; // K per packed block
 
 const A_BYTES: i32 = MC * KC * 4;
 const B_BYTES: i32 = KC * NC * 4;
 const T_BYTES: i32 = MR * NR * 4;
 
+/** Bytes of scratch one part needs (a 16-byte aligned A block, B block and an edge tile). */
 export function matmulScratchBytes(): i32 {
-  return A_BYTES + B_BYTES + T_BYTES;
+  return A_BYTES + B_BYTES + T_BYTES + 16;
 }
 
-/** Packs op(A)[m0 .. m0+mc, k0 .. k0+kc] as panels of MR rows: [panel][k][MR], zero past M. */
-@inline
-function packA(ap: usize, a: usize, M: i32, K: i32, transA: i32, m0: i32, mc: i32, k0: i32, kc: i32): void {
-  for (let p = 0; p < mc; p += MR) {
-    const panel = ap + <usize>(p * kc) * 4;
-    for (let r = 0; r < MR; r++) {
-      const m = m0 + p + r;
-      const dst = panel + <usize>r * 4;
-      if (p + r >= mc) {
-        for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * MR) * 4, 0);
-      } else if (transA) {
-        // A stored [K, M]: op(A)[m][k] = A[k·M + m]
-        let src = a + (<usize>k0 * <usize>M + <usize>m) * 4;
-        const step = <usize>M * 4;
-        for (let k = 0; k < kc; k++) {
-          store<f32>(dst + <usize>(k * MR) * 4, load<f32>(src));
-          src += step;
-        }
-      } else {
-        const src = a + (<usize>m * <usize>K + <usize>k0) * 4;
-        for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * MR) * 4, load<f32>(src + <usize>k * 4));
-      }
+// @ts-ignore: decorator
+@inline function share(n: i32, part: i32, parts: i32): i32 {
+  return <i32>((<i64>n * <i64>part) / <i64>parts);
+}
+
+// @ts-ignore: decorator
+@inline function f4(i: i32): usize {
+  return (<usize>i) << 2;
+}
+
+/** Stores the 4×4 transpose of rows r0..r3 to d, d + s, d + 2s, d + 3s. */
+// @ts-ignore: decorator
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, s: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(d + s, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(d + 2 * s, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * s, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Packs `rows` (≤ W) lines of a matrix whose element (line i, k) sits at src + 4·(i·ls + k·ks)
+ * into dst as [k][W] for k < kc, zeros in lines rows..W. When ks = 1 (lines contiguous in k) by
+ * 4×4 transposes; when ls = 1 (a packed row contiguous) by vector copies.
+ */
+// @ts-ignore: decorator
+@inline function packPanel(dst: usize, src: usize, ls: i32, ks: i32, rows: i32, kc: i32, W: i32): void {
+  const drow = f4(W);
+  if (rows == W && ls == 1) {
+    // Each packed row is W contiguous floats.
+    const step = f4(ks);
+    let s = src;
+    let d = dst;
+    for (let k = 0; k < kc; k++) {
+      for (let c = 0; c < W; c += 4) v128.store(d + f4(c), v128.load(s + f4(c)));
+      s += step;
+      d += drow;
     }
+    return;
   }
-}
-
-/** Packs op(B)[k0 .. k0+kc, n0 .. n0+nc] as panels of NR columns: [panel][k][NR], zero past N. */
-@inline
-function packB(bp: usize, b: usize, N: i32, K: i32, transB: i32, n0: i32, nc: i32, k0: i32, kc: i32): void {
-  for (let p = 0; p < nc; p += NR) {
-    const panel = bp + <usize>(p * kc) * 4;
-    const cols = min(NR, nc - p);
-    if (!transB) {
-      // B stored [K, N]: a row of NR contiguous floats per k.
-      let src = b + (<usize>k0 * <usize>N + <usize>(n0 + p)) * 4;
-      const step = <usize>N * 4;
-      if (cols == NR) {
+  if (ks == 1) {
+    // Lines contiguous in k: 4 lines × 4 k at a time through a transpose.
+    const lstep = f4(ls);
+    let c = 0;
+    for (; c + 4 <= rows; c += 4) {
+      const s0 = src + <usize>c * lstep;
+      const k4 = kc & ~3;
+      let k = 0;
+      for (; k < k4; k += 4) {
+        const o = f4(k);
+        transpose4(v128.load(s0 + o), v128.load(s0 + lstep + o), v128.load(s0 + 2 * lstep + o), v128.load(s0 + 3 * lstep + o), dst + <usize>k * drow + f4(c), drow);
+      }
+      for (; k < kc; k++) {
+        const d = dst + <usize>k * drow + f4(c);
+        const o = f4(k);
+        store<f32>(d, load<f32>(s0 + o));
+        store<f32>(d, load<f32>(s0 + lstep + o), 4);
+        store<f32>(d, load<f32>(s0 + 2 * lstep + o), 8);
+        store<f32>(d, load<f32>(s0 + 3 * lstep + o), 12);
+      }
+    }
+    for (; c < W; c++) {
+      let d = dst + f4(c);
+      if (c < rows) {
+        let s = src + <usize>c * lstep;
         for (let k = 0; k < kc; k++) {
-          const dst = panel + <usize>(k * NR) * 4;
-          v128.store(dst, v128.load(src));
-          v128.store(dst + 16, v128.load(src + 16));
-          src += step;
+          store<f32>(d, load<f32>(s));
+          s += 4;
+          d += drow;
         }
       } else {
         for (let k = 0; k < kc; k++) {
-          const dst = panel + <usize>(k * NR) * 4;
-          for (let c = 0; c < NR; c++) store<f32>(dst + <usize>c * 4, c < cols ? load<f32>(src + <usize>c * 4) : <f32>0);
-          src += step;
-        }
-      }
-    } else {
-      // B stored [N, K]: op(B)[k][n] = B[n·K + k]; one column of the panel at a time.
-      for (let c = 0; c < NR; c++) {
-        const dst = panel + <usize>c * 4;
-        if (c >= cols) {
-          for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * NR) * 4, 0);
-        } else {
-          const src = b + (<usize>(n0 + p + c) * <usize>K + <usize>k0) * 4;
-          for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * NR) * 4, load<f32>(src + <usize>k * 4));
+          store<f32>(d, 0);
+          d += drow;
         }
       }
     }
+    return;
+  }
+  // General (an edge panel with lines contiguous across, or any strides): element by element.
+  for (let k = 0; k < kc; k++) {
+    const d = dst + <usize>k * drow;
+    const s = src + f4(k * ks);
+    for (let c = 0; c < W; c++) store<f32>(d + f4(c), c < rows ? load<f32>(s + <usize>c * f4(ls)) : <f32>0);
   }
 }
 
 /**
- * One MR×NR micro-tile over kc: acc = Σ_k Ap[k][0..MR) ⊗ Bp[k][0..NR), then written to C at
- * (row, col) — added to what is there unless `first` (then bias, or nothing) — clipped to rows × cols.
+ * One MR×NR micro-tile over kc: acc = Σ_k Ap[k][0..MR) ⊗ Bp[k][0..NR), then written to C at c
+ * (row stride ldc floats), added to what is there unless `first` (then the bias, when nonzero, is
+ * added), clipped to rows × cols.
  */
-@inline
-function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, first: bool, bias: usize, tmp: usize): void {
+// @ts-ignore: decorator
+@inline function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, first: bool, bias: usize, tmp: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let a = ap;
   let b = bp;
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const a0 = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    const a1 = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    const a2 = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    const a3 = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+  const aEnd4 = ap + f4((kc & ~3) * MR);
+  const aEnd = ap + f4(kc * MR);
+  // Four k per trip: fewer loop branches and stack checks per product.
+  while (a < aEnd4) {
+    let b0 = v128.load(b), b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+
+    b0 = v128.load(b, 32); b1 = v128.load(b, 48);
+    x = v128.load32_splat(a, 16);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 20);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 24);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 28);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+
+    b0 = v128.load(b, 64); b1 = v128.load(b, 80);
+    x = v128.load32_splat(a, 32);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 36);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 40);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 44);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+
+    b0 = v128.load(b, 96); b1 = v128.load(b, 112);
+    x = v128.load32_splat(a, 48);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 52);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 56);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 60);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += 64;
+    b += 128;
+  }
+  while (a < aEnd) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
     a += 16;
     b += 32;
   }
-  const ld = <usize>ldc * 4;
+  const ld = f4(ldc);
   if (rows == MR && cols == NR) {
-    let r0 = c, r1 = c + ld, r2 = c + 2 * ld, r3 = c + 3 * ld;
+    const r0 = c, r1 = c + ld, r2 = c + 2 * ld, r3 = c + 3 * ld;
     if (!first) {
       c00 = f32x4.add(c00, v128.load(r0)); c01 = f32x4.add(c01, v128.load(r0, 16));
       c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
@@ -143,51 +219,69 @@ function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
   for (let r = 0; r < rows; r++) {
     const dst = c + <usize>r * ld;
     for (let j = 0; j < cols; j++) {
-      let v = load<f32>(tmp + <usize>(r * NR + j) * 4);
-      if (!first) v += load<f32>(dst + <usize>j * 4);
-      else if (bias) v += load<f32>(bias + <usize>j * 4);
-      store<f32>(dst + <usize>j * 4, v);
+      let v = load<f32>(tmp + f4(r * NR + j));
+      if (!first) v += load<f32>(dst + f4(j));
+      else if (bias) v += load<f32>(bias + f4(j));
+      store<f32>(dst + f4(j), v);
+    }
+  }
+}
+
+/** Rows r0..r1 of C[z] (all N columns) for one batch entry. */
+function rowsOf(a: usize, b: usize, c: usize, bias: usize, M: i32, N: i32, K: i32, transA: i32, transB: i32, r0: i32, r1: i32, ap: usize, bp: usize, tmp: usize): void {
+  if (K == 0) {
+    for (let r = r0; r < r1; r++) {
+      const row = c + f4(r) * <usize>N;
+      for (let j = 0; j < N; j++) store<f32>(row + f4(j), bias ? load<f32>(bias + f4(j)) : 0);
+    }
+    return;
+  }
+  // op(A)[m][k] at a + 4·(m·aM + k·aK); op(B)[k][n] at b + 4·(k·bK + n·bN).
+  const aM = transA ? 1 : K;
+  const aK = transA ? M : 1;
+  const bK = transB ? 1 : N;
+  const bN = transB ? K : 1;
+  for (let n0 = 0; n0 < N; n0 += NC) {
+    const nc = min(NC, N - n0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      const kb = <usize>kc * f4(NR);
+      for (let p = 0; p < nc; p += NR) {
+        packPanel(bp + <usize>(p / NR) * kb, b + f4(k0) * <usize>bK + f4(n0 + p) * <usize>bN, bN, bK, min(NR, nc - p), kc, NR);
+      }
+      const ka = <usize>kc * f4(MR);
+      for (let m0 = r0; m0 < r1; m0 += MC) {
+        const mc = min(MC, r1 - m0);
+        for (let p = 0; p < mc; p += MR) {
+          packPanel(ap + <usize>(p / MR) * ka, a + f4(m0 + p) * <usize>aM + f4(k0) * <usize>aK, aM, aK, min(MR, mc - p), kc, MR);
+        }
+        for (let jr = 0; jr < nc; jr += NR) {
+          const bpanel = bp + <usize>(jr / NR) * kb;
+          const cols = min(NR, nc - jr);
+          const biasAt = bias ? bias + f4(n0 + jr) : 0;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const cAt = c + f4(m0 + ir) * <usize>N + f4(n0 + jr);
+            micro(ap + <usize>(ir / MR) * ka, bpanel, kc, cAt, N, min(MR, mc - ir), cols, k0 == 0, biasAt, tmp);
+          }
+        }
+      }
     }
   }
 }
 
 export function matmul(a: usize, b: usize, c: usize, bias: usize, M: i32, N: i32, K: i32, transA: i32, transB: i32, strideA: i32, strideB: i32, strideC: i32, batch: i32, part: i32, parts: i32, scratch: usize): void {
-  const ap = scratch;
-  const bp = scratch + <usize>A_BYTES;
+  const ap = (scratch + 15) & ~(<usize>15);
+  const bp = ap + <usize>A_BYTES;
   const tmp = bp + <usize>B_BYTES;
-  const mTiles = (M + MC - 1) / MC;
-  const nTiles = (N + NC - 1) / NC;
-  const tiles = batch * mTiles * nTiles;
-  for (let t = part; t < tiles; t += parts) {
-    const z = t / (mTiles * nTiles);
-    const rest = t % (mTiles * nTiles);
-    const m0 = (rest / nTiles) * MC;
-    const n0 = (rest % nTiles) * NC;
-    const mc = min(MC, M - m0);
-    const nc = min(NC, N - n0);
-    const az = a + (<usize>z * <usize>strideA) * 4;
-    const bz = b + (<usize>z * <usize>strideB) * 4;
-    const cz = c + (<usize>z * <usize>strideC) * 4;
-    if (K == 0) {
-      for (let r = 0; r < mc; r++) {
-        for (let j = 0; j < nc; j++) store<f32>(cz + (<usize>(m0 + r) * <usize>N + <usize>(n0 + j)) * 4, bias ? load<f32>(bias + <usize>(n0 + j) * 4) : 0);
-      }
-      continue;
-    }
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kc = min(KC, K - k0);
-      packA(ap, az, M, K, transA, m0, mc, k0, kc);
-      packB(bp, bz, N, K, transB, n0, nc, k0, kc);
-      for (let jr = 0; jr < nc; jr += NR) {
-        const bpanel = bp + <usize>(jr * kc) * 4;
-        const cols = min(NR, nc - jr);
-        const biasAt = bias ? bias + <usize>(n0 + jr) * 4 : 0;
-        for (let ir = 0; ir < mc; ir += MR) {
-          const rows = min(MR, mc - ir);
-          const cAt = cz + (<usize>(m0 + ir) * <usize>N + <usize>(n0 + jr)) * 4;
-          micro(ap + <usize>(ir * kc) * 4, bpanel, kc, cAt, N, rows, cols, k0 == 0, biasAt, tmp);
-        }
-      }
-    }
+  // Units of work: groups of MR rows of one batch entry, all entries in order.
+  const groups = (M + MR - 1) / MR;
+  const units = batch * groups;
+  const u0 = share(units, part, parts);
+  const u1 = share(units, part + 1, parts);
+  if (u0 >= u1) return;
+  for (let z = u0 / groups, zEnd = (u1 - 1) / groups; z <= zEnd; z++) {
+    const g0 = max(u0 - z * groups, 0);
+    const g1 = min(u1 - z * groups, groups);
+    rowsOf(a + f4(z) * <usize>strideA, b + f4(z) * <usize>strideB, c + f4(z) * <usize>strideC, bias, M, N, K, transA, transB, g0 * MR, min(g1 * MR, M), ap, bp, tmp);
   }
 }
