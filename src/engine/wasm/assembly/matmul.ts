@@ -15,11 +15,11 @@
 
 const MR: i32 = 4; // rows per micro-tile
 const NR: i32 = 8; // columns per micro-tile (two f32x4)
-const MC: i32 = 96; // rows per packed A block
+const MC: i32 = 64; // rows per packed A block
 const NC: i32 = 512; // columns per packed B block
 const KC: i32 = 256; // K per packed block
 
-const A_BYTES: i32 = MC * KC * 4;
+const A_BYTES: i32 = MC * KC * 16; // pre-broadcast
 const B_BYTES: i32 = KC * NC * 4;
 const T_BYTES: i32 = MR * NR * 4;
 
@@ -119,6 +119,57 @@ export function matmulScratchBytes(): i32 {
 }
 
 /**
+ * Packs op(B) rows stored contiguously (element (k, n) at src + 4·(k·ks + n)), n < nc, k < kc,
+ * into NR-column panels [panel][k][NR], zeros past nc: row by row, so reads run along memory.
+ */
+function packRows(dst: usize, src: usize, ks: i32, nc: i32, kc: i32): void {
+  const kb = <usize>kc * f4(NR);
+  const full = nc & ~(NR - 1);
+  let s = src;
+  for (let k = 0; k < kc; k++) {
+    let d = dst + <usize>k * f4(NR);
+    let n = 0;
+    for (; n < full; n += NR) {
+      v128.store(d, v128.load(s + f4(n)));
+      v128.store(d, v128.load(s + f4(n), 16), 16);
+      d += kb;
+    }
+    if (n < nc) {
+      for (let j = 0; j < NR; j++) store<f32>(d + f4(j), n + j < nc ? load<f32>(s + f4(n + j)) : <f32>0);
+    }
+    s += f4(ks);
+  }
+}
+
+/**
+ * Packs `rows` (≤ MR) rows of op(A), element (row i, k) at src + 4·(i·ls + k·ks), into dst as
+ * [k][MR] lanes of four copies each (zeros past `rows`).
+ */
+// @ts-ignore: decorator
+@inline function packA(dst: usize, src: usize, ls: i32, ks: i32, rows: i32, kc: i32): void {
+  const l = f4(ls);
+  const kstep = f4(ks);
+  let s = src;
+  let d = dst;
+  if (rows == MR) {
+    for (let k = 0; k < kc; k++) {
+      v128.store(d, v128.load32_splat(s));
+      v128.store(d, v128.load32_splat(s + l), 16);
+      v128.store(d, v128.load32_splat(s + 2 * l), 32);
+      v128.store(d, v128.load32_splat(s + 3 * l), 48);
+      s += kstep;
+      d += MR * 16;
+    }
+    return;
+  }
+  for (let k = 0; k < kc; k++) {
+    for (let c = 0; c < MR; c++) v128.store(d + (<usize>c << 4), c < rows ? v128.load32_splat(s + <usize>c * l) : f32x4.splat(0));
+    s += kstep;
+    d += MR * 16;
+  }
+}
+
+/**
  * One MR×NR micro-tile over kc: acc = Σ_k Ap[k][0..MR) ⊗ Bp[k][0..NR), then written to C at c
  * (row stride ldc floats), added to what is there unless `first` (then the bias, when nonzero, is
  * added), clipped to rows × cols.
@@ -131,63 +182,20 @@ export function matmulScratchBytes(): i32 {
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let a = ap;
   let b = bp;
-  const aEnd4 = ap + f4((kc & ~3) * MR);
-  const aEnd = ap + f4(kc * MR);
-  // Four k per trip: fewer loop branches and stack checks per product.
-  while (a < aEnd4) {
-    let b0 = v128.load(b), b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-
-    b0 = v128.load(b, 32); b1 = v128.load(b, 48);
-    x = v128.load32_splat(a, 16);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 20);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 24);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 28);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-
-    b0 = v128.load(b, 64); b1 = v128.load(b, 80);
-    x = v128.load32_splat(a, 32);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 36);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 40);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 44);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-
-    b0 = v128.load(b, 96); b1 = v128.load(b, 112);
-    x = v128.load32_splat(a, 48);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 52);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 56);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 60);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    a += 64;
-    b += 128;
-  }
+  const aEnd = ap + f4(kc * MR * 4);
+  // A is packed pre-broadcast (each value as four lanes): plain vector loads with the offset
+  // folded into the address (V8 materialises the offset of a load32_splat with an extra lea).
   while (a < aEnd) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a);
+    let x = v128.load(a);
     c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 4);
+    x = v128.load(a, 16);
     c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 8);
+    x = v128.load(a, 32);
     c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 12);
+    x = v128.load(a, 48);
     c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    a += 16;
+    a += 64;
     b += 32;
   }
   const ld = f4(ldc);
@@ -246,14 +254,17 @@ function rowsOf(a: usize, b: usize, c: usize, bias: usize, M: i32, N: i32, K: i3
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
       const kb = <usize>kc * f4(NR);
-      for (let p = 0; p < nc; p += NR) {
-        packPanel(bp + <usize>(p / NR) * kb, b + f4(k0) * <usize>bK + f4(n0 + p) * <usize>bN, bN, bK, min(NR, nc - p), kc, NR);
+      if (bN == 1) packRows(bp, b + f4(k0) * <usize>bK + f4(n0), bK, nc, kc);
+      else {
+        for (let p = 0; p < nc; p += NR) {
+          packPanel(bp + <usize>(p / NR) * kb, b + f4(k0) * <usize>bK + f4(n0 + p) * <usize>bN, bN, bK, min(NR, nc - p), kc, NR);
+        }
       }
-      const ka = <usize>kc * f4(MR);
+      const ka = <usize>kc * f4(MR * 4);
       for (let m0 = r0; m0 < r1; m0 += MC) {
         const mc = min(MC, r1 - m0);
         for (let p = 0; p < mc; p += MR) {
-          packPanel(ap + <usize>(p / MR) * ka, a + f4(m0 + p) * <usize>aM + f4(k0) * <usize>aK, aM, aK, min(MR, mc - p), kc, MR);
+          packA(ap + <usize>(p / MR) * ka, a + f4(m0 + p) * <usize>aM + f4(k0) * <usize>aK, aM, aK, min(MR, mc - p), kc);
         }
         for (let jr = 0; jr < nc; jr += NR) {
           const bpanel = bp + <usize>(jr / NR) * kb;
