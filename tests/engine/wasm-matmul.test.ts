@@ -1,6 +1,7 @@
 // The WASM matrix product (src/engine/wasm/assembly/matmul.ts) against the float64 CPU twin
 // (cpu/matmul.ts) on odd shapes, all four transpose variants, batched and shared operands, a
-// bias, K = 0, M or N = 1, shapes past the packing blocks (K > 256, N > 512, M > 96), and
+// bias, K = 0, M or N = 1, M < 4 (the unpacked path), shapes past the packing blocks (K > 256,
+// N > 512, M > 64), and
 // bit-identical whether run as one part or as two (or three) parts in turn.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemory, instantiateKernels, kernelModule, RESERVED_BYTES, type WasmKernels } from '../../src/engine/wasm/module.ts';
@@ -105,9 +106,14 @@ describe('WASM matmul', () => {
       check({ ...base, batch: 4, M: 9, N: 5, K: 19, transA: tA, transB: tB, batchedB: false, bias: true }, 3);
       check({ ...base, batch: 2, M: 1, N: 33, K: 17, transA: tA, transB: tB, bias: true }, 4);
     });
-    it(`${v}: past the packing blocks (K > 256, N > 512, M > 96)`, () => {
+    it(`${v}: past the packing blocks (K > 256, N > 512, M > 64)`, () => {
       check({ ...base, M: 101, N: 530, K: 300, transA: tA, transB: tB, bias: true }, 5);
       check({ ...base, batch: 2, M: 197, N: 37, K: 513, transA: tA, transB: tB, batchedB: false }, 6);
+      // M < 4: the vector–matrix path (no packing).
+      check({ ...base, batch: 3, M: 1, N: 530, K: 301, transA: tA, transB: tB, bias: true }, 9);
+      check({ ...base, batch: 2, M: 3, N: 37, K: 66, transA: tA, transB: tB, batchedA: false }, 10);
+      check({ ...base, M: 2, N: 19, K: 3, transA: tA, transB: tB, bias: true }, 11);
+      check({ ...base, M: 1, N: 1100, K: 5, transA: tA, transB: tB, bias: true }, 12);
     });
   }
   it('K = 0 writes the bias (or zeros)', () => {

@@ -22,6 +22,8 @@ const KC: i32 = 256; // K per packed block
 const A_BYTES: i32 = MC * KC * 16; // pre-broadcast
 const B_BYTES: i32 = KC * NC * 4;
 const T_BYTES: i32 = MR * NR * 4;
+const THIN_N: i32 = 64; // columns per unit of work when M < MR
+const THIN_SPAN: i32 = 1024; // columns of C accumulated at once when M < MR, B stored [K, N]
 
 /** Bytes of scratch one part needs (a 16-byte aligned A block, B block and an edge tile). */
 export function matmulScratchBytes(): i32 {
@@ -235,6 +237,99 @@ function packRows(dst: usize, src: usize, ks: i32, nc: i32, kc: i32): void {
   }
 }
 
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+}
+
+/**
+ * Rows r0..r1, columns nLo..nHi of C for M < MR (vector–matrix products, decode steps): packing
+ * B would cost as much as the product; the work is split by blocks of THIN_N columns instead. Each op(A) row is gathered into `row` (K floats); with B stored [N, K]
+ * every C element is a dot product (k in 4 lanes, then summed across), else a row of C is
+ * Σ_k a_k·B[k, :] (k ascending per element).
+ */
+function thinRows(a: usize, b: usize, c: usize, bias: usize, N: i32, K: i32, aM: i32, aK: i32, transB: i32, r0: i32, r1: i32, nLo: i32, nHi: i32, row: usize): void {
+  const k4 = K & ~3;
+  for (let m = r0; m < r1; m++) {
+    let src = a + f4(m) * <usize>aM;
+    for (let k = 0; k < K; k++) {
+      store<f32>(row + f4(k), load<f32>(src));
+      src += f4(aK);
+    }
+    const crow = c + f4(m) * <usize>N;
+    if (transB) {
+      const ks = f4(K);
+      let n = nLo;
+      for (; n + 4 <= nHi; n += 4) {
+        const b0 = b + <usize>n * ks;
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let k = 0;
+        for (; k < k4; k += 4) {
+          const o = f4(k);
+          const x = v128.load(row + o);
+          s0 = f32x4.add(s0, f32x4.mul(x, v128.load(b0 + o)));
+          s1 = f32x4.add(s1, f32x4.mul(x, v128.load(b0 + ks + o)));
+          s2 = f32x4.add(s2, f32x4.mul(x, v128.load(b0 + 2 * ks + o)));
+          s3 = f32x4.add(s3, f32x4.mul(x, v128.load(b0 + 3 * ks + o)));
+        }
+        let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+        for (; k < K; k++) {
+          const o = f4(k);
+          const x = load<f32>(row + o);
+          t0 += x * load<f32>(b0 + o);
+          t1 += x * load<f32>(b0 + ks + o);
+          t2 += x * load<f32>(b0 + 2 * ks + o);
+          t3 += x * load<f32>(b0 + 3 * ks + o);
+        }
+        if (bias) {
+          t0 += load<f32>(bias + f4(n));
+          t1 += load<f32>(bias + f4(n + 1));
+          t2 += load<f32>(bias + f4(n + 2));
+          t3 += load<f32>(bias + f4(n + 3));
+        }
+        store<f32>(crow + f4(n), t0);
+        store<f32>(crow + f4(n + 1), t1);
+        store<f32>(crow + f4(n + 2), t2);
+        store<f32>(crow + f4(n + 3), t3);
+      }
+      for (; n < nHi; n++) {
+        const b0 = b + <usize>n * ks;
+        let s0 = f32x4.splat(0);
+        let k = 0;
+        for (; k < k4; k += 4) s0 = f32x4.add(s0, f32x4.mul(v128.load(row + f4(k)), v128.load(b0 + f4(k))));
+        let t0 = hsum(s0);
+        for (; k < K; k++) t0 += load<f32>(row + f4(k)) * load<f32>(b0 + f4(k));
+        if (bias) t0 += load<f32>(bias + f4(n));
+        store<f32>(crow + f4(n), t0);
+      }
+    } else {
+      // B stored [K, N]: C row += a_k·B[k, :] for k ascending (axpy along memory), over spans of
+      // THIN_SPAN columns so the span of C stays in L1; the bias last.
+      const ns = f4(N);
+      for (let c0 = nLo; c0 < nHi; c0 += THIN_SPAN) {
+        const c1 = min(nHi, c0 + THIN_SPAN);
+        const v1 = c0 + ((c1 - c0) & ~3);
+        for (let n = c0; n < c1; n++) store<f32>(crow + f4(n), 0);
+        let bk = b;
+        for (let k = 0; k < K; k++) {
+          const xs = load<f32>(row + f4(k));
+          const x = f32x4.splat(xs);
+          let n = c0;
+          for (; n < v1; n += 4) v128.store(crow + f4(n), f32x4.add(v128.load(crow + f4(n)), f32x4.mul(x, v128.load(bk + f4(n)))));
+          for (; n < c1; n++) store<f32>(crow + f4(n), load<f32>(crow + f4(n)) + xs * load<f32>(bk + f4(n)));
+          bk += ns;
+        }
+        if (bias) {
+          let n = c0;
+          for (; n < v1; n += 4) v128.store(crow + f4(n), f32x4.add(v128.load(crow + f4(n)), v128.load(bias + f4(n))));
+          for (; n < c1; n++) store<f32>(crow + f4(n), load<f32>(crow + f4(n)) + load<f32>(bias + f4(n)));
+        }
+      }
+    }
+  }
+}
+
 /** Rows r0..r1 of C[z] (all N columns) for one batch entry. */
 function rowsOf(a: usize, b: usize, c: usize, bias: usize, M: i32, N: i32, K: i32, transA: i32, transB: i32, r0: i32, r1: i32, ap: usize, bp: usize, tmp: usize): void {
   if (K == 0) {
@@ -284,6 +379,24 @@ export function matmul(a: usize, b: usize, c: usize, bias: usize, M: i32, N: i32
   const ap = (scratch + 15) & ~(<usize>15);
   const bp = ap + <usize>A_BYTES;
   const tmp = bp + <usize>B_BYTES;
+  if (M < MR && K > 0 && K <= A_BYTES / 4) {
+    // Units of work: (batch entry, row, THIN_N columns).
+    const blocks = (N + THIN_N - 1) / THIN_N;
+    const units = batch * M * blocks;
+    const aM = transA ? 1 : K;
+    const aK = transA ? M : 1;
+    for (let u = share(units, part, parts), end = share(units, part + 1, parts); u < end; ) {
+      const zm = u / blocks;
+      const z = zm / M;
+      const m = zm % M;
+      const bl = u % blocks;
+      // This unit and the following ones of the same row, as one span of columns.
+      const last = min(end, (zm + 1) * blocks);
+      thinRows(a + f4(z) * <usize>strideA, b + f4(z) * <usize>strideB, c + f4(z) * <usize>strideC, bias, N, K, aM, aK, transB, m, m + 1, bl * THIN_N, min(N, (bl + last - u) * THIN_N), ap);
+      u = last;
+    }
+    return;
+  }
   // Units of work: groups of MR rows of one batch entry, all entries in order.
   const groups = (M + MR - 1) / MR;
   const units = batch * groups;
