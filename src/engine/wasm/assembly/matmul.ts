@@ -312,7 +312,34 @@ function thinRows(a: usize, b: usize, c: usize, bias: usize, N: i32, K: i32, aM:
         const v1 = c0 + ((c1 - c0) & ~3);
         for (let n = c0; n < c1; n++) store<f32>(crow + f4(n), 0);
         let bk = b;
-        for (let k = 0; k < K; k++) {
+        let k = 0;
+        // Four rows of B per pass over the span: one load and store of C per four products.
+        for (; k + 4 <= K; k += 4) {
+          const r = row + f4(k);
+          const x0 = v128.load32_splat(r), x1 = v128.load32_splat(r, 4), x2 = v128.load32_splat(r, 8), x3 = v128.load32_splat(r, 12);
+          const xs0 = load<f32>(r), xs1 = load<f32>(r, 4), xs2 = load<f32>(r, 8), xs3 = load<f32>(r, 12);
+          let n = c0;
+          for (; n < v1; n += 4) {
+            const o = f4(n);
+            let v = v128.load(crow + o);
+            v = f32x4.add(v, f32x4.mul(x0, v128.load(bk + o)));
+            v = f32x4.add(v, f32x4.mul(x1, v128.load(bk + ns + o)));
+            v = f32x4.add(v, f32x4.mul(x2, v128.load(bk + 2 * ns + o)));
+            v = f32x4.add(v, f32x4.mul(x3, v128.load(bk + 3 * ns + o)));
+            v128.store(crow + o, v);
+          }
+          for (; n < c1; n++) {
+            const o = f4(n);
+            let t = load<f32>(crow + o);
+            t += xs0 * load<f32>(bk + o);
+            t += xs1 * load<f32>(bk + ns + o);
+            t += xs2 * load<f32>(bk + 2 * ns + o);
+            t += xs3 * load<f32>(bk + 3 * ns + o);
+            store<f32>(crow + o, t);
+          }
+          bk += 4 * ns;
+        }
+        for (; k < K; k++) {
           const xs = load<f32>(row + f4(k));
           const x = f32x4.splat(xs);
           let n = c0;
