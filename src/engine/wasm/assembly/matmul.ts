@@ -4,14 +4,26 @@
 // contiguous ranges; a part computes whole rows. Within a part, per batch entry: for each NC-wide
 // column block and KC-deep K block, op(B) is packed once into scratch as NR-column panels
 // ([k][NR], zero past N), then for each MC-row block of the part's rows op(A) is packed as
-// MR-row panels ([k][MR], zero past M) and an MR×NR register-blocked micro-kernel sweeps the
-// block (B panel outer, so it stays in L1 while the A block streams from L2). Packing is where
-// the four transpose variants become one.
+// MR-row panels ([k][MR], zero past M, each value stored four times across a vector) and an
+// MR×NR register-blocked micro-kernel sweeps the block (B panel outer, so it stays in L1 while
+// the A block streams from L2). Packing is where the four transpose variants become one.
 //
-// Order of summation: each element of C is Σ over K blocks in ascending order, each block's
-// partial summed k ascending in one accumulator lane, added to what the earlier blocks left in
-// C (the first block adds the bias instead). Nothing depends on which part or which tile holds
-// the element, so results are bit-identical for any `parts`.
+// Why this shape under V8 (x64, 15 allocatable xmm registers): TurboFan keeps a trip's loads in
+// program order but sinks the arithmetic after them, so every vector a trip loads is live at
+// once: 4×8 (8 accumulators + 2 B + 4 A vectors) fits, unrolling k by 2 or a 6×8 tile spills
+// (measured: 31 against 52 GFLOP/s). A packed pre-broadcast turns the 4 A splats into plain
+// v128.loads whose offsets fold into the address (a load32_splat with an offset costs an lea).
+// The trip is then 6 loads, 8 mul, 8 add and ~5 loop/stack-check ops: about 2 f32x4 mul + 2 add
+// a cycle, the ceiling of base wasm SIMD (no FMA) on this x64.
+//
+// M < MR (vector–matrix products, decode) skips packing (thinRows): parts split by THIN_N
+// columns instead.
+//
+// Order of summation: in the packed path each element of C is Σ over K blocks in ascending
+// order, each block's partial summed k ascending in one accumulator lane, added to what the
+// earlier blocks left in C (the first block adds the bias instead); in thinRows it is fixed per
+// layout (see there). Nothing depends on which part or which tile holds the element, so results
+// are bit-identical for any `parts`.
 
 const MR: i32 = 4; // rows per micro-tile
 const NR: i32 = 8; // columns per micro-tile (two f32x4)
@@ -23,7 +35,7 @@ const A_BYTES: i32 = MC * KC * 16; // pre-broadcast
 const B_BYTES: i32 = KC * NC * 4;
 const T_BYTES: i32 = MR * NR * 4;
 const THIN_N: i32 = 64; // columns per unit of work when M < MR
-const THIN_SPAN: i32 = 1024; // columns of C accumulated at once when M < MR, B stored [K, N]
+const THIN_SPAN: i32 = 1024; // columns of C updated per pass when M < MR, B stored [K, N]
 
 /** Bytes of scratch one part needs (a 16-byte aligned A block, B block and an edge tile). */
 export function matmulScratchBytes(): i32 {
@@ -245,9 +257,10 @@ function packRows(dst: usize, src: usize, ks: i32, nc: i32, kc: i32): void {
 
 /**
  * Rows r0..r1, columns nLo..nHi of C for M < MR (vector–matrix products, decode steps): packing
- * B would cost as much as the product; the work is split by blocks of THIN_N columns instead. Each op(A) row is gathered into `row` (K floats); with B stored [N, K]
- * every C element is a dot product (k in 4 lanes, then summed across), else a row of C is
- * Σ_k a_k·B[k, :] (k ascending per element).
+ * B would cost as much as the product. Each op(A) row is gathered into `row` (K floats). With B
+ * stored [N, K] every C element is a dot product: k in 4 lanes (lane j sums k ≡ j mod 4 in
+ * ascending order), the lanes summed as (0+2)+(1+3), the k tail added, then the bias. Else a row
+ * of C is Σ_k a_k·B[k, :] with k ascending per element, then the bias.
  */
 function thinRows(a: usize, b: usize, c: usize, bias: usize, N: i32, K: i32, aM: i32, aK: i32, transB: i32, r0: i32, r1: i32, nLo: i32, nHi: i32, row: usize): void {
   const k4 = K & ~3;
