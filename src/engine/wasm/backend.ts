@@ -153,12 +153,12 @@ export class WasmBackend implements Backend, KernelContext {
     }
   }
 
-  parallel(name: string, args: readonly number[], scratchBytes: number): void {
+  parallel(name: string, args: readonly number[], scratchBytes: number, oneThread = false): void {
     const fn = this.wasm[name];
     if (!fn) throw new EngineError(`the WASM kernels have no export ${name}`);
     const parts = this.threadCount;
     const scratch = scratchBytes > 0 ? this.scratchSpan(parts * scratchBytes) : 0;
-    if (!this.threads) fn(...args, 0, 1, scratch);
+    if (!this.threads || oneThread) fn(...args, 0, 1, scratch);
     else this.threads.run(name, args, scratch, scratchBytes, fn);
     this.refreshViews();
   }

@@ -18,9 +18,10 @@ export interface KernelContext {
   readonly wasm: WasmKernels;
   /**
    * Runs the export `name`(...args, part, parts, scratch) over every part, one per thread, and
-   * returns when all are done. `scratchBytes` is what one part needs.
+   * returns when all are done (on this thread alone, as one part, when `oneThread`).
+   * `scratchBytes` is what one part needs.
    */
-  parallel(name: string, args: readonly number[], scratchBytes: number): void;
+  parallel(name: string, args: readonly number[], scratchBytes: number, oneThread?: boolean): void;
 }
 
 /** A kernel's uniforms, word by word, as its WGSL struct lays them out. */
@@ -458,7 +459,8 @@ function matmul(key: string): KernelImpl | undefined {
     const out = p[hasBias ? 3 : 2]!;
     const [M, N, K, strideA, strideB, strideC] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3), u.u32(4), u.u32(5)];
     const batch = grid[2] ?? 1;
-    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], c.wasm.matmulScratchBytes!(K) as number);
+    // A product of fewer than 4 rows (a decode step) is faster on one thread than split.
+    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], c.wasm.matmulScratchBytes!() as number, M * batch < 4);
   };
 }
 
