@@ -446,6 +446,13 @@ const sumFirst: KernelImpl = ({ f32 }, [rows, out], u) => {
 
 // ---- SIMD kernels across threads ---------------------------------------------------------------
 
+/**
+ * Below about this many multiply-adds (~20 µs on one thread here) a kernel runs on the calling
+ * thread alone: waking the pool costs more, and far more on a loaded machine, where the worker
+ * must wait for a time slice (a decode step makes dozens of such calls per token).
+ */
+const PARALLEL_MIN_MACS = 1 << 20;
+
 /** matmul:<NN|NT|TN|TT>:<vec>[:bias] → the SIMD product over parts (uniforms M, N, K, strides). */
 function matmul(key: string): KernelImpl | undefined {
   const m = /^matmul:([NT])([NT]):\d+(:bias)?$/.exec(key);
@@ -459,8 +466,10 @@ function matmul(key: string): KernelImpl | undefined {
     const out = p[hasBias ? 3 : 2]!;
     const [M, N, K, strideA, strideB, strideC] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3), u.u32(4), u.u32(5)];
     const batch = grid[2] ?? 1;
-    // A product of fewer than 4 rows (a decode step) is faster on one thread than split.
-    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], c.wasm.matmulScratchBytes!() as number, M * batch < 4);
+    // A product of fewer than 4 rows (a decode step) is faster on one thread than split, and so is
+    // any product smaller than waking the pool costs.
+    const oneThread = M * batch < 4 || M * N * K * batch < PARALLEL_MIN_MACS;
+    c.parallel('matmul', [a * 4, b * 4, out * 4, bias * 4, M, N, K, transA, transB, strideA, strideB, strideC, batch], c.wasm.matmulScratchBytes!() as number, oneThread);
   };
 }
 
@@ -478,7 +487,7 @@ function attention(key: string): KernelImpl | undefined {
     const mask = masked ? p[3]! : 0;
     const rest = p.slice(masked ? 4 : 3).map((x) => x * 4);
     const scratch = c.wasm.attentionScratchBytes!(T, S, D) as number;
-    c.parallel(name, [q * 4, k * 4, v * 4, mask * 4, ...rest, B, T, S, nH, nKV, D, causal, offset, scale], scratch);
+    c.parallel(name, [q * 4, k * 4, v * 4, mask * 4, ...rest, B, T, S, nH, nKV, D, causal, offset, scale], scratch, B * nH * T * S * D < PARALLEL_MIN_MACS);
   };
 }
 
