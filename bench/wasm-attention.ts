@@ -8,6 +8,7 @@
 // Numbers only, never a threshold. Run: npx tsx bench/wasm-attention.ts
 import { createMemory, instantiateKernels, kernelModule, RESERVED_BYTES } from '../src/engine/wasm/module.ts';
 import { randn } from '../src/engine/random.ts';
+import { medianSecondsPerCall } from './wasm-timing.ts';
 import { cpus } from 'node:os';
 
 interface Shape {
@@ -130,25 +131,7 @@ function jsBackwardKey(f: Float32Array, [q, k, v, mask, g, lse, delta, gk, gv, B
 
 // ---- timing ------------------------------------------------------------------------------------
 
-/** Median seconds per call over 5 rounds of ≥ 60 ms each. */
-function time(fn: () => void): number {
-  fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let r = 0; r < reps; r++) fn();
-    if (performance.now() - t0 > 60) break;
-    reps *= 2;
-  }
-  const rounds: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
-    for (let n = 0; n < reps; n++) fn();
-    rounds.push((performance.now() - t0) / 1000 / reps);
-  }
-  rounds.sort((a, b) => a - b);
-  return rounds[2]!;
-}
+const time = (fn: () => void) => medianSecondsPerCall(fn, 60);
 
 function visiblePairs(s: Shape): number {
   let n = 0;

@@ -5,25 +5,10 @@
 import { createMemory, instantiateKernels, kernelModule, RESERVED_BYTES } from '../src/engine/wasm/module.ts';
 import { resolveKernel, type KernelContext } from '../src/engine/wasm/kernels.ts';
 import { randn } from '../src/engine/random.ts';
+import { medianSecondsPerCall } from './wasm-timing.ts';
 import { cpus } from 'node:os';
 
-function time(fn: () => void): number {
-  fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let r = 0; r < reps; r++) fn();
-    if (performance.now() - t0 > 50) break;
-    reps *= 2;
-  }
-  const rounds: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
-    for (let n = 0; n < reps; n++) fn();
-    rounds.push((performance.now() - t0) / 1000 / reps);
-  }
-  return rounds.sort((a, b) => a - b)[2]!;
-}
+const time = (fn: () => void) => medianSecondsPerCall(fn, 50);
 
 const memory = createMemory(64 << 20, false);
 const wasm = instantiateKernels(await kernelModule(false), memory);

@@ -7,17 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/runtime.ts';
 import { WasmBackend } from '../../src/engine/wasm/backend.ts';
 import { attention } from '../../src/engine/ops/attention.ts';
-import { createMemory, instantiateKernels, kernelModule, RESERVED_BYTES, type WasmKernels } from '../../src/engine/wasm/module.ts';
+import { rawKernels, type RawKernels } from '../helpers/wasm-kernels.ts';
+import type { WasmKernels } from '../../src/engine/wasm/module.ts';
 import * as cpu from '../../src/engine/cpu/attention.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 import { randn } from '../../src/engine/random.ts';
 
 let wasm: WasmKernels;
-let memory: WebAssembly.Memory;
+let kernels: RawKernels;
 
 beforeAll(async () => {
-  memory = createMemory(64 << 20, false);
-  wasm = instantiateKernels(await kernelModule(false), memory);
+  kernels = await rawKernels(64 << 20);
+  wasm = kernels.wasm;
 });
 
 interface Case {
@@ -48,16 +49,9 @@ function maskFor(c: Case): Float32Array | undefined {
 /** Everything the three kernels produce for one case, run as `parts` parts in sequence. */
 function runWasm(c: Case, data: { q: Float32Array; k: Float32Array; v: Float32Array; g: Float32Array; mask?: Float32Array }, parts: number) {
   const { B, T, S, nH, nKV, D } = c;
-  const f32 = new Float32Array(memory.buffer);
-  let top = RESERVED_BYTES;
-  const alloc = (n: number, init?: Float32Array) => {
-    const p = top;
-    top += Math.ceil((n * 4 + 4) / 16) * 16 + 4; // odd 4-byte alignment on purpose
-    // Poison the buffer: every output element must be written.
-    f32.fill(Number.NaN, p / 4, p / 4 + n);
-    if (init) f32.set(init, p / 4);
-    return p;
-  };
+  const h = kernels.heap();
+  const f32 = h.f32;
+  const alloc = (n: number, init?: Float32Array) => h.put(init ?? n);
   const q = alloc(data.q.length, data.q);
   const k = alloc(data.k.length, data.k);
   const v = alloc(data.v.length, data.v);
@@ -71,7 +65,7 @@ function runWasm(c: Case, data: { q: Float32Array; k: Float32Array; v: Float32Ar
   const gv = alloc(B * S * nKV * D);
   const scratchBytes = wasm.attentionScratchBytes!(T, S, D) as number;
   const scratch = alloc(scratchBytes / 4);
-  expect(top).toBeLessThan(memory.buffer.byteLength);
+  expect(scratch + scratchBytes).toBeLessThan(kernels.memory.buffer.byteLength);
   const scale = c.scale ?? 1 / Math.sqrt(D);
   const dims = [B, T, S, nH, nKV, D, c.causal ? 1 : 0, c.offset ?? 0, scale];
   for (let p = 0; p < parts; p++) wasm.attentionForward!(q, k, v, mask, out, lse, ...dims, p, parts, scratch);

@@ -4,37 +4,23 @@
 // N > 512, M > 64), and
 // bit-identical whether run as one part or as two (or three) parts in turn.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMemory, instantiateKernels, kernelModule, RESERVED_BYTES, type WasmKernels } from '../../src/engine/wasm/module.ts';
+import { rawKernels, type RawKernels } from '../helpers/wasm-kernels.ts';
+import type { WasmKernels } from '../../src/engine/wasm/module.ts';
 import * as cpu from '../../src/engine/cpu/matmul.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 import { randn } from '../../src/engine/random.ts';
 
 let wasm: WasmKernels;
-let memory: WebAssembly.Memory;
+let kernels: RawKernels;
 
 beforeAll(async () => {
-  memory = createMemory(64 << 20, false);
-  wasm = instantiateKernels(await kernelModule(false), memory);
+  kernels = await rawKernels(64 << 20);
+  wasm = kernels.wasm;
 });
 
 const TOL = { rtol: 1e-4, atol: 1e-5 };
 
-/** A bump allocator over the memory (outputs and scratch poisoned with NaN: every output must be written). */
-function heap() {
-  const f32 = new Float32Array(memory.buffer);
-  let top = RESERVED_BYTES + 4; // odd 4-byte alignment on purpose
-  return {
-    put(data: ArrayLike<number> | number): number {
-      const n = typeof data === 'number' ? data : data.length;
-      const p = top;
-      top += Math.ceil((n * 4) / 16) * 16 + 4;
-      if (typeof data === 'number') f32.fill(Number.NaN, p / 4, p / 4 + n);
-      else f32.set(data, p / 4);
-      return p;
-    },
-    get: (p: number, n: number) => f32.slice(p / 4, p / 4 + n),
-  };
-}
+const heap = () => kernels.heap();
 
 const bits = (a: Float32Array) => new Uint32Array(a.buffer);
 

@@ -2,18 +2,19 @@
 // input gradient and gamma/beta partial sums) against the float64 CPU twins (cpu/softmax.ts,
 // cpu/norm.ts) on odd shapes, and bit-identical whether run as one part or as two.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMemory, instantiateKernels, kernelModule, RESERVED_BYTES, type WasmKernels } from '../../src/engine/wasm/module.ts';
+import { rawKernels, type RawKernels } from '../helpers/wasm-kernels.ts';
+import type { WasmKernels } from '../../src/engine/wasm/module.ts';
 import * as cpuSoftmax from '../../src/engine/cpu/softmax.ts';
 import * as cpuNorm from '../../src/engine/cpu/norm.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 import { randn } from '../../src/engine/random.ts';
 
 let wasm: WasmKernels;
-let memory: WebAssembly.Memory;
+let kernels: RawKernels;
 
 beforeAll(async () => {
-  memory = createMemory(16 << 20, false);
-  wasm = instantiateKernels(await kernelModule(false), memory);
+  kernels = await rawKernels(16 << 20);
+  wasm = kernels.wasm;
 });
 
 const TOL = { rtol: 1e-4, atol: 1e-5 };
@@ -29,23 +30,7 @@ const SHAPES: [number, number][] = [
   [2, 256],
 ];
 
-/** A bump allocator over the memory (buffers poisoned with NaN: every output must be written). */
-function heap() {
-  const f32 = new Float32Array(memory.buffer);
-  let top = RESERVED_BYTES + 4; // odd 4-byte alignment on purpose
-  return {
-    f32,
-    put(data: ArrayLike<number> | number): number {
-      const n = typeof data === 'number' ? data : data.length;
-      const p = top;
-      top += Math.ceil((n * 4) / 16) * 16 + 4;
-      if (typeof data === 'number') f32.fill(Number.NaN, p / 4, p / 4 + n);
-      else f32.set(data, p / 4);
-      return p;
-    },
-    get: (p: number, n: number) => f32.slice(p / 4, p / 4 + n),
-  };
-}
+const heap = () => kernels.heap();
 
 const d64 = (a: Float32Array) => Float64Array.from(a);
 const bits = (a: Float32Array) => new Uint32Array(a.buffer);
