@@ -125,6 +125,25 @@ export class StudentTokenizer {
     return Array.from(this.requireQwen().tokenBytes(qwenId), (b) => BYTE_OFFSET + b);
   }
 
+  /**
+   * The Qwen id of every student id, in student order (what pruning a pretrained Qwen embedding
+   * keeps: pretrained.ts pruneVocabulary): <|endoftext|>, <|im_start|>, <|im_end|> and the byte
+   * tokens map to Qwen's own, merged tokens to their qwenIds; <|pad|>, <|cls|> and <|sep|> have no
+   * Qwen token (null).
+   */
+  qwenIds(): (number | null)[] {
+    const qwen = this.requireQwen();
+    const specials: Record<StudentSpecialToken, number | null> = {
+      '<|pad|>': null,
+      '<|endoftext|>': qwen.specialIds.endoftext,
+      '<|im_start|>': qwen.specialIds.imStart,
+      '<|im_end|>': qwen.specialIds.imEnd,
+      '<|cls|>': null,
+      '<|sep|>': null,
+    };
+    return [...STUDENT_SPECIAL_TOKENS.map((t) => specials[t]), ...Array.from({ length: 256 }, (_, b) => qwen.byteTokenId(b)), ...this.vocab.qwenIds];
+  }
+
   /** Student ids of `text` (no control tokens added). */
   encode(text: string): number[] {
     const out: number[] = [];

@@ -4,8 +4,9 @@
 // IndexedDB, Node in files. Active LoRA adapters are merged into the saved weights on the host.
 import type { Engine } from './runtime.ts';
 import { readSafetensors, writeSafetensors, type NamedTensorData } from './safetensors.ts';
-import { ConfigError, fromHfConfig, toHfConfig, type ModelConfig } from './nn/config.ts';
-import { tensorsInit, type Model } from './nn/module.ts';
+import { ConfigError, hfLoadPlan, toHfConfig, type ModelConfig } from './nn/config.ts';
+import { pruneVocabulary, type ModelFiles } from './pretrained.ts';
+import { tensorsInit, type Initializer, type Model } from './nn/module.ts';
 import { EncoderClassifier } from './nn/encoder.ts';
 import { DecoderLM } from './nn/decoder.ts';
 import { mergedWeight } from './nn/lora.ts';
@@ -42,12 +43,31 @@ export async function saveCheckpoint(model: AnyModel, metadata: Record<string, s
   return { weights: writeSafetensors(tensors, { format: 'pt', ...metadata }), config: toHfConfig(model.config) };
 }
 
-/** Builds the model a checkpoint describes, with its weights. Bad files give clear errors. */
-export function loadCheckpoint(engine: Engine, checkpoint: Checkpoint): AnyModel {
-  const config: ModelConfig = fromHfConfig(checkpoint.config);
-  const { tensors } = readSafetensors(checkpoint.weights);
-  if (config.kind === 'decoder') tensors.delete('lm_head.weight'); // tied to model.embed_tokens.weight
-  const model = config.kind === 'encoder' ? new EncoderClassifier(engine, config, tensorsInit(tensors)) : new DecoderLM(engine, config, tensorsInit(tensors));
+export interface LoadOptions {
+  /**
+   * Prune the vocabulary on load (pretrained.ts pruneVocabulary): new id i is the model's row
+   * vocabulary[i] (null: the mean row), so a pretrained model keeps only a student vocabulary's rows.
+   */
+  vocabulary?: readonly (number | null)[];
+}
+
+/**
+ * Builds the model a checkpoint describes, with its weights: our own checkpoint ({weights,
+ * config}) or a Hugging Face folder read by readModelFolder ({tensors, config}). Bad files give
+ * clear errors and leave the engine as it was (a half-built model frees what it took).
+ */
+export function loadCheckpoint(engine: Engine, checkpoint: Checkpoint | Pick<ModelFiles, 'config' | 'tensors'>, opts: LoadOptions = {}): AnyModel {
+  const plan = hfLoadPlan(checkpoint.config);
+  let config: ModelConfig = plan.config;
+  let tensors = 'tensors' in checkpoint ? new Map(checkpoint.tensors) : readSafetensors(checkpoint.weights).tensors;
+  for (const name of [...tensors.keys()]) if (plan.ignored(name)) tensors.delete(name);
+  if (opts.vocabulary) ({ config, tensors } = pruneVocabulary(config, tensors, opts.vocabulary));
+  const init = tensorsInit(tensors);
+  const initOrZeros: Initializer = (name, shape, kind) => {
+    if (!tensors.has(name) && plan.zeroIfAbsent(name)) return new Float32Array(shape.reduce((a, b) => a * b, 1));
+    return init(name, shape, kind);
+  };
+  const model = config.kind === 'encoder' ? new EncoderClassifier(engine, config, initOrZeros) : new DecoderLM(engine, config, initOrZeros);
   const unused = [...tensors.keys()].filter((n) => !model.params.has(n));
   if (unused.length) {
     model.release();
