@@ -5,7 +5,8 @@ import { floatToBf16, floatToHalf, readSafetensors, writeSafetensors } from '../
 import { fromHfConfig, hfLoadPlan, toHfConfig, type DecoderConfig, type EncoderConfig } from '../../src/engine/nn/config.ts';
 import { parameterCount } from '../../src/engine/nn/size.ts';
 import { folderFromFiles, pruneVocabulary, readModelFolder, stopTokenIds } from '../../src/engine/pretrained.ts';
-import { loadQwenTokenizer } from '../../src/data/tokenizer-node.ts';
+import { readFileSync } from 'node:fs';
+import { loadQwenTokenizer, qwenTokenizerPaths } from '../../src/data/tokenizer-node.ts';
 import { buildStudentVocab, SPECIAL_IDS, BYTE_OFFSET, FIRST_MERGED_ID, StudentTokenizer } from '../../src/data/vocab.ts';
 import { TINY_DECODER, TINY_ENCODER, decoderSpecs, hfFolderFiles, llamaConfig, makeTensors, modernBertConfig, modernBertSpecs, qwen2Config, roundedTo } from '../helpers/hf-folder.ts';
 
@@ -225,6 +226,18 @@ describe('vocabulary pruning', () => {
       // Each id maps back: the student id of a kept Qwen token is its index here.
       ids.forEach((q, s) => q !== null && s >= BYTE_OFFSET && expect(student.qwenToStudent(q)).toEqual([s]));
       expect(new Set(ids.filter((x) => x !== null)).size).toBe(ids.filter((x) => x !== null).length);
+    });
+
+    it('tells whether a model folder’s tokenizer.json is the Qwen tokenizer for these ids', () => {
+      const json = JSON.parse(readFileSync(qwenTokenizerPaths().tokenizer, 'utf8'));
+      expect(student.matchesTokenizerJson(json)).toEqual({ ok: true });
+      const merged = student.vocab.qwenIds[0]!;
+      const token = qwen.tokenString(merged);
+      const other = { ...json, model: { ...json.model, vocab: { ...json.model.vocab, [token]: merged + 1, [qwen.tokenString(merged + 1)]: merged } } };
+      const result = student.matchesTokenizerJson(other);
+      expect(result.ok).toBe(false);
+      expect((result as { reason: string }).reason).toMatch(new RegExp(`^id ${merged} \\(student id ${FIRST_MERGED_ID}\\) is`));
+      expect(student.matchesTokenizerJson({ model: { type: 'WordPiece', vocab: {} } })).toMatchObject({ ok: false, reason: /not a byte-level BPE/ });
     });
   });
 });
