@@ -194,6 +194,31 @@ describe('pretrained Hugging Face folders (WASM backend)', () => {
     await expect(readModelFiles(join(await folderOnDisk('qwen2 f32', qwen), 'nope'))).rejects.toThrow(/cannot read the model folder/);
   });
 
+  it('a ModernBertForMaskedLM folder starts a new classifier on request (its encoder and head kept)', async () => {
+    const { id2label: _a, label2id: _b, ...rest } = modernBert.config;
+    const config = { ...rest, architectures: ['ModernBertForMaskedLM'] };
+    const tensors = new Map([...modernBert.tensors].filter(([n]) => !n.startsWith('classifier.')));
+    tensors.set('decoder.bias', { shape: [TINY_ENCODER.vocab], data: new Float32Array(TINY_ENCODER.vocab).fill(0.5) });
+    const files = await readModelFiles(await writeHfFolder(hfFolderFiles(config, tensors)));
+    const live = engine.pool.getStats().liveBytes;
+    expect(() => loadCheckpoint(engine, files)).toThrow(/no tensor "classifier.weight": it has no classification head .*newClassifier/);
+    expect(engine.pool.getStats().liveBytes).toBe(live);
+    expect(() => loadCheckpoint(engine, files, { newClassifier: { numClasses: 0 } })).toThrow(/numClasses must be a positive integer/);
+    const model = loadCheckpoint(engine, files, { newClassifier: { numClasses: 4, labels: ['a', 'b', 'c', 'd'], seed: 7 } }) as EncoderClassifier;
+    expect(model.config).toMatchObject({ numClasses: 4, labels: ['a', 'b', 'c', 'd'] });
+    expect(model.params.get('classifier.weight')!.shape).toEqual([4, TINY_ENCODER.hidden]);
+    expect(await model.params.get('head.dense.weight')!.read()).toEqual(modernBert.tensors.get('head.dense.weight')!.data);
+    expect([...((await model.params.get('classifier.bias')!.read()) as Float32Array)]).toEqual([0, 0, 0, 0]);
+    // Same as the reference with the seeded classifier's weights.
+    const params = referenceParams(modernBert.tensors, 'F32', modernBertZeros());
+    params.set('classifier.weight', (await model.params.get('classifier.weight')!.read()) as Float32Array);
+    params.set('classifier.bias', new Float32Array(4));
+    const want = encoderForwardRef(model.config, params, IDS, MASK, B, T);
+    const result = compare('mlm → classifier', await logits(engine, model), want, TOL);
+    expect(result.ok, result.detail).toBe(true);
+    model.release();
+  });
+
   it('prunes the vocabulary on load: the pruned model gives the kept columns of the full logits', async () => {
     for (const folder of [qwen, llama]) {
       const full = loadCheckpoint(engine, folder);

@@ -259,7 +259,8 @@ export function hfLoadPlan(json: Record<string, unknown>): HfLoadPlan {
     const pooling = ((json.lantern as { pooling?: unknown } | undefined)?.pooling ?? json.classifier_pooling ?? 'cls') as PoolKind;
     if (!POOL_KINDS.includes(pooling)) refuse('classifier_pooling', `pooling must be one of ${POOL_KINDS.join(', ')}`);
     const id2label = (json.id2label ?? {}) as Record<string, string>;
-    const numClasses = num('num_labels', Object.keys(id2label).length || undefined);
+    // transformers' default is two labels (save_pretrained leaves the default id2label out).
+    const numClasses = num('num_labels', Object.keys(id2label).length || 2);
     const labels = Object.keys(id2label).length === numClasses ? Array.from({ length: numClasses }, (_, i) => String(id2label[String(i)])) : undefined;
     const normBias = json.norm_bias === undefined ? false : json.norm_bias === true;
     const classifierBias = json.classifier_bias === undefined ? false : json.classifier_bias === true;
