@@ -118,6 +118,11 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       else for (let i = 0; i < count; i++) data[i] = view.getFloat32(at + i * 4, true);
     } else if (dtype === 'F16') {
       for (let i = 0; i < count; i++) data[i] = halfToFloat(view.getUint16(at + i * 2, true));
+    } else if (isLittleEndian && (bytes.byteOffset + at) % 2 === 0) {
+      // BF16 is the top half of an f32: widen by a shift, through integer views (no per-value DataView call).
+      const src = new Uint16Array(bytes.buffer, bytes.byteOffset + at, count);
+      const dst = new Uint32Array(data.buffer);
+      for (let i = 0; i < count; i++) dst[i] = src[i]! << 16;
     } else {
       const u = new Uint32Array(1);
       const f = new Float32Array(u.buffer);

@@ -44,7 +44,8 @@ export async function nodeModelFolder(dir: string): Promise<ModelFolder> {
     names,
     read: async (name) => {
       try {
-        return new Uint8Array(await readFile(join(dir, name)));
+        const b = await readFile(join(dir, name));
+        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // the Buffer's bytes, not a copy
       } catch (e) {
         throw new BundleError(`cannot read ${join(dir, name)}: ${(e as Error).message}`);
       }
