@@ -9,8 +9,9 @@ import { readModelFiles } from '../../src/export/node.ts';
 
 const USAGE = `Usage: lantern forward --model DIR --in INPUTS.json [--backend auto|webgpu|wasm]
 
-Loads a model folder (config.json + model.safetensors: a checkpoint, an unzipped bundle, or the
-bundle zip itself) the way an experiment loads a checkpoint, runs the engine's forward here (on
+Loads a model folder (config.json + model.safetensors, or sharded model-*.safetensors with
+model.safetensors.index.json; F32, F16 or BF16 weights read as f32: a checkpoint, a Hugging Face
+Qwen2 / Llama / ModernBERT folder, an unzipped bundle, or the bundle zip itself) the way an experiment loads a checkpoint, runs the engine's forward here (on
 the backend an experiment would use, or --backend) and prints {"logits": …} as JSON: [batch][position][vocab] for a decoder
 (every position), [batch][class] for a sequence classifier (pooled as its config says).
 

@@ -7,12 +7,14 @@ import { loadCheckpoint } from '../../src/engine/checkpoint.ts';
 import { generate } from '../../src/engine/nn/generate.ts';
 import { DecoderLM } from '../../src/engine/nn/decoder.ts';
 import { readModelFiles } from '../../src/export/node.ts';
+import { stopTokenIds } from '../../src/engine/pretrained.ts';
 
 const USAGE = `Usage: lantern generate --model DIR --ids JSON --max-new-tokens N [--backend auto|webgpu|wasm]
 
-Loads a decoder's model folder (config.json + model.safetensors, an unzipped bundle or the bundle
-zip) and prints the greedy continuation of each prompt as JSON ids ([[…], …]; without the prompt,
-stopping at eos_token_id (config.json, else generation_config.json), which is not printed). Prompts of different lengths are
+Loads a decoder's model folder (config.json + model.safetensors or sharded model-*.safetensors with
+model.safetensors.index.json: a checkpoint, a Hugging Face Qwen2 / Llama folder, an unzipped bundle
+or the bundle zip) and prints the greedy continuation of each prompt as JSON ids ([[…], …]; without
+the prompt, stopping at eos_token_id (one or a list; config.json, else generation_config.json), which is not printed). Prompts of different lengths are
 left-padded with pad_token_id and masked, as the studio generates.
 
   --ids JSON            one prompt [1, 2, 3] or several [[1, 2], [3, 4, 5]]
@@ -46,8 +48,8 @@ export const command: CliCommand = {
         model.release();
         throw new UsageError(`${values.model} holds an encoder classifier; generate needs a decoder`);
       }
-      const eos = model.config.eosTokenId ?? files.generation?.eos_token_id;
-      const out = await generate(model, prompts, { maxNewTokens, ...(eos !== undefined ? { stopTokens: [eos] } : {}), ...(model.config.padTokenId !== undefined ? { padTokenId: model.config.padTokenId } : {}) });
+      const stops = stopTokenIds(files);
+      const out = await generate(model, prompts, { maxNewTokens, ...(stops.length ? { stopTokens: stops } : {}), ...(model.config.padTokenId !== undefined ? { padTokenId: model.config.padTokenId } : {}) });
       console.log(JSON.stringify(out.map((g) => g.tokens)));
       model.release();
       return 0;

@@ -125,6 +125,49 @@ export class StudentTokenizer {
     return Array.from(this.requireQwen().tokenBytes(qwenId), (b) => BYTE_OFFSET + b);
   }
 
+  /**
+   * The Qwen id of every student id, in student order (what pruning a pretrained Qwen embedding
+   * keeps: pretrained.ts pruneVocabulary): <|endoftext|>, <|im_start|>, <|im_end|> and the byte
+   * tokens map to Qwen's own, merged tokens to their qwenIds; <|pad|>, <|cls|> and <|sep|> have no
+   * Qwen token (null).
+   */
+  qwenIds(): (number | null)[] {
+    const qwen = this.requireQwen();
+    const specials: Record<StudentSpecialToken, number | null> = {
+      '<|pad|>': null,
+      '<|endoftext|>': qwen.specialIds.endoftext,
+      '<|im_start|>': qwen.specialIds.imStart,
+      '<|im_end|>': qwen.specialIds.imEnd,
+      '<|cls|>': null,
+      '<|sep|>': null,
+    };
+    return [...STUDENT_SPECIAL_TOKENS.map((t) => specials[t]), ...Array.from({ length: 256 }, (_, b) => qwen.byteTokenId(b)), ...this.vocab.qwenIds];
+  }
+
+  /**
+   * Whether a model's own tokenizer.json (a pretrained folder's) is the Qwen tokenizer as far as
+   * this vocabulary is concerned: every Qwen id qwenIds() keeps names the same token there
+   * (Qwen2.5 and Qwen3 share the byte-level BPE vocabulary and these control tokens), so the
+   * model's embedding rows can be gathered by qwenIds(). Otherwise the first id that differs.
+   */
+  matchesTokenizerJson(json: unknown): { ok: true } | { ok: false; reason: string } {
+    const qwen = this.requireQwen();
+    const t = json as { model?: { type?: unknown; vocab?: unknown }; added_tokens?: unknown };
+    if (t?.model?.type !== 'BPE' || !t.model.vocab || typeof t.model.vocab !== 'object') return { ok: false, reason: 'tokenizer.json is not a byte-level BPE tokenizer (model.type is not "BPE")' };
+    const byId = new Map<number, string>();
+    for (const [token, id] of Object.entries(t.model.vocab as Record<string, number>)) byId.set(id, token);
+    for (const a of Array.isArray(t.added_tokens) ? (t.added_tokens as { id?: unknown; content?: unknown }[]) : []) {
+      if (typeof a.id === 'number' && typeof a.content === 'string') byId.set(a.id, a.content);
+    }
+    for (const [student, id] of this.qwenIds().entries()) {
+      if (id === null) continue;
+      const want = qwen.tokenString(id);
+      const got = byId.get(id);
+      if (got !== want) return { ok: false, reason: `id ${id} (student id ${student}) is ${JSON.stringify(want)} in the Qwen tokenizer but ${got === undefined ? 'absent' : JSON.stringify(got)} in this tokenizer.json` };
+    }
+    return { ok: true };
+  }
+
   /** Student ids of `text` (no control tokens added). */
   encode(text: string): number[] {
     const out: number[] = [];

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { qwenTokenizerPaths } from '../data/tokenizer-node.ts';
 import type { QwenTokenizerJson } from './tokenizer-json.ts';
 import { BundleError } from './bundle.ts';
+import { folderFromFiles, readModelFolder, type ModelFiles, type ModelFolder } from '../engine/pretrained.ts';
 
 let qwenJson: Promise<QwenTokenizerJson> | undefined;
 export function qwenTokenizerJson(): Promise<QwenTokenizerJson> {
@@ -29,9 +30,36 @@ export async function readFolder(dir: string): Promise<Map<string, Uint8Array>> 
   return files;
 }
 
-/** config.json + model.safetensors of a model folder (an unzipped bundle, a checkpoint folder) or of a bundle zip. */
-export async function readModelFiles(path: string): Promise<{ weights: Uint8Array; config: Record<string, unknown>; generation?: { eos_token_id?: number } }> {
-  let files: Map<string, Uint8Array>;
+/** A folder on disk as a ModelFolder: its top-level files, each read when asked for. */
+export async function nodeModelFolder(dir: string): Promise<ModelFolder> {
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new BundleError(`${dir} is not a folder`);
+  } catch (e) {
+    if (e instanceof BundleError) throw e;
+    throw new BundleError(`cannot read the model folder ${dir}: ${(e as Error).message}`);
+  }
+  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
+  return {
+    label: dir,
+    names,
+    read: async (name) => {
+      try {
+        const b = await readFile(join(dir, name));
+        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // the Buffer's bytes, not a copy
+      } catch (e) {
+        throw new BundleError(`cannot read ${join(dir, name)}: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/**
+ * The model files of a folder (a checkpoint, an unzipped bundle, a Hugging Face model folder with
+ * one or several safetensors files) or of a bundle zip, decoded (pretrained.ts readModelFolder):
+ * loadCheckpoint(engine, files) builds the model.
+ */
+export async function readModelFiles(path: string): Promise<ModelFiles> {
+  let folder: ModelFolder;
   if (path.endsWith('.zip')) {
     const { readBundle } = await import('./bundle.ts');
     let bytes: Uint8Array;
@@ -40,18 +68,7 @@ export async function readModelFiles(path: string): Promise<{ weights: Uint8Arra
     } catch (e) {
       throw new BundleError(`cannot read ${path}: ${(e as Error).message}`);
     }
-    files = (await readBundle(bytes)).files;
-  } else files = await readFolder(path);
-  const weights = files.get('model.safetensors');
-  const config = files.get('config.json');
-  if (!weights || !config) throw new BundleError(`${path} has no ${weights ? 'config.json' : 'model.safetensors'}: a model folder holds config.json and model.safetensors`);
-  const parse = <T>(name: string, bytes: Uint8Array): T => {
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as T;
-    } catch (e) {
-      throw new BundleError(`${path}/${name} is not valid JSON (${(e as Error).message})`);
-    }
-  };
-  const generation = files.get('generation_config.json');
-  return { weights, config: parse('config.json', config), ...(generation ? { generation: parse<{ eos_token_id?: number }>('generation_config.json', generation) } : {}) };
+    folder = folderFromFiles(path, (await readBundle(bytes)).files);
+  } else folder = await nodeModelFolder(path);
+  return readModelFolder(folder);
 }

@@ -97,7 +97,9 @@ describe('config.json', () => {
 
   it('refuses configs it cannot honour', () => {
     const hf = toHfConfig(decoderConfig('tiny', { vocabSize: 50 }));
-    expect(() => fromHfConfig({ ...hf, tie_word_embeddings: false })).toThrow(ConfigError);
+    // Untied decoders load now (a separate lm_head.weight); RoPE scaling does not.
+    expect(fromHfConfig({ ...hf, tie_word_embeddings: false })).toMatchObject({ tieWordEmbeddings: false });
+    expect(() => fromHfConfig({ ...hf, rope_scaling: { type: 'linear', factor: 2 } })).toThrow(ConfigError);
     expect(() => fromHfConfig({ ...hf, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] })).toThrow(/unsupported model/);
     expect(() => fromHfConfig({ ...hf, hidden_size: 'big' })).toThrow(/hidden_size/);
     expect(() => decoderConfig('tiny', { vocabSize: 50, kvHeads: 3 } as never)).toThrow(/kvHeads/);

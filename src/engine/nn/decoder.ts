@@ -1,6 +1,7 @@
 // Decoder language model in Qwen2 / Llama layout and names (Qwen2ForCausalLM): token embeddings →
 // pre-norm layers (RMSNorm, causal attention with RoPE and optional grouped-query heads, SwiGLU
-// MLP) → final RMSNorm → logits through the tied embedding matrix. Generation appends each step's
+// MLP) → final RMSNorm → logits through the tied embedding matrix, or through lm_head.weight when
+// tieWordEmbeddings is false. Llama's optional o_proj and MLP biases (outputBias, mlpBias) too. Generation appends each step's
 // keys and values to a preallocated KV cache (generate.ts).
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
@@ -54,14 +55,18 @@ interface DecoderLayer {
 }
 
 export class DecoderLM extends Model<DecoderConfig> {
-  /** [V, H]; also the output projection (tied embeddings). */
+  /** [V, H]; also the output projection when the embeddings are tied. */
   readonly embedTokens: Tensor;
+  /** [V, H] lm_head.weight of an untied model, else null. */
+  readonly lmHead: Tensor | null;
   private readonly layers: DecoderLayer[] = [];
   private readonly norm: Tensor;
 
   constructor(engine: Engine, config: DecoderConfig, init: Initializer = seededInit(0)) {
     super(engine, config, init);
     const { hidden: H, intermediate: I, kvHeads, attentionBias } = config;
+    const outputBias = config.outputBias ?? false;
+    const mlpBias = config.mlpBias ?? false;
     const kvWidth = kvHeads * headDim(config);
     this.embedTokens = this.param('model.embed_tokens.weight', [config.vocabSize, H], 'normal');
     for (let l = 0; l < config.layers; l++) {
@@ -71,14 +76,15 @@ export class DecoderLM extends Model<DecoderConfig> {
         q: this.linear(`${p}.self_attn.q_proj`, H, H, attentionBias),
         k: this.linear(`${p}.self_attn.k_proj`, H, kvWidth, attentionBias),
         v: this.linear(`${p}.self_attn.v_proj`, H, kvWidth, attentionBias),
-        o: this.linear(`${p}.self_attn.o_proj`, H, H, false),
+        o: this.linear(`${p}.self_attn.o_proj`, H, H, outputBias),
         postNorm: this.param(`${p}.post_attention_layernorm.weight`, [H], 'ones'),
-        gate: this.linear(`${p}.mlp.gate_proj`, H, I, false),
-        up: this.linear(`${p}.mlp.up_proj`, H, I, false),
-        down: this.linear(`${p}.mlp.down_proj`, I, H, false),
+        gate: this.linear(`${p}.mlp.gate_proj`, H, I, mlpBias),
+        up: this.linear(`${p}.mlp.up_proj`, H, I, mlpBias),
+        down: this.linear(`${p}.mlp.down_proj`, I, H, mlpBias),
       });
     }
     this.norm = this.param('model.norm.weight', [H], 'ones');
+    this.lmHead = config.tieWordEmbeddings === false ? this.param('lm_head.weight', [config.vocabSize, H], 'normal') : null;
   }
 
   /** Logits [B, T, V] (or [B, 1, V] with lastOnly). */
@@ -123,7 +129,7 @@ export class DecoderLM extends Model<DecoderConfig> {
       x = add(x, layer.down.forward(swiglu(layer.gate.forward(h2), layer.up.forward(h2))));
     });
     if (opts.lastOnly && T > 1) x = lastPosition(this.engine, x);
-    return linear(rmsNorm(x, this.norm, eps), this.embedTokens);
+    return linear(rmsNorm(x, this.norm, eps), this.lmHead ?? this.embedTokens);
   }
 
   /** A zeroed KV cache for `batch` rows of up to `maxLen` tokens (the caller releases it). */

@@ -69,6 +69,8 @@ export function encoderForwardRef(config: EncoderConfig, params: ParameterValues
 export function decoderForwardRef(config: DecoderConfig, params: ParameterValues, ids: ArrayLike<number>, B: number, T: number, lora?: { rank: number; alpha: number }): Float64Array {
   const p = getter(params);
   const { hidden: H, heads, kvHeads, intermediate: I, eps, ropeTheta: theta, attentionBias } = config;
+  const outputBias = config.outputBias ?? false;
+  const mlpBias = config.mlpBias ?? false;
   const D = headDim(config);
   const rms = (x: Float64Array, name: string) => rmsNorm(x, p(name), eps);
   const embed = p('model.embed_tokens.weight');
@@ -80,10 +82,11 @@ export function decoderForwardRef(config: DecoderConfig, params: ParameterValues
     const k = rope(linearRef(p, params, `${pre}.self_attn.k_proj`, h, kvHeads * D, attentionBias, lora), { B, T, nH: kvHeads, D }, { theta });
     const v = linearRef(p, params, `${pre}.self_attn.v_proj`, h, kvHeads * D, attentionBias, lora);
     const a = attention(q, k, v, { B, T, S: T, nH: heads, nKV: kvHeads, D }, { causal: true });
-    x = addInto(x, linearRef(p, params, `${pre}.self_attn.o_proj`, a, H, false, lora));
+    x = addInto(x, linearRef(p, params, `${pre}.self_attn.o_proj`, a, H, outputBias, lora));
     const h2 = rms(x, `${pre}.post_attention_layernorm.weight`);
-    const mlp = swiglu(linearRef(p, params, `${pre}.mlp.gate_proj`, h2, I, false, lora), linearRef(p, params, `${pre}.mlp.up_proj`, h2, I, false, lora));
-    x = addInto(x, linearRef(p, params, `${pre}.mlp.down_proj`, mlp, H, false, lora));
+    const mlp = swiglu(linearRef(p, params, `${pre}.mlp.gate_proj`, h2, I, mlpBias, lora), linearRef(p, params, `${pre}.mlp.up_proj`, h2, I, mlpBias, lora));
+    x = addInto(x, linearRef(p, params, `${pre}.mlp.down_proj`, mlp, H, mlpBias, lora));
   }
-  return linear(rms(x, 'model.norm.weight'), embed, null, config.vocabSize);
+  const head = config.tieWordEmbeddings === false ? p('lm_head.weight') : embed;
+  return linear(rms(x, 'model.norm.weight'), head, null, config.vocabSize);
 }

@@ -14,9 +14,10 @@ export function parameterCount(config: ModelConfig): number {
     return V * H + norm + layers * layer - norm + norm + head + config.numClasses * (H + 1);
   }
   const kv = config.kvHeads * headDim(config);
-  const bias = config.attentionBias ? H + 2 * kv : 0;
+  const bias = (config.attentionBias ? H + 2 * kv : 0) + (config.outputBias ? H : 0) + (config.mlpBias ? 2 * I + H : 0);
   const layer = 2 * H + H * H + 2 * kv * H + bias + H * H + 3 * I * H;
-  return V * H + layers * layer + H; // tied output projection adds nothing
+  // A tied output projection adds nothing; lm_head.weight adds V·H.
+  return V * H + layers * layer + H + (config.tieWordEmbeddings === false ? V * H : 0);
 }
 
 /** Weight + gradient + AdamW's two moments, f32. */

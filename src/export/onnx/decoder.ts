@@ -15,6 +15,10 @@ import { GraphBuilder } from './builder.ts';
 import { tensorLookup, type Tensors } from './tensors.ts';
 
 export function decoderGraph(config: DecoderConfig, tensors: Tensors): GraphProto {
+  // The graph is the tied Qwen2 layout: refuse what it does not build rather than export something else.
+  if (config.tieWordEmbeddings === false || config.outputBias || config.mlpBias) {
+    throw new Error('ONNX export supports tied decoders without o_proj / MLP biases (Qwen2 layout, or Llama without attention_bias / mlp_bias); this model has ' + [config.tieWordEmbeddings === false ? 'a separate lm_head' : '', config.outputBias ? 'o_proj biases' : '', config.mlpBias ? 'MLP biases' : ''].filter(Boolean).join(', '));
+  }
   const t = tensorLookup(tensors);
   const g = new GraphBuilder('lantern-decoder-lm');
   const { hidden: H, heads, kvHeads, eps, vocabSize: V } = config;
