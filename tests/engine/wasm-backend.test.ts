@@ -101,6 +101,28 @@ describe('WASM backend', () => {
     }
   });
 
+  it('runs thousands of back-to-back threaded products without losing a job (no deadlock, same bits)', async () => {
+    // 128×64·64×128 is just above the size that goes to the pool: each product wakes the worker.
+    const a = Float32Array.from({ length: 128 * 64 }, (_, i) => Math.sin(i));
+    const b = Float32Array.from({ length: 64 * 128 }, (_, i) => Math.cos(i));
+    const run = async (e: Engine, reps: number) => {
+      const x = e.upload(a, [128, 64]);
+      const y = e.upload(b, [64, 128]);
+      let last: Uint32Array | null = null;
+      for (let r = 0; r < reps; r++) {
+        const c = matmul(x, y);
+        if (r === reps - 1) last = new Uint32Array(((await c.read()) as Float32Array).buffer);
+        c.release();
+      }
+      x.release();
+      y.release();
+      return last!;
+    };
+    const before = two.dispatchCount;
+    expect(await run(two, 3000)).toEqual(await run(one, 1));
+    expect(two.dispatchCount - before).toBe(3000);
+  });
+
   it('lets the event loop run at each read, so a message (the studio\'s Stop) reaches a training loop between steps', async () => {
     // Kernels run synchronously: without a real turn of the event loop at reads, this message
     // (as Stop reaches the trainer worker) would only be delivered after the loop.

@@ -4,15 +4,20 @@
 // the engine's calls stay synchronous, so nothing above it changes. Browser workers, or Node's
 // worker_threads; the worker source below imports nothing, so both run it from a string.
 
-// Control words.
+// Control words: the job's generation, what to run, the failed job's generation, then one word
+// per worker with the last generation it finished. Completion is a generation, never a count
+// reset to zero: a late or repeated report cannot be mistaken for the next job's.
 const GENERATION = 0;
-const DONE = 1;
-const FUNCTION = 2;
-const ARGC = 3;
-const FAILED = 4;
-const CONTROL_WORDS = 8;
+const FUNCTION = 1;
+const ARGC = 2;
+const FAILED = 3;
+const DONE_BASE = 4;
+const MAX_WORKERS = 64;
+const CONTROL_WORDS = DONE_BASE + MAX_WORKERS;
 const MAX_ARGS = 64;
 const STOP = -1;
+/** Longer than any kernel here runs (a 8192³ product takes about 20 s on one core). */
+const WORKER_TIMEOUT_MS = 300_000;
 
 /** The worker: instantiate over the shared memory, then run one part of each job it is woken for. */
 const WORKER_SOURCE = `
@@ -23,11 +28,13 @@ listen(({ module, memory, control, args, names, part, parts }) => {
   const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const ctl = new Int32Array(control);
   const a = new Float64Array(args);
+  const doneAt = ${DONE_BASE} + part - 1;
   port.postMessage('ready');
-  let generation = 0;
+  let seen = 0;
   for (;;) {
-    Atomics.wait(ctl, ${GENERATION}, generation);
-    generation = Atomics.load(ctl, ${GENERATION});
+    let generation;
+    while ((generation = Atomics.load(ctl, ${GENERATION})) === seen) Atomics.wait(ctl, ${GENERATION}, seen);
+    seen = generation;
     const fn = ctl[${FUNCTION}];
     if (fn === ${STOP}) break;
     const argc = ctl[${ARGC}];
@@ -35,10 +42,10 @@ listen(({ module, memory, control, args, names, part, parts }) => {
       const list = Array.from(a.subarray(0, argc));
       kernels[names[fn]](...list, part, parts, a[argc] + part * a[argc + 1]);
     } catch (e) {
-      Atomics.store(ctl, ${FAILED}, 1);
+      Atomics.store(ctl, ${FAILED}, generation);
     }
-    Atomics.add(ctl, ${DONE}, 1);
-    Atomics.notify(ctl, ${DONE});
+    Atomics.store(ctl, doneAt, generation);
+    Atomics.notify(ctl, doneAt);
   }
   if (node) port.close();
 });
@@ -96,7 +103,7 @@ export class ThreadPool {
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, names: readonly string[]): Promise<ThreadPool> {
     const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
     const args = new SharedArrayBuffer((MAX_ARGS + 2) * 8);
-    const parts = threads;
+    const parts = Math.min(threads, MAX_WORKERS + 1);
     const workers: AnyWorker[] = [];
     const ready: Promise<void>[] = [];
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' && typeof (globalThis as { window?: unknown }).window === 'undefined' && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'undefined';
@@ -133,21 +140,31 @@ export class ThreadPool {
     this.args.set(args);
     this.args[args.length] = scratch;
     this.args[args.length + 1] = scratchBytes;
-    Atomics.store(ctl, DONE, 0);
-    Atomics.store(ctl, FAILED, 0);
     ctl[FUNCTION] = fn;
     ctl[ARGC] = args.length;
-    Atomics.add(ctl, GENERATION, 1);
+    // The job exists once its generation is published; workers read the words above after it.
+    const generation = Atomics.add(ctl, GENERATION, 1) + 1;
     Atomics.notify(ctl, GENERATION);
-    own(...args, 0, this.parts, scratch);
-    const others = this.workers.length;
-    const block = canBlock();
-    for (;;) {
-      const done = Atomics.load(ctl, DONE);
-      if (done === others) break;
-      if (block) Atomics.wait(ctl, DONE, done, 1000);
+    let ownError: unknown = null;
+    try {
+      own(...args, 0, this.parts, scratch);
+    } catch (e) {
+      ownError = e;
     }
-    if (Atomics.load(ctl, FAILED)) throw new Error(`${name} failed on a worker thread`);
+    // Every worker finishes this job before the next is posted, even when part 0 failed.
+    const block = canBlock();
+    const since = Date.now();
+    for (let w = 0; w < this.workers.length; w++) {
+      for (;;) {
+        const done = Atomics.load(ctl, DONE_BASE + w);
+        if (done === generation) break;
+        if (block) Atomics.wait(ctl, DONE_BASE + w, done, 1000);
+        // A worker that never answers is an error to report, not a hang.
+        if (Date.now() - since > WORKER_TIMEOUT_MS) throw new Error(`${name}: WASM worker thread ${w + 1} did not finish its part within ${WORKER_TIMEOUT_MS / 1000} s`);
+      }
+    }
+    if (ownError) throw ownError;
+    if (Atomics.load(ctl, FAILED) === generation) throw new Error(`${name} failed on a worker thread`);
   }
 
   destroy(): void {
