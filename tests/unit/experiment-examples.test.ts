@@ -5,7 +5,7 @@ import { expandSweep, parseExperimentJson } from '../../src/experiment/schema.ts
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
 
 const load = (name: string) => parseExperimentJson(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
-const EXAMPLES = ['demo', 'demo.tiny', 'sweep-losses', 'sweep-losses.laptop', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.tiny'];
+const EXAMPLES = ['demo', 'demo.tiny', 'sweep-losses', 'sweep-losses.laptop', 'sweep-losses.tiny', 'staged-vs-direct', 'staged-vs-direct.laptop', 'staged-vs-direct.tiny'];
 
 describe('example experiments', () => {
   it.each(EXAMPLES)('%s is valid, without warnings, and shares as a short link', (name) => {
@@ -27,7 +27,7 @@ describe('example experiments', () => {
   });
 
   it('staged-vs-direct trains teacher→mid→small and teacher→small side by side', () => {
-    for (const name of ['staged-vs-direct', 'staged-vs-direct.tiny']) {
+    for (const name of ['staged-vs-direct', 'staged-vs-direct.laptop', 'staged-vs-direct.tiny']) {
       const { config } = load(name);
       const byId = new Map(config.stages.map((s) => [s.id, s]));
       expect(byId.get('small-staged')!.source).toBe('mid');
@@ -44,6 +44,10 @@ describe('example experiments', () => {
     expect(demo.stages.map((s) => s.task).sort()).toEqual(['classify', 'explain']);
     expect(tiny.stages.every((s) => s.steps <= 10)).toBe(true);
     expect(demo.stages.every((s) => s.steps > 10)).toBe(true);
+  });
+
+  it('laptop variants run three seeds or more', () => {
+    for (const name of ['sweep-losses.laptop', 'staged-vs-direct.laptop']) expect(load(name).config.sweep!.seeds!.length).toBeGreaterThanOrEqual(3);
   });
 
   it('tiny variants use the tiny presets and a few steps, full variants real sizes', () => {
