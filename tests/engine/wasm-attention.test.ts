@@ -21,13 +21,7 @@ beforeAll(async () => {
   wasm = kernels.wasm;
 });
 
-interface Case {
-  B: number;
-  T: number;
-  S: number;
-  nH: number;
-  nKV: number;
-  D: number;
+interface Case extends cpu.AttentionDims {
   causal: boolean;
   offset?: number;
   /** 'none', 'padded' (trailing padding per row, row 1 fully masked when B > 1), 'holes'. */
