@@ -5,6 +5,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DecoderDims } from '../../src/engine/presets.ts';
 import { floatToBf16, floatToHalf, writeSafetensors, type NamedTensorData, type SafetensorsDtype } from '../../src/engine/safetensors.ts';
 
 /** Deterministic normal(0, std) values (xorshift + Box–Muller). */
@@ -37,14 +38,9 @@ export function makeTensors(specs: TensorSpec[], seed: number, std = 0.2): Map<s
 
 // ---- Qwen2 / Llama ----------------------------------------------------------------------------
 
-export interface DecoderSpec {
+/** A decoder's sizes (the engine's DecoderDims) and its vocabulary. */
+export interface DecoderSpec extends DecoderDims {
   vocab: number;
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  intermediate: number;
-  maxPosition: number;
 }
 
 export const TINY_DECODER: DecoderSpec = { vocab: 50, hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 48, maxPosition: 64 };
