@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import { acquireDevice, BROWSER_HINT, WebGPUUnavailableError, type AcquiredDevice, type AdapterReport } from '../src/engine/gpu.ts';
 import { Engine } from '../src/engine/runtime.ts';
 import type { BackendReport, EngineChoice } from '../src/engine/backend.ts';
-import { chooseBackend, wasmBackendReport } from '../src/engine/select.ts';
+import { chooseBackend, decideBackend, wasmBackendReport } from '../src/engine/select.ts';
 import { WasmBackend } from '../src/engine/wasm/backend.ts';
 import { threadsAvailable } from '../src/engine/wasm/threads.ts';
 import type { PoolStats } from '../src/engine/pool.ts';
@@ -50,16 +50,8 @@ interface EngineFor {
  * fresh one with the next device), one WASM engine for the worker's life.
  */
 async function engineFor(choice: EngineChoice = 'auto'): Promise<EngineFor> {
-  let d: AcquiredDevice | null = null;
-  let error: Error | null = null;
-  if (choice !== 'wasm') {
-    try {
-      d = await device();
-    } catch (e) {
-      error = e as Error;
-    }
-  }
-  const { kind, reason } = chooseBackend(choice, d ?? (error ? { error } : null));
+  // The worker keeps its device (probe and later runs reuse it) even when WASM is chosen.
+  const { kind, reason, gpu: d } = await decideBackend(choice, device);
   let engine: Engine;
   let backend: BackendReport;
   if (kind === 'webgpu') {

@@ -48,8 +48,11 @@ export function wasmBackendReport(choice: EngineChoice, reason: string, threads:
   return { kind: 'wasm', choice, reason, threads, ...(adapter ? { adapter } : {}) };
 }
 
-/** An engine for `choice` (see chooseBackend); a GPU device acquired only to be passed over is destroyed. */
-export async function selectEngine(choice: EngineChoice, acquireGpu: () => Promise<AcquiredDevice>, opts: SelectOptions = {}): Promise<SelectedEngine> {
+/**
+ * Asks for the GPU (unless `choice` is 'wasm') and decides the backend by chooseBackend; the
+ * device, when one was acquired, comes back with the decision (the caller keeps or destroys it).
+ */
+export async function decideBackend(choice: EngineChoice, acquireGpu: () => Promise<AcquiredDevice>): Promise<{ kind: BackendKind; reason: string; gpu: AcquiredDevice | null }> {
   let gpu: AcquiredDevice | null = null;
   let error: Error | null = null;
   if (choice !== 'wasm') {
@@ -59,7 +62,12 @@ export async function selectEngine(choice: EngineChoice, acquireGpu: () => Promi
       error = e as Error;
     }
   }
-  const { kind, reason } = chooseBackend(choice, gpu ?? (error ? { error } : null));
+  return { ...chooseBackend(choice, gpu ?? (error ? { error } : null)), gpu };
+}
+
+/** An engine for `choice` (see decideBackend); a GPU device acquired only to be passed over is destroyed. */
+export async function selectEngine(choice: EngineChoice, acquireGpu: () => Promise<AcquiredDevice>, opts: SelectOptions = {}): Promise<SelectedEngine> {
+  const { kind, reason, gpu } = await decideBackend(choice, acquireGpu);
   if (kind === 'webgpu') return { engine: new Engine(gpu!.device), backend: { kind, choice, reason, adapter: gpu!.report }, device: gpu };
   gpu?.device.destroy();
   const backend = await WasmBackend.create(opts.threads !== undefined ? { threads: opts.threads } : {});
