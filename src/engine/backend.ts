@@ -38,6 +38,8 @@ export interface EngineLimits {
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
   maxComputeWorkgroupsPerDimension: number;
+  /** Bytes all tensors together may hold, where the backend knows it (WASM: its one memory); WebGPU does not report a GPU's memory. */
+  memoryBytes?: number;
 }
 
 export interface Kernel {

@@ -7,7 +7,8 @@ import { DecoderLM } from '../../src/engine/nn/decoder.ts';
 import { EncoderClassifier } from '../../src/engine/nn/encoder.ts';
 import { decoderConfig, encoderConfig } from '../../src/engine/nn/config.ts';
 import { seededInit, type Model } from '../../src/engine/nn/module.ts';
-import { applyLora, LORA_DEFAULT_TARGETS, mergeLora, saveLoraAdapter } from '../../src/engine/nn/lora.ts';
+import { applyLora, LORA_DEFAULT_TARGETS, loraLayers, mergeLora, saveLoraAdapter, setLoraStep } from '../../src/engine/nn/lora.ts';
+import { loraParameterCount } from '../../src/engine/nn/size.ts';
 import { logitRows, nextTokenBatch, Trainer } from '../../src/engine/nn/train.ts';
 import { decoderForwardRef } from '../../src/engine/nn/reference.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint.ts';
@@ -107,6 +108,44 @@ describe('LoRA', () => {
     const trainable = model.parameters().filter((p) => p.tensor.requiresGrad).map((p) => p.name).filter((n) => !n.includes('lora'));
     expect(trainable.sort()).toEqual(['classifier.bias', 'classifier.weight', 'head.dense.bias', 'head.dense.weight', 'head.norm.bias', 'head.norm.weight']);
     expect(() => applyLora(model, { rank: 2, alpha: 4, targets: ['Wo'] })).toThrow(/already has LoRA/);
+    // The trainable count from the config alone is the built model's.
+    const count = model.trainableParameters().reduce((n, t) => n + t.size, 0);
+    expect(loraParameterCount(model.config, ['attn.Wqkv', 'attn.Wo', 'mlp.Wi', 'mlp.Wo'], 2, ['head', 'classifier'])).toBe(count);
+    model.release();
+  });
+
+  it('counts a decoder\'s adapters from its config as the built model has them', () => {
+    const config = decoderConfig({ hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 48, maxPosition: 16 }, { vocabSize: 20 });
+    for (const targets of [['q_proj', 'v_proj'], [...LORA_DEFAULT_TARGETS.decoder]]) {
+      const model = new DecoderLM(engine, config, seededInit(2));
+      applyLora(model, { rank: 3, alpha: 6, targets });
+      expect(loraParameterCount(config, targets, 3)).toBe(model.trainableParameters().reduce((n, t) => n + t.size, 0));
+      model.release();
+    }
+  });
+
+  it('drops the adapters\' input while training only, with masks fixed by (seed, step)', async () => {
+    const config = decoderConfig('tiny', { vocabSize: 20 });
+    const model = new DecoderLM(engine, config, seededInit(4, 0.1));
+    expect(() => applyLora(model, { rank: 4, alpha: 8, targets: ['q_proj'], dropout: 1 })).toThrow(/dropout must be in \[0, 1\)/);
+    applyLora(model, { rank: 4, alpha: 8, targets: ['q_proj', 'v_proj'], dropout: 0.5, seed: 3 });
+    // B starts at zero (the adapter adds nothing): give it values so that dropout shows.
+    for (const l of loraLayers(model)) engine.write(l.lora!.B, Float32Array.from({ length: l.lora!.B.size }, (_, i) => Math.sin(i + 1) * 0.5));
+    const ids = engine.upload(Int32Array.from(probe), [1, probe.length], 'i32');
+    const training = async () => (await engine.tidy(async () => model.forward({ inputIds: ids }).read())) as Float32Array;
+    const evaluation = async () => (await engine.autograd.noGrad(() => engine.tidy(async () => model.forward({ inputIds: ids }).read()))) as Float32Array;
+    // Evaluation: no dropout, base + adapters as the float64 reference computes them.
+    const weights = await snapshot(model);
+    expect(compare('lora eval', await evaluation(), decoderForwardRef(config, weights, probe, 1, probe.length, { rank: 4, alpha: 8 }), 1e-3)).toMatchObject({ ok: true });
+    setLoraStep(model, 5);
+    const step5 = await training();
+    expect(step5).not.toEqual(await evaluation());
+    expect(await training()).toEqual(step5); // the same step draws the same masks (a resumed run's)
+    setLoraStep(model, 6);
+    expect(await training()).not.toEqual(step5);
+    const adapter = await saveLoraAdapter(model, { taskType: 'CAUSAL_LM', baseModel: 'Qwen/Qwen2.5-0.5B' });
+    expect(adapter.config).toMatchObject({ lora_dropout: 0.5, base_model_name_or_path: 'Qwen/Qwen2.5-0.5B' });
+    ids.release();
     model.release();
   });
 });

@@ -7,7 +7,8 @@ import { DecoderLM } from '../../src/engine/nn/decoder.ts';
 import { EncoderClassifier } from '../../src/engine/nn/encoder.ts';
 import { decoderConfig, encoderConfig, type ModelConfig } from '../../src/engine/nn/config.ts';
 import { seededInit } from '../../src/engine/nn/module.ts';
-import { trainingMemoryEstimate } from '../../src/engine/nn/size.ts';
+import { loraParameterCount, trainingMemoryEstimate } from '../../src/engine/nn/size.ts';
+import { applyLora, type LoraSpec } from '../../src/engine/nn/lora.ts';
 import { logitRows, nextTokenBatch, Trainer } from '../../src/engine/nn/train.ts';
 import { AdamW } from '../../src/engine/optim.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
@@ -18,10 +19,11 @@ beforeAll(async () => {
 });
 
 /** Bytes the pool allocated for building `config` and taking one training step on B × T tokens. */
-async function measuredStep(config: ModelConfig, B: number, T: number): Promise<number> {
+async function measuredStep(config: ModelConfig, B: number, T: number, lora?: LoraSpec): Promise<number> {
   engine.pool.trim();
   const before = engine.pool.getStats().allocatedBytes;
   const model = config.kind === 'decoder' ? new DecoderLM(engine, config, seededInit(1)) : new EncoderClassifier(engine, config, seededInit(1));
+  if (lora) applyLora(model, lora);
   const optimizer = new AdamW(model.trainableParameters(), { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
   const trainer = new Trainer(engine, model.trainableParameters(), optimizer, { clipNorm: 1 });
   const V = config.vocabSize;
@@ -59,6 +61,21 @@ describe('training memory estimate', () => {
       expect(measured / estimate.totalBytes).toBeLessThan(1.2);
     });
   }
+
+  it('counts a frozen base at its weights alone under LoRA (no gradients, no moments): within 20% of the pool', async () => {
+    // Weights dominate at this shape, so the frozen base's 4 bytes per parameter show.
+    const config = decoderConfig({ hidden: 96, layers: 3, heads: 4, kvHeads: 2, intermediate: 192, maxPosition: 64 }, { vocabSize: 500 });
+    const lora = { rank: 4, alpha: 8, targets: ['q_proj', 'v_proj'] };
+    const estimate = trainingMemoryEstimate(config, 1, 8, { lora: { modules: lora.targets, rank: lora.rank } });
+    expect(loraParameterCount(config, lora.targets, lora.rank)).toBe(3 * 4 * ((96 + 96) + (96 + 48))); // layers × rank × (q: 96→96, v: 96→48)
+    const measured = await measuredStep(config, 1, 8, lora);
+    expect(measured / estimate.totalBytes).toBeGreaterThan(0.8);
+    expect(measured / estimate.totalBytes).toBeLessThan(1.2);
+    // …against full fine-tuning of the same model, which holds four times the parameter bytes.
+    const full = trainingMemoryEstimate(config, 1, 8);
+    expect(full.parameterBytes / estimate.parameterBytes).toBeGreaterThan(3.5);
+    expect((await measuredStep(config, 1, 8)) / measured).toBeGreaterThan(2.5);
+  });
 
   it('grows with the batch and the sequence, and names the logits as the decoder’s largest buffer', () => {
     const config = decoderConfig('base', { vocabSize: 8192 });

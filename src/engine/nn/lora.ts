@@ -5,6 +5,7 @@
 import { mulberry32, nameSeed } from '../random.ts';
 import { matmul } from '../ops/matmul.ts';
 import { ConfigError } from './config.ts';
+import { matchesModule } from './size.ts';
 import type { Linear, Model } from './module.ts';
 import { writeSafetensors, type NamedTensorData } from '../safetensors.ts';
 
@@ -15,8 +16,10 @@ export interface LoraSpec {
   targets: readonly string[];
   /** Parameters that stay trainable besides the adapters (names or name prefixes, e.g. "classifier", "head"). */
   trainable?: readonly string[];
-  /** Seeds A's initialisation. */
+  /** Seeds A's initialisation and the dropout masks. */
   seed?: number;
+  /** PEFT's lora_dropout: inverted dropout on each adapter's input while training (default 0). */
+  dropout?: number;
 }
 
 /** Sensible targets per architecture: every attention and MLP projection. */
@@ -25,9 +28,7 @@ export const LORA_DEFAULT_TARGETS = {
   decoder: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
 } as const;
 
-function matches(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => name === p || name.endsWith(`.${p}`) || name.startsWith(`${p}.`));
-}
+const matches = matchesModule;
 
 /** Adds adapters to the targeted layers and freezes the rest; returns the adapted module names. */
 export function applyLora(model: Model<unknown>, spec: LoraSpec): string[] {
@@ -38,6 +39,10 @@ export function applyLora(model: Model<unknown>, spec: LoraSpec): string[] {
     throw new ConfigError(`LoRA targets [${spec.targets.join(', ')}] match no layer; layers are named like ${[...model.linears.keys()].slice(0, 4).join(', ')}`);
   }
   if (targets.some((l) => l.lora)) throw new ConfigError('this model already has LoRA adapters: merge them first');
+  const p = spec.dropout ?? 0;
+  if (!(p >= 0 && p < 1)) throw new ConfigError(`LoRA dropout must be in [0, 1) (got ${spec.dropout})`);
+  // One clock per model: setLoraStep moves every adapter's dropout masks to the next step.
+  const clock = { step: 0 };
   for (const [name, t] of model.params) t.requiresGrad = matches(name, spec.trainable ?? []);
   const engine = model.engine;
   for (const l of targets) {
@@ -48,9 +53,14 @@ export function applyLora(model: Model<unknown>, spec: LoraSpec): string[] {
     const B = engine.zeros([l.outFeatures, spec.rank], { isParam: true, requiresGrad: true, name: `${l.name}.lora_B.weight` });
     model.registerParameter(A.name!, A);
     model.registerParameter(B.name!, B);
-    l.lora = { A, B, rank: spec.rank, alpha: spec.alpha };
+    l.lora = { A, B, rank: spec.rank, alpha: spec.alpha, ...(p > 0 ? { dropout: { p, seed: nameSeed(`${l.name}.lora_dropout`, spec.seed ?? 0), clock } } : {}) };
   }
   return targets.map((l) => l.name);
+}
+
+/** Sets the training step whose dropout masks the adapters draw (train.ts calls it before each step). */
+export function setLoraStep(model: Model<unknown>, step: number): void {
+  for (const l of loraLayers(model)) if (l.lora!.dropout) l.lora!.dropout.clock.step = step;
 }
 
 /** Layers that carry an adapter. */
@@ -93,7 +103,7 @@ export function mergedWeight(weight: Float32Array, A: Float32Array, B: Float32Ar
 }
 
 /** The adapters alone as a PEFT adapter (adapter_model.safetensors + adapter_config.json). */
-export async function saveLoraAdapter(model: Model<unknown>, opts: { taskType?: 'CAUSAL_LM' | 'SEQ_CLS'; trainable?: readonly string[] } = {}): Promise<{ weights: Uint8Array; config: Record<string, unknown> }> {
+export async function saveLoraAdapter(model: Model<unknown>, opts: { taskType?: 'CAUSAL_LM' | 'SEQ_CLS'; trainable?: readonly string[]; baseModel?: string } = {}): Promise<{ weights: Uint8Array; config: Record<string, unknown> }> {
   const layers = loraLayers(model);
   if (layers.length === 0) throw new ConfigError('this model has no LoRA adapters to save');
   const tensors = new Map<string, NamedTensorData>();
@@ -104,7 +114,7 @@ export async function saveLoraAdapter(model: Model<unknown>, opts: { taskType?: 
   }
   const saved = [...model.params].filter(([name, t]) => t.requiresGrad && !name.includes('.lora_') && matches(name, opts.trainable ?? []));
   for (const [name, t] of saved) tensors.set(`base_model.model.${name}`, { shape: [...t.shape], data: (await t.read()) as Float32Array });
-  const { rank, alpha } = layers[0]!.lora!;
+  const { rank, alpha, dropout } = layers[0]!.lora!;
   return {
     weights: writeSafetensors(tensors, { format: 'pt' }),
     config: {
@@ -112,12 +122,12 @@ export async function saveLoraAdapter(model: Model<unknown>, opts: { taskType?: 
       task_type: opts.taskType ?? null,
       r: rank,
       lora_alpha: alpha,
-      lora_dropout: 0,
+      lora_dropout: dropout?.p ?? 0,
       bias: 'none',
       fan_in_fan_out: false,
       target_modules: layers.map((l) => l.name),
       modules_to_save: opts.trainable?.length ? [...opts.trainable] : null,
-      base_model_name_or_path: null,
+      base_model_name_or_path: opts.baseModel ?? null,
     },
   };
 }

@@ -3,7 +3,8 @@
 // (deterministic per seed and parameter name) or the tensors of a checkpoint.
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
-import { nameSeed, randn } from '../random.ts';
+import { deriveSeed, nameSeed, randn } from '../random.ts';
+import { dropout } from '../ops/dropout.ts';
 import { ConfigError } from './config.ts';
 import { linear } from '../ops/matmul.ts';
 import { add, scale } from '../ops/elementwise.ts';
@@ -34,12 +35,18 @@ export function tensorsInit(tensors: ReadonlyMap<string, { shape: number[]; data
   };
 }
 
-/** A LoRA adapter on a Linear: y += (alpha / rank) · x·Aᵀ·Bᵀ, A [rank, in], B [out, rank]. */
+/** A LoRA adapter on a Linear: y += (alpha / rank) · dropout(x)·Aᵀ·Bᵀ, A [rank, in], B [out, rank]. */
 export interface LoraAdapter {
   A: Tensor;
   B: Tensor;
   rank: number;
   alpha: number;
+  /**
+   * PEFT's lora_dropout on the adapter's input, only while gradients are recorded (training): the
+   * mask of training step `clock.step` is seeded by (seed, step), so a resumed run draws the masks
+   * the uninterrupted one drew. Absent or p = 0: no dropout.
+   */
+  dropout?: { p: number; seed: number; clock: { step: number } };
 }
 
 /** x·Wᵀ + b in Hugging Face layout (weight [out, in]), with an optional LoRA adapter. */
@@ -64,8 +71,9 @@ export class Linear {
   forward(x: Tensor): Tensor {
     const y = linear(x, this.weight, this.bias ?? undefined);
     if (!this.lora) return y;
-    const { A, B, rank, alpha } = this.lora;
-    return add(y, scale(linear(linear(x, A), B), alpha / rank));
+    const { A, B, rank, alpha, dropout: drop } = this.lora;
+    const input = drop && drop.p > 0 && x.engine.autograd.enabled ? dropout(x, drop.p, deriveSeed(drop.seed, drop.clock.step)) : x;
+    return add(y, scale(linear(linear(input, A), B), alpha / rank));
   }
 }
 

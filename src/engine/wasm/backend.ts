@@ -93,7 +93,7 @@ interface WasmKernel extends Kernel {
 export class WasmBackend implements Backend, KernelContext {
   readonly kind = 'wasm' as const;
   /** One memory of at most 4 GiB; a single tensor up to 2 GiB (typed-array views of it stay fast). */
-  readonly limits: EngineLimits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupsPerDimension: 2 ** 31 - 1 };
+  readonly limits: EngineLimits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupsPerDimension: 2 ** 31 - 1, memoryBytes: MAX_PAGES * WASM_PAGE };
   readonly pool: MemoryPool;
   readonly lost = false;
   dispatchCount = 0;
