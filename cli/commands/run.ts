@@ -75,6 +75,9 @@ function stderrProgress(): (event: RunEvent, run?: string) => void {
       case 'warning':
         write(`warning: ${event.message}`);
         break;
+      case 'note':
+        write(`  ${event.message}`);
+        break;
     }
   };
 }

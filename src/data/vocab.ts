@@ -36,8 +36,11 @@ export const StudentVocabJson = z.object({
 });
 export type StudentVocabJson = z.infer<typeof StudentVocabJson>;
 
+/** The student vocabulary's size cap when none is given: a run's vocabulary is at most this. */
+export const DEFAULT_MAX_VOCAB = 8192;
+
 export interface BuildVocabOptions {
-  /** Total size including control and byte tokens (≥ 262). Default 8192. */
+  /** Total size including control and byte tokens (≥ 262). Default DEFAULT_MAX_VOCAB. */
   maxVocab?: number;
   /** Drop tokens seen fewer times (default 1: keep everything seen, up to maxVocab). */
   minCount?: number;
@@ -45,7 +48,7 @@ export interface BuildVocabOptions {
 
 /** Counts Qwen tokens over `texts` and keeps the most frequent. */
 export function buildStudentVocab(qwen: QwenTokenizer, texts: Iterable<string>, opts: BuildVocabOptions = {}): StudentVocabJson {
-  const maxVocab = opts.maxVocab ?? 8192;
+  const maxVocab = opts.maxVocab ?? DEFAULT_MAX_VOCAB;
   const minCount = opts.minCount ?? 1;
   if (!Number.isInteger(maxVocab) || maxVocab < MIN_VOCAB) throw new Error(`maxVocab must be an integer ≥ ${MIN_VOCAB} (control + byte tokens), got ${maxVocab}`);
   const counts = new Map<number, number>();

@@ -20,7 +20,7 @@ import { LR_SCHEDULE_KINDS } from '../engine/schedule.ts';
 import { ENGINE_CHOICES } from '../engine/backend.ts';
 import { deepEqual, formatPath, getPath, parsePath, setPath } from './paths.ts';
 import { decoderConfig, encoderConfig, type ModelConfig } from '../engine/nn/config.ts';
-import { trainingMemoryEstimate } from '../engine/nn/size.ts';
+import { trainingMemoryEstimate, type LoraShape } from '../engine/nn/size.ts';
 import { jsonTextDepth, MAX_JSON_DEPTH, tooDeepMessage, valueDepth } from '../data/json-depth.ts';
 
 export const EXPERIMENT_VERSION = 1;
@@ -127,8 +127,54 @@ export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export const Lora = z.strictObject({
   rank: z.int().min(1).max(256).default(8),
   alpha: z.number().gt(0).default(16),
+  /** Inverted dropout on each adapter's input while training (PEFT's lora_dropout); 0 = none. */
+  dropout: z.number().min(0).lt(1).default(0),
   targets: z.array(z.enum(LORA_TARGETS)).min(1, 'lora.targets needs at least one layer').default(['q', 'v']),
 });
+
+/**
+ * A student that starts from a Hugging Face model folder instead of a preset: its size, context
+ * and tokenizer come from the folder's config.json. `source` is where the run host finds the
+ * folder: headless (`lantern run`), a folder path, relative to the experiment file like
+ * dataset.path; in the studio, the name of a model folder stored in the browser (the trainer
+ * worker's origin-private file system, models/<name>/). Without `lora` every weight is
+ * fine-tuned; with it the base is frozen and only the adapters train (merged for export, and
+ * saved beside the merged weights as a PEFT adapter).
+ */
+export const Pretrained = z.strictObject({
+  source: nonEmpty('pretrained.source'),
+  lora: Lora.optional(),
+});
+export const PretrainedStudent = z.strictObject({ pretrained: Pretrained });
+export type PretrainedStudentConfig = z.output<typeof PretrainedStudent>;
+
+/** True for a student built from a model folder (`{pretrained: {…}}`) rather than a preset. */
+export function isPretrained<S extends object>(student: S | PretrainedStudentConfig): student is PretrainedStudentConfig {
+  return 'pretrained' in student;
+}
+
+/** Fields of a preset student that a folder's config.json decides instead. */
+const PRESET_ONLY = { preset: 'its size comes from the folder\'s config.json', dims: 'its size comes from the folder\'s config.json', pooling: "its pooling comes from the folder's config.json (classifier_pooling)", lora: 'put lora inside pretrained: {"pretrained": {"source": …, "lora": {…}}}' } as const;
+
+/**
+ * A stage's student: a preset (`{preset, dims?, lora?}`) or a model folder (`{pretrained}`),
+ * told apart by the `pretrained` key so that errors and unknown-key warnings name the fields of
+ * the form that was meant (a zod union would report both forms' issues).
+ */
+function studentField<P extends z.ZodType<object, object>>(preset: P) {
+  return z.unknown().transform((value, ctx): z.output<P> | PretrainedStudentConfig => {
+    const pretrained = typeof value === 'object' && value !== null && !Array.isArray(value) && 'pretrained' in value;
+    if (pretrained) {
+      const extra = Object.keys(value).filter((k): k is keyof typeof PRESET_ONLY => k in PRESET_ONLY);
+      for (const key of extra) ctx.issues.push({ code: 'custom', path: [key], message: `"${key}" does not apply to a pretrained student: ${PRESET_ONLY[key]}`, input: value });
+      if (extra.length) return z.NEVER;
+    }
+    const result = (pretrained ? PretrainedStudent : preset).safeParse(value);
+    if (result.success) return result.data as z.output<P> | PretrainedStudentConfig;
+    for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: value } as never);
+    return z.NEVER;
+  });
+}
 
 const trainingFields = {
   optimizer: Optimizer.prefault({}),
@@ -215,13 +261,13 @@ const stageSource = z.string().min(1).default('teacher');
 export const ExplainStage = z.strictObject({
   id: stageId,
   task: z.literal('explain'),
-  student: z
-    .strictObject({
+  student: studentField(
+    z.strictObject({
       preset: z.enum(DECODER_PRESET_NAMES).default('small'),
       dims: DecoderDimsOverride.optional(),
       lora: Lora.optional(),
-    })
-    .prefault({}),
+    }),
+  ).prefault({}),
   source: stageSource,
   loss: KdLoss.prefault({}),
   ...trainingFields,
@@ -231,14 +277,14 @@ export const ExplainStage = z.strictObject({
 export const ClassifyStage = z.strictObject({
   id: stageId,
   task: z.literal('classify'),
-  student: z
-    .strictObject({
+  student: studentField(
+    z.strictObject({
       preset: z.enum(ENCODER_PRESET_NAMES).default('small'),
       dims: EncoderDimsOverride.optional(),
       pooling: z.enum(POOL_KINDS).default('cls'),
       lora: Lora.optional(),
-    })
-    .prefault({}),
+    }),
+  ).prefault({}),
   source: stageSource,
   loss: KdLoss.prefault({}),
   ...trainingFields,
@@ -248,9 +294,34 @@ export const Stage = z.discriminatedUnion('task', [ExplainStage, ClassifyStage],
   error: 'each stage needs task "explain" (decoder explainer) or "classify" (encoder classifier)',
 });
 
-/** The preset's context length: a stage's maxSeqLen when none is given. */
-function maxPositionOf(stage: z.output<typeof Stage>): number {
-  return stage.task === 'explain' ? decoderDimsOf(stage.student).maxPosition : encoderDimsOf(stage.student).maxPosition;
+/**
+ * A stage's maxSeqLen when none is given: its preset's context length; for a pretrained student
+ * (whose config.json is read only when the run starts, and whose context is often 32k) the
+ * in-house teacher's, whose sequences it learns from.
+ */
+function defaultMaxSeqLen(stage: z.output<typeof Stage>, teacherMaxSeqLen: number): number {
+  const student = stage.student;
+  if (isPretrained(student)) return teacherMaxSeqLen;
+  return stage.task === 'explain' ? decoderDimsOf(student as ExplainPresetStudent).maxPosition : encoderDimsOf(student as ClassifyPresetStudent).maxPosition;
+}
+
+/** A preset student's dimensions (the preset's, with dims on top); null for a pretrained one (its config.json decides). */
+export function stageDims(stage: StageConfig): DecoderDims | EncoderDims | null {
+  const student = stage.student;
+  if (isPretrained(student)) return null;
+  return stage.task === 'explain' ? decoderDimsOf(student as ExplainPresetStudent) : encoderDimsOf(student as ClassifyPresetStudent);
+}
+
+/** What a stage's student is, in a few words: its preset, or "pretrained <source>". */
+export function studentLabel(stage: StageConfig): string {
+  const student = stage.student;
+  return isPretrained(student) ? `pretrained ${student.pretrained.source}${student.pretrained.lora ? ' + LoRA' : ''}` : student.preset;
+}
+
+/** A stage's LoRA settings, preset or pretrained. */
+export function stageLora(stage: StageConfig): z.output<typeof Lora> | undefined {
+  const student = stage.student;
+  return isPretrained(student) ? student.pretrained.lora : student.lora;
 }
 
 export const DEFAULT_STAGES = [
@@ -311,17 +382,18 @@ export const ExperimentShape = z.strictObject({
   stages: z
     .array(Stage)
     .min(1, 'an experiment needs at least one stage')
-    .transform((stages) => stages.map((stage) => ({ ...stage, maxSeqLen: stage.maxSeqLen ?? maxPositionOf(stage) })))
     .prefault(() => structuredClone(DEFAULT_STAGES) as never),
   eval: Eval.prefault({}),
   sweep: Sweep.optional(),
-});
+}).transform((c) => ({ ...c, stages: c.stages.map((stage) => ({ ...stage, maxSeqLen: stage.maxSeqLen ?? defaultMaxSeqLen(stage, c.inHouseTeacher.maxSeqLen) })) }));
 
 export type ExperimentConfig = z.output<typeof ExperimentShape>;
 export type ExperimentInput = z.input<typeof ExperimentShape>;
 export type StageConfig = ExperimentConfig['stages'][number];
 export type ExplainStageConfig = Extract<StageConfig, { task: 'explain' }>;
 export type ClassifyStageConfig = Extract<StageConfig, { task: 'classify' }>;
+export type ExplainPresetStudent = Exclude<ExplainStageConfig['student'], PretrainedStudentConfig>;
+export type ClassifyPresetStudent = Exclude<ClassifyStageConfig['student'], PretrainedStudentConfig>;
 export type KdLossConfig = z.output<typeof KdLoss>;
 export type SweepConfig = NonNullable<ExperimentConfig['sweep']>;
 export type SeedSetConfig = ExperimentConfig['seedSet'];
@@ -440,9 +512,16 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
     }
     seen.set(stage.id, stage);
 
-    const dims = stage.task === 'explain' ? decoderDimsOf(stage.student) : encoderDimsOf(stage.student);
-    if (stage.student.dims) checkDims(`${at}.student.dims`, () => (stage.task === 'explain' ? decoderConfig(decoderDimsOf(stage.student), { vocabSize: 1 }) : encoderConfig(encoderDimsOf(stage.student), { vocabSize: 1, numClasses: 3 })));
-    checkTraining(at, stage, dims.maxPosition, `${stage.student.preset}${stage.student.dims ? ' (with dims)' : ''} ${stage.task === 'explain' ? 'decoder' : 'encoder'}`);
+    const student = stage.student;
+    const kind = stage.task === 'explain' ? 'decoder' : 'encoder';
+    if (isPretrained(student)) {
+      // Its context is the folder's max_position_embeddings: checked when the run reads config.json.
+      checkTraining(at, stage, Infinity, `pretrained ${kind}`);
+    } else {
+      const dims = stageDims(stage)!;
+      if (student.dims) checkDims(`${at}.student.dims`, () => (stage.task === 'explain' ? decoderConfig(dims as DecoderDims, { vocabSize: 1 }) : encoderConfig(dims as EncoderDims, { vocabSize: 1, numClasses: 3 })));
+      checkTraining(at, stage, dims.maxPosition, `${student.preset}${student.dims ? ' (with dims)' : ''} ${kind}`);
+    }
     if (stage.task === 'explain' && config.eval.maxNewTokens >= stage.maxSeqLen) {
       errors.push({ path: `${at}.maxSeqLen`, message: `${stage.maxSeqLen} tokens leave no room for the prompt when the student writes up to eval.maxNewTokens = ${config.eval.maxNewTokens}` });
     }
@@ -575,6 +654,8 @@ export const MAX_TRAINING_MEMORY_BYTES = 24 * 2 ** 30;
 export interface MemoryLimits {
   /** Bytes one model's training may hold in total (default MAX_TRAINING_MEMORY_BYTES). */
   memoryBytes?: number;
+  /** What that total is, for messages (e.g. "the WASM backend's memory"). */
+  memoryOf?: string;
   /** The device's maxBufferSize / maxStorageBufferBindingSize: the largest single buffer. */
   maxBufferSize?: number;
   maxStorageBufferBindingSize?: number;
@@ -591,37 +672,47 @@ const formatBytes = (n: number) => (n >= 2 ** 30 ? `${+(n / 2 ** 30).toFixed(1)}
  */
 export function experimentMemoryIssues(config: ExperimentConfig, limits: MemoryLimits = {}): ExperimentIssue[] {
   const vocabSize = limits.vocabSize ?? NOMINAL_VOCAB_SIZE;
-  const budget = limits.memoryBytes ?? MAX_TRAINING_MEMORY_BYTES;
-  const maxBuffer = Math.min(limits.maxBufferSize ?? Infinity, limits.maxStorageBufferBindingSize ?? Infinity);
-  const models: [string, ModelConfig, { batchSize: number; maxSeqLen: number }][] = [
-    [`the in-house teacher (${config.inHouseTeacher.preset} decoder)`, decoderConfig(decoderDimsOf(config.inHouseTeacher), { vocabSize }), config.inHouseTeacher],
-    ...config.stages.map((stage): [string, ModelConfig, typeof stage] => [
-      `stage "${stage.id}" (${stage.student.preset} ${stage.task === 'explain' ? 'decoder' : 'encoder'})`,
-      stage.task === 'explain' ? decoderConfig(decoderDimsOf(stage.student), { vocabSize }) : encoderConfig(encoderDimsOf(stage.student), { vocabSize, numClasses: 3 }),
-      stage,
-    ]),
+  const models: [string, string, ModelConfig, { batchSize: number; maxSeqLen: number }][] = [
+    ['inHouseTeacher', `the in-house teacher (${config.inHouseTeacher.preset} decoder)`, decoderConfig(decoderDimsOf(config.inHouseTeacher), { vocabSize }), config.inHouseTeacher],
   ];
-  const paths = ['inHouseTeacher', ...config.stages.map((_, i) => `stages.${i}`)];
+  // Pretrained students are sized from their folder's config.json when the run starts (pipeline.ts).
+  config.stages.forEach((stage, i) => {
+    const dims = stageDims(stage);
+    if (!dims) return;
+    const model = stage.task === 'explain' ? decoderConfig(dims as DecoderDims, { vocabSize }) : encoderConfig(dims as EncoderDims, { vocabSize, numClasses: 3 });
+    models.push([`stages.${i}`, `stage "${stage.id}" (${studentLabel(stage)} ${model.kind})`, model, stage]);
+  });
   const issues: ExperimentIssue[] = [];
-  models.forEach(([what, model, t], i) => {
-    const estimate = trainingMemoryEstimate(model, t.batchSize, t.maxSeqLen);
-    const shape = `batch ${t.batchSize} × ${t.maxSeqLen} tokens`;
-    const assumed = limits.vocabSize === undefined ? `, assuming a vocabulary of ${vocabSize} tokens` : '';
-    if (estimate.totalBytes > budget) {
-      issues.push({
-        path: `${paths[i]}.batchSize`,
-        message:
-          `${what} needs about ${formatBytes(estimate.totalBytes)} to train at ${shape} (${formatBytes(estimate.parameterBytes)} weights and optimizer state, ` +
-          `${formatBytes(estimate.activationBytes)} activations${assumed}); the limit is ${formatBytes(budget)}: lower batchSize or maxSeqLen`,
-      });
-    } else if (estimate.largestBufferBytes > maxBuffer) {
-      issues.push({
-        path: `${paths[i]}.batchSize`,
-        message: `${what} needs one ${formatBytes(estimate.largestBufferBytes)} buffer at ${shape}${assumed}; this GPU's largest is ${formatBytes(maxBuffer)}: lower batchSize or maxSeqLen`,
-      });
-    }
+  models.forEach(([path, what, model, t]) => {
+    const issue = modelMemoryIssue(what, model, t, limits);
+    if (issue) issues.push({ path: `${path}.batchSize`, message: issue });
   });
   return issues;
+}
+
+/**
+ * One model's training against the memory limits (estimate: nn/size.ts trainingMemoryEstimate;
+ * `lora` when only the adapters train on a frozen base), or null when it fits. The message
+ * states the figures and what to lower.
+ */
+export function modelMemoryIssue(what: string, model: ModelConfig, t: { batchSize: number; maxSeqLen: number }, limits: MemoryLimits = {}, opts: { lora?: LoraShape } = {}): string | null {
+  const vocabSize = limits.vocabSize ?? NOMINAL_VOCAB_SIZE;
+  const budget = limits.memoryBytes ?? MAX_TRAINING_MEMORY_BYTES;
+  const maxBuffer = Math.min(limits.maxBufferSize ?? Infinity, limits.maxStorageBufferBindingSize ?? Infinity);
+  const estimate = trainingMemoryEstimate(model, t.batchSize, t.maxSeqLen, opts);
+  const shape = `batch ${t.batchSize} × ${t.maxSeqLen} tokens`;
+  const assumed = limits.vocabSize === undefined ? `, assuming a vocabulary of ${vocabSize} tokens` : '';
+  if (estimate.totalBytes > budget) {
+    const fix = estimate.parameterBytes > budget ? (opts.lora === undefined ? 'its weights and optimizer state alone exceed it: train it with LoRA or pick a smaller model' : 'its weights alone exceed it: pick a smaller model') : 'lower batchSize or maxSeqLen';
+    return (
+      `${what} needs about ${formatBytes(estimate.totalBytes)} to train at ${shape} (${formatBytes(estimate.parameterBytes)} weights and optimizer state, ` +
+      `${formatBytes(estimate.activationBytes)} activations${assumed}); the limit is ${formatBytes(budget)}${limits.memoryOf ? ` (${limits.memoryOf})` : ''}: ${fix}`
+    );
+  }
+  if (estimate.largestBufferBytes > maxBuffer) {
+    return `${what} needs one ${formatBytes(estimate.largestBufferBytes)} buffer at ${shape}${assumed}; this GPU's largest is ${formatBytes(maxBuffer)}: lower batchSize or maxSeqLen`;
+  }
+  return null;
 }
 
 // ── sweeps ─────────────────────────────────────────────────────────────────────────────────────

@@ -29,7 +29,7 @@ describe('resume points', () => {
     engine = new Engine((await testDevice()).device);
   });
 
-  const host = (): RunHost => ({ engine, device: null, backend: null, teacher: null!, qwenTokenizer: null!, loadDataset: null!, loadReviews: null!, loadSeedSplit: null!, now: () => performance.now(), emit: () => {} });
+  const host = (): RunHost => ({ engine, device: null, backend: null, teacher: null!, qwenTokenizer: null!, loadDataset: null!, loadReviews: null!, loadSeedSplit: null!, modelFolder: null!, now: () => performance.now(), emit: () => {} });
 
   function job(store: ArtifactStore, extra: Partial<TrainJob> = {}): TrainJob {
     const model = newDecoder(engine, 'tiny', VOCAB, 7);

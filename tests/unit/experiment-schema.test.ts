@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DIVERGENCES } from '../../src/engine/kd-spec.ts';
-import { ExperimentError, decoderDimsOf, defaultExperiment, encoderDimsOf, minimalExperiment, parseExperiment, parseExperimentJson, safeParseExperiment } from '../../src/experiment/schema.ts';
+import { ExperimentError, decoderDimsOf, defaultExperiment, isPretrained, minimalExperiment, parseExperiment, parseExperimentJson, safeParseExperiment, stageDims } from '../../src/experiment/schema.ts';
 
 function errorsOf(input: unknown): Record<string, string> {
   const result = safeParseExperiment(input);
@@ -28,7 +28,7 @@ describe('experiment defaults', () => {
   it('fills the defaults of a stage given only its id and task, per task', () => {
     const { config } = parseExperiment({ stages: [{ id: 'enc', task: 'classify' }] });
     const stage = config.stages[0]!;
-    expect(stage.task === 'classify' && stage.student.pooling).toBe('cls');
+    expect(stage.task === 'classify' && !isPretrained(stage.student) && stage.student.pooling).toBe('cls');
     expect(stage.optimizer).toEqual({ lr: 5e-4, weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8, clipNorm: 1 });
     expect(stage.schedule).toEqual({ kind: 'cosine', warmupSteps: 0 });
   });
@@ -43,7 +43,7 @@ describe('experiment defaults', () => {
     expect(config.inHouseTeacher.maxSeqLen).toBe(512);
     expect(config.stages.map((s) => s.maxSeqLen)).toEqual([384, 128]);
     const b = config.stages[1]!;
-    expect(b.task === 'classify' && encoderDimsOf(b.student).layers).toBe(1);
+    expect(stageDims(b)!.layers).toBe(1);
     expect(errorsOf({ inHouseTeacher: { preset: 'tiny', dims: { hidden: 33 } } })['inHouseTeacher.dims']).toMatch(/divisible by heads/);
     expect(errorsOf({ stages: [{ id: 'a', task: 'explain', student: { preset: 'tiny', dims: { heads: 4, kvHeads: 3 } } }] })['stages.0.student.dims']).toMatch(/multiple of kvHeads/);
     expect(errorsOf({ stages: [{ id: 'a', task: 'explain', student: { preset: 'tiny' }, maxSeqLen: 256 }] })['stages.0.maxSeqLen']).toMatch(/exceeds/);

@@ -6,7 +6,7 @@ import type { BackendKind } from '../../engine/backend.ts';
 import { parameterCount, trainingMemoryEstimate } from '../../engine/nn/size.ts';
 import { decoderConfig, encoderConfig } from '../../engine/nn/config.ts';
 import type { DecoderPreset, EncoderPreset } from '../../engine/presets.ts';
-import { decoderDimsOf, encoderDimsOf, NOMINAL_VOCAB_SIZE, type ExperimentConfig, type StageConfig } from '../../experiment/schema.ts';
+import { decoderDimsOf, encoderDimsOf, isPretrained, NOMINAL_VOCAB_SIZE, type ExperimentConfig, type PretrainedStudentConfig, type StageConfig } from '../../experiment/schema.ts';
 
 const CLASSES = 3;
 
@@ -18,6 +18,11 @@ export interface ModelSize {
 
 /** A model as the schema gives it: a preset and optional dimension overrides. */
 type ModelChoice = { preset: string; dims?: Record<string, number> | undefined };
+
+/** modelSize for a stage's student; null for a pretrained one (sized from its folder when the run starts). */
+export function studentSize(task: 'explain' | 'classify', student: ModelChoice | PretrainedStudentConfig, batch: number, seqLen: number, vocabSize = NOMINAL_VOCAB_SIZE): ModelSize | null {
+  return isPretrained(student) ? null : modelSize(task, student, batch, seqLen, vocabSize);
+}
 
 export function modelSize(task: 'explain' | 'classify', model: ModelChoice, batch: number, seqLen: number, vocabSize = NOMINAL_VOCAB_SIZE): ModelSize {
   const config =
@@ -49,13 +54,17 @@ export function effectiveTrainingFlops(speed: SpeedFigures): number | null {
   return rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null;
 }
 
-function stageFlops(stage: StageConfig, config: ExperimentConfig, vocabSize: number): number {
+/** A stage's training FLOPs; null for a pretrained student (its size is in its folder's config.json, not in the experiment). */
+function stageFlops(stage: StageConfig, config: ExperimentConfig, vocabSize: number): number | null {
   const tokens = stage.batchSize * stage.maxSeqLen * stage.steps;
-  const own = 6 * modelSize(stage.task, stage.student, 1, 1, vocabSize).parameters * tokens;
+  const student = stage.student;
+  if (isPretrained(student)) return null;
+  const own = 6 * modelSize(stage.task, student, 1, 1, vocabSize).parameters * tokens;
   // An explain stage runs its source forward on every batch (online logits) when it distils;
   // a top-k teacher's log-probs are stored instead.
   if (stage.task !== 'explain' || stage.loss.wKd === 0) return own;
-  const source = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' ? null : config.inHouseTeacher) : (config.stages.find((s) => s.id === stage.source)?.student ?? null);
+  const found = config.stages.find((s) => s.id === stage.source)?.student;
+  const source = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' ? null : config.inHouseTeacher) : found && !isPretrained(found) ? found : null;
   return source ? own + 2 * modelSize('explain', source, 1, 1, vocabSize).parameters * tokens : own;
 }
 
@@ -65,6 +74,8 @@ export interface TimeEstimate {
   runs: number;
   /** Runs whose in-house teacher is trained (runs that share data, teacher and seed share it). */
   teachers: number;
+  /** Stages left out of trainingSeconds: pretrained students, sized only when their folder is read. */
+  unsized: number;
 }
 
 /**
@@ -76,6 +87,7 @@ export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: 
   const rate = effectiveTrainingFlops(speed);
   if (!rate) return null;
   let flops = 0;
+  let unsized = 0;
   const teachers = new Set<string>();
   runs.forEach((config, i) => {
     const key = sharedKeys[i] ?? String(i);
@@ -84,7 +96,11 @@ export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: 
       const t = config.inHouseTeacher;
       flops += 6 * modelSize('explain', t, 1, 1, vocabSize).parameters * t.batchSize * t.maxSeqLen * t.steps;
     }
-    for (const stage of config.stages) flops += stageFlops(stage, config, vocabSize);
+    for (const stage of config.stages) {
+      const f = stageFlops(stage, config, vocabSize);
+      if (f === null) unsized++;
+      else flops += f;
+    }
   });
-  return { trainingSeconds: flops / rate, runs: runs.length, teachers: teachers.size };
+  return { trainingSeconds: flops / rate, runs: runs.length, teachers: teachers.size, unsized };
 }

@@ -5,7 +5,7 @@
 import { aggregateRows, flatMetrics, type MetricSummary, type SweepGroup } from '../../experiment/run/sweep.ts';
 import { summarize } from '../../metrics/stats.ts';
 import { ROUGE_TYPES } from '../../metrics/rouge.ts';
-import type { ExperimentConfig, StageConfig } from '../../experiment/schema.ts';
+import { studentLabel, type ExperimentConfig, type StageConfig } from '../../experiment/schema.ts';
 import { lowerIsBetter, metricLabel, type AnyResults, type SweepResults, type SweepRow } from './results.ts';
 
 /** A single run as the rows and aggregate of a one-run sweep (n = 1: no intervals). */
@@ -111,7 +111,7 @@ export function stagedVsDirect(sweep: SweepResults, opts: { group?: string; a?: 
   const metrics = [...EXPLAIN_METRICS, 'labelAccuracy'].filter((m) => finals.some((s) => sweep.metricKeys.includes(`${s.id}.${m}`)));
   const columns = metrics.map((m) => ({ key: m, label: metricLabel(m), lowerIsBetter: lowerIsBetter(m) }));
   const rows = finals.map((s) => ({ label: chainOf(config, s.id).join(' → '), cells: metrics.map((m) => group?.metrics[`${s.id}.${m}`] ?? EMPTY) }));
-  const chains = markBest(columns, rows).map((r, i) => ({ ...r, stageId: finals[i]!.id, chain: chainOf(config, finals[i]!.id), preset: finals[i]!.student.preset }));
+  const chains = markBest(columns, rows).map((r, i) => ({ ...r, stageId: finals[i]!.id, chain: chainOf(config, finals[i]!.id), preset: studentLabel(finals[i]!) }));
 
   let difference: ChainComparison['difference'] = null;
   const byLength = [...chains].sort((x, y) => y.chain.length - x.chain.length);

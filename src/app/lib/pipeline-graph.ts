@@ -1,7 +1,7 @@
 // The experiment's pipeline as a graph (pure): dataset → black-box teacher labels → seed set →
 // in-house teacher → stages, each stage drawn after the model it learns from (chains of any
 // depth), plus which node a run's phase belongs to, for highlighting the live phase.
-import type { ExperimentConfig } from '../../experiment/schema.ts';
+import { studentLabel, type ExperimentConfig } from '../../experiment/schema.ts';
 
 export interface GraphNode {
   /** 'dataset' | 'labels' | 'seed-set' | 'teacher' | a stage id. */
@@ -55,7 +55,7 @@ export function pipelineGraph(config: ExperimentConfig): PipelineGraph {
     const row = rowsUsed.get(col) ?? 0;
     rowsUsed.set(col, row + 1);
     const model = s.task === 'explain' ? 'decoder' : 'encoder';
-    nodes.push({ id: s.id, kind: 'stage', title: s.id, detail: `${s.task} · ${s.student.preset} ${model} · ${s.loss.divergence}`, col, row, stage: i });
+    nodes.push({ id: s.id, kind: 'stage', title: s.id, detail: `${s.task} · ${studentLabel(s)} ${model} · ${s.loss.divergence}`, col, row, stage: i });
     edges.push({ from: s.source, to: s.id });
   });
   return { nodes, edges, cols: Math.max(...nodes.map((n) => n.col)) + 1, rows: Math.max(1, ...rowsUsed.values()) };

@@ -106,6 +106,9 @@ export function applyEvent(progress: RunProgress, event: RunEvent, now: number, 
     case 'warning':
       p = { ...p, warnings: [...p.warnings, event.message] };
       break;
+    case 'note':
+      update(event.phase, () => ({ note: event.message }));
+      break;
     case 'val':
       break;
   }

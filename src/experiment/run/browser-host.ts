@@ -11,6 +11,7 @@ import type { LanternStore } from '../../data/store.ts';
 import { loadQwenTokenizer } from '../../data/tokenizer-browser.ts';
 import { RunError, type ArtifactStore, type RunEvent, type RunHost } from './host.ts';
 import { httpTeacher } from './teacher-client.ts';
+import { storedModelFolder } from '../../data/model-store.ts';
 
 /** What the checkpoint records holding artifacts say they are. */
 export const ARTIFACT_FORMAT = 'lantern-run-artifact';
@@ -77,6 +78,13 @@ export function createBrowserHost(opts: BrowserHostOptions): RunHost {
       if (!dataset) throw new RunError('seedSet.policy "reviewed" trains on the seed split of a stored dataset: set dataset.id');
       if (dataset.splits.seed.length === 0) throw new RunError(`dataset "${dataset.name}" has no seed set yet: review its teacher labels and press "Build seed set" on the Review page`);
       return dataset.splits.seed;
+    },
+    async modelFolder(source) {
+      try {
+        return await storedModelFolder(source);
+      } catch (e) {
+        throw new RunError(`student.pretrained.source "${source}": ${(e as Error).message}`);
+      }
     },
     now: () => performance.now(),
     emit: opts.emit ?? (() => undefined),

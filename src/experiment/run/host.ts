@@ -7,6 +7,7 @@ import type { BackendReport } from '../../engine/backend.ts';
 import type { Example, Review, TeacherLabel } from '../../data/schema.ts';
 import type { QwenTokenizer } from '../../data/tokenizer.ts';
 import type { ExperimentConfig } from '../schema.ts';
+import type { ModelFolder } from '../../engine/pretrained.ts';
 import { Stopped } from './stopped.ts';
 
 /** Named blobs (checkpoints, labels, state). Keys are "/"-separated paths; writes are atomic. */
@@ -31,7 +32,9 @@ export type RunEvent =
   | { type: 'val'; model: string; step: number; loss: number }
   | { type: 'resume'; model: string; step: number }
   | { type: 'progress'; phase: string; done: number; total: number }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  /** What a phase is doing, for people (a pretrained student loaded: from where, in how long, what trains). */
+  | { type: 'note'; phase: string; message: string };
 
 export interface RunHost {
   engine: Engine;
@@ -48,6 +51,13 @@ export interface RunHost {
   loadReviews(policy: Exclude<ExperimentConfig['seedSet'], { policy: 'auto-accept' }>): Promise<Review[]>;
   /** Ids of the dataset's seed split, built on the Review page (seedSet.policy 'reviewed'). */
   loadSeedSplit(): Promise<string[]>;
+  /**
+   * The Hugging Face model folder a pretrained student names (student.pretrained.source):
+   * headless, a folder path (relative to the experiment file); in the studio, a model stored in
+   * the browser (src/data/model-store.ts). Only listed here: files are read when asked for, so
+   * config.json can be checked before any weights are read.
+   */
+  modelFolder(source: string): Promise<ModelFolder>;
   /** Milliseconds from a monotonic clock (latency, timings). */
   now(): number;
   emit(event: RunEvent): void;

@@ -13,6 +13,7 @@ import { Example, Review } from '../../data/schema.ts';
 import { loadQwenTokenizer } from '../../data/tokenizer-node.ts';
 import { RunError, type ArtifactStore, type RunEvent, type RunHost, type TeacherClient } from './host.ts';
 import { httpTeacher } from './teacher-client.ts';
+import { nodeModelFolder } from '../../export/node.ts';
 
 export function fileStore(root: string): ArtifactStore {
   const base = resolve(root);
@@ -155,6 +156,13 @@ export async function createNodeHost(opts: NodeHostOptions = {}): Promise<NodeHo
     },
     async loadSeedSplit() {
       throw new RunError('seedSet.policy "reviewed" trains on the seed split built in the studio; headless runs use "review-file" or "auto-accept"');
+    },
+    async modelFolder(source) {
+      try {
+        return await nodeModelFolder(resolve(baseDir, source));
+      } catch (e) {
+        throw new RunError(`student.pretrained.source "${source}": ${(e as Error).message} (headless runs read a Hugging Face model folder at this path, relative to the experiment file)`);
+      }
     },
     now: () => performance.now(),
     emit: opts.emit ?? (() => undefined),

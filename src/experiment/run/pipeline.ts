@@ -18,15 +18,16 @@ import type { AnyModel } from '../../engine/checkpoint.ts';
 import type { KdLossSpec } from '../../engine/kd-spec.ts';
 import type { DecoderDims, EncoderDims } from '../../engine/presets.ts';
 import { FIT_LABELS, type Example, type Review, type TeacherLabel } from '../../data/schema.ts';
-import { buildStudentVocab, StudentTokenizer } from '../../data/vocab.ts';
+import { buildStudentVocab, DEFAULT_MAX_VOCAB, StudentTokenizer } from '../../data/vocab.ts';
 import { canonicalJson, sha256Hex } from '../../data/hash.ts';
 import { deriveSeed } from '../../data/rng.ts';
-import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type StageConfig } from '../schema.ts';
+import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, isPretrained, stageDims, stageLora, studentLabel, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type PretrainedStudentConfig, type StageConfig } from '../schema.ts';
+import { buildPretrainedStudent, dimsOf, planPretrainedStudent, type PretrainedInfo } from './pretrained-student.ts';
 import { decoderLayout, TaskCodec, vocabularyTexts, type DecoderLayout } from '../task.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 import { endStatus } from './stopped.ts';
 import { STREAMS, loadExamples, reviewsById, selectSeedSet, splitExamples, testReferences, type Answer, type DataSplit, type SeedSet } from './data.ts';
-import { downsample, dropResumePoint, newDecoder, newEncoder, restoreCheckpoint, storeCheckpoint, train, type TrainResult } from './train.ts';
+import { downsample, dropResumePoint, newDecoder, newEncoder, restoreCheckpoint, storeAdapter, storeCheckpoint, train, type TrainResult } from './train.ts';
 import { answer, labelLogits, responseTopK, type DecodedAnswer } from './decode.ts';
 import { classifyLoss, classifyValLoss, explainLoss, sftLoss, type DecoderSource, type StepLoss, type TeacherSequence } from './losses.ts';
 import { classifierProbabilities, evaluateBaselines, evaluateClassifier, evaluateExplainer, type BaselineResults } from './evaluate.ts';
@@ -54,6 +55,8 @@ export interface StageResult {
   preset: string;
   /** The model's dimensions (the preset's, with the stage's dims on top). */
   dims?: DecoderDims | EncoderDims;
+  /** A student started from a model folder: what it was and what its run was checked against. */
+  pretrained?: PretrainedInfo;
   source: string;
   parameters: number;
   loss: KdLossSpec;
@@ -132,6 +135,8 @@ interface RunData {
   byId: Map<string, Example>;
   labelList: TeacherLabel[];
   codec: TaskCodec;
+  /** The student vocabulary the codec encodes with (pretrained students are pruned to it). */
+  student: StudentTokenizer;
   seedSet: SeedSet;
   /** Test and validation references (reviewed answers where reviews exist). */
   refs: Answer[];
@@ -228,7 +233,8 @@ async function prepareData(ctx: RunContext): Promise<RunData> {
     await writeJson(shared, 'vocab.json', vocab);
     return vocab;
   });
-  const codec = new TaskCodec(new StudentTokenizer(vocabJson, await host.qwenTokenizer()));
+  const student = new StudentTokenizer(vocabJson, await host.qwenTokenizer());
+  const codec = new TaskCodec(student);
   checkDeviceMemory(ctx, codec.vocabSize);
 
   const seedSet = await runPhase(ctx, 'seed-set', () => readJson<SeedSet>(shared, 'seed-set.json'), async () => {
@@ -243,6 +249,7 @@ async function prepareData(ctx: RunContext): Promise<RunData> {
     byId: new Map(examples.map((e) => [e.id, e])),
     labelList,
     codec,
+    student,
     seedSet,
     refs: testReferences(split.test, labels, reviews),
     valRefs: testReferences(split.val, labels, reviews),
@@ -386,7 +393,8 @@ const lossSpec = (l: StageConfig['loss']): KdLossSpec => ({ divergence: l.diverg
 type LossBuilder = (idx: number[]) => StepLoss;
 
 /** Trains one stage's model, stores its checkpoint and evaluates it on the test split. */
-async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfig, index: number, model: M, loss: LossBuilder, valBatches: (() => Iterable<() => Tensor>) | undefined, poolSize: number, evaluate: (m: M) => Promise<Record<string, unknown>>): Promise<StageResult> {
+async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfig, index: number, built: Student<M>, loss: LossBuilder, valBatches: (() => Iterable<() => Tensor>) | undefined, poolSize: number, evaluate: (m: M) => Promise<Record<string, unknown>>): Promise<StageResult> {
+  const { model } = built;
   const { config, store, host } = ctx;
   const stageStore = store.scoped(`checkpoints/${stage.id}`);
   try {
@@ -405,14 +413,16 @@ async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfi
       ...signalOf(ctx),
     });
     await storeCheckpoint(store, `checkpoints/${stage.id}`, model, { lantern_stage: stage.id, lantern_task: stage.task });
+    if (stageLora(stage)) await storeAdapter(store, `checkpoints/${stage.id}/adapter`, model, built.pretrained?.source);
     await dropResumePoint(stageStore);
     host.emit({ type: 'phase', phase: `evaluate:${stage.id}`, status: 'start' });
     const metrics = await evaluate(model);
     return {
       id: stage.id,
       task: stage.task,
-      preset: stage.student.preset,
-      dims: stage.task === 'explain' ? decoderDimsOf(stage.student) : encoderDimsOf(stage.student),
+      preset: studentLabel(stage),
+      dims: stageDims(stage) ?? dimsOf(model.config),
+      ...(built.pretrained ? { pretrained: built.pretrained } : {}),
       source: stage.source,
       parameters: model.parameterCount(),
       loss: lossSpec(stage.loss),
@@ -427,6 +437,41 @@ async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfi
   }
 }
 
+interface Student<M extends AnyModel = AnyModel> {
+  model: M;
+  pretrained?: PretrainedInfo;
+}
+
+/** A stage's student: seeded from its preset, or read from its model folder (planned against the run's vocabulary first). */
+async function stageStudent<S extends StageConfig>(ctx: RunContext, data: RunData, stage: S, index: number, fromPreset: (student: Exclude<S['student'], PretrainedStudentConfig>, seed: number) => AnyModel): Promise<Student> {
+  const seed = deriveSeed(ctx.config.seed, STREAMS.stageInit + index);
+  const student = stage.student;
+  if (!isPretrained(student)) return { model: fromPreset(student as Exclude<S['student'], PretrainedStudentConfig>, seed) };
+  const folder = await ctx.host.modelFolder(student.pretrained.source);
+  const plan = await planPretrainedStudent(ctx.engine, folder, stage, student, { size: data.codec.vocabSize, tokenizer: data.student });
+  const { model, info } = await buildPretrainedStudent(ctx.host, plan, stage, student, seed);
+  ctx.host.emit({ type: 'note', phase: `stage:${stage.id}`, message: `${info.modelType} from ${info.source} loaded in ${info.loadSeconds.toFixed(1)} s; ${info.trainableParameters.toLocaleString('en-US')} of ${info.parameters.toLocaleString('en-US')} parameters train` });
+  return { model, pretrained: info };
+}
+
+/**
+ * Before anything is written: every pretrained student not yet trained is checked from its
+ * folder's config.json (kind, context, memory at the vocabulary's cap) and tokenizer.json (Qwen's
+ * control and byte tokens where Qwen has them), so a
+ * folder that cannot be used is refused before labels are paid for or a teacher is trained.
+ */
+async function preflightPretrained(config: ExperimentConfig, host: RunHost, store: ArtifactStore): Promise<void> {
+  let base: StudentTokenizer | undefined;
+  for (const stage of config.stages) {
+    const student = stage.student;
+    if (!isPretrained(student) || (await store.read(`stages/${stage.id}.json`))) continue;
+    // The tokens every student vocabulary keeps (control and byte tokens): a vocabulary built from no text.
+    const qwen = await host.qwenTokenizer();
+    base ??= new StudentTokenizer(buildStudentVocab(qwen, []), qwen);
+    await planPretrainedStudent(host.engine, await host.modelFolder(student.pretrained.source), stage, student, { size: DEFAULT_MAX_VOCAB, tokenizer: base, sizeOnly: true });
+  }
+}
+
 async function runExplainStage(ctx: RunContext, data: RunData, pool: TeacherSequence[], stage: ExplainStageConfig, index: number): Promise<StageResult> {
   const { engine, config } = ctx;
   const { codec } = data;
@@ -435,14 +480,15 @@ async function runExplainStage(ctx: RunContext, data: RunData, pool: TeacherSequ
   if (stage.source === 'teacher' && config.synthetic.logits === 'topk') source = { kind: 'topk', k: config.synthetic.topK };
   else source = { kind: 'online', model: (await finishedModel(ctx, stage.source)) as DecoderLM };
   if (spec.wKd > 0 && source.kind === 'online' && source.model.config.vocabSize !== codec.vocabSize) throw new RunError(`stage ${stage.id}: the source's vocabulary differs from the student's`);
-  const model = newDecoder(engine, decoderDimsOf(stage.student), codec.vocabSize, deriveSeed(config.seed, STREAMS.stageInit + index), stage.student.lora);
+  const built = await stageStudent(ctx, data, stage, index, (student, seed) => newDecoder(engine, decoderDimsOf(student), codec.vocabSize, seed, student.lora));
+  const model = built.model as DecoderLM;
   const layout = layoutOf(ctx, stage.maxSeqLen, model.config.maxPosition);
   const valItems = itemsOf(data, data.valRefs);
   return trainStage(
     ctx,
     stage,
     index,
-    model,
+    { ...built, model },
     (idx) => explainLoss(engine, model, source, codec, idx.map((i) => pool[i]!), spec, layout),
     valItems.length ? () => chunks(valItems, stage.batchSize).map((c) => () => sftLoss(engine, model, codec, c, layout).loss) : undefined,
     pool.length,
@@ -471,13 +517,14 @@ async function runClassifyStage(ctx: RunContext, data: RunData, synthetic: Synth
   const examples = synthetic.map((s) => data.byId.get(s.exampleId)!);
   const sourceLogits = await sourceLabelLogits(ctx, data, synthetic, stage, examples);
   const spec = lossSpec(stage.loss);
-  const model = newEncoder(engine, encoderDimsOf(stage.student), stage.student.pooling, codec.vocabSize, deriveSeed(config.seed, STREAMS.stageInit + index), stage.student.lora);
+  const built = await stageStudent(ctx, data, stage, index, (student, seed) => newEncoder(engine, encoderDimsOf(student), student.pooling, codec.vocabSize, seed, student.lora));
+  const model = built.model as EncoderClassifier;
   const valItems = data.valRefs.map((a) => ({ example: data.byId.get(a.exampleId)!, label: a.label }));
   return trainStage(
     ctx,
     stage,
     index,
-    model,
+    { ...built, model },
     (idx) => classifyLoss(engine, model, codec, idx.map((i) => examples[i]!), idx.map((i) => sourceLogits[i]!), spec, stage.maxSeqLen),
     valItems.length ? () => chunks(valItems, stage.batchSize).map((c) => () => classifyValLoss(engine, model, codec, c, stage.maxSeqLen)) : undefined,
     examples.length,
@@ -525,6 +572,7 @@ function collectResults(ctx: RunContext, data: RunData, teacherRun: TeacherRun, 
 
 export async function runExperiment(config: ExperimentConfig, host: RunHost, store: ArtifactStore, opts: RunOptions = {}): Promise<RunResults> {
   if (config.sweep) throw new RunError('this experiment has a sweep: run it with runSweep (each run is an experiment without one)');
+  await preflightPretrained(config, host, store);
   const ctx = await openRun(config, host, store, opts);
   try {
     const data = await prepareData(ctx);

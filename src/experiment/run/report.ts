@@ -7,6 +7,7 @@
 import type { Interval, Summary } from '../../metrics/stats.ts';
 import type { RunResults } from './pipeline.ts';
 import type { SweepResults } from './sweep.ts';
+import { studentLabel } from '../schema.ts';
 
 export interface TableCell {
   value: number | null;
@@ -106,7 +107,7 @@ export function sweepTables(results: SweepResults): MetricTable[] {
     const rows: MetricTable['rows'] = [];
     for (const g of results.aggregate) {
       for (const id of ids) {
-        const preset = id === 'teacher' ? results.experiment.inHouseTeacher.preset : stages.find((s) => s.id === id)!.student.preset;
+        const preset = id === 'teacher' ? results.experiment.inHouseTeacher.preset : studentLabel(stages.find((s) => s.id === id)!);
         const params = results.rows.find((r) => r.group === g.group)?.parameters?.[id] ?? null;
         rows.push({ label: `${results.aggregate.length > 1 ? `${groupLabel(g.assignments)}: ` : ''}${id} (${preset})`, params, cells: columns.map(([k]) => summaryCell(g.metrics[`${id}.${k}`])) });
       }

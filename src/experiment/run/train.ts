@@ -12,7 +12,7 @@ import { DecoderLM } from '../../engine/nn/decoder.ts';
 import { EncoderClassifier } from '../../engine/nn/encoder.ts';
 import { decoderConfig, encoderConfig } from '../../engine/nn/config.ts';
 import { seededInit } from '../../engine/nn/module.ts';
-import { applyLora } from '../../engine/nn/lora.ts';
+import { applyLora, saveLoraAdapter, setLoraStep } from '../../engine/nn/lora.ts';
 import { loadCheckpoint, saveCheckpoint, type AnyModel } from '../../engine/checkpoint.ts';
 import { readSafetensors, writeSafetensors, type NamedTensorData } from '../../engine/safetensors.ts';
 import type { DecoderDims, DecoderPreset, EncoderDims, EncoderPreset } from '../../engine/presets.ts';
@@ -33,14 +33,24 @@ const LORA_MODULES = {
   encoder: { q: 'attn.Wqkv', k: 'attn.Wqkv', v: 'attn.Wqkv', o: 'attn.Wo', gate: 'mlp.Wi', up: 'mlp.Wi', down: 'mlp.Wo' },
 } as const;
 
-function withLora(model: AnyModel, lora: LoraConfig, seed: number): AnyModel {
+/** The schema's LoRA targets as module names of this architecture (PEFT's target_modules). */
+export function loraModules(kind: AnyModel['config']['kind'], targets: readonly (keyof (typeof LORA_MODULES)['decoder'])[]): string[] {
+  const names = LORA_MODULES[kind];
+  return [...new Set(targets.map((t) => names[t]))];
+}
+
+/** Besides the adapters, what trains under LoRA: an encoder's classification head (new for this task). */
+export const LORA_TRAINABLE = { encoder: ['head', 'classifier'], decoder: [] } as const;
+
+/** Adds the stage's LoRA adapters (frozen base) to a model; without `lora` the model is returned as it is. */
+export function withLora<M extends AnyModel>(model: M, lora: LoraConfig, seed: number): M {
   if (!lora) return model;
-  const names = LORA_MODULES[model.config.kind];
   applyLora(model, {
     rank: lora.rank,
     alpha: lora.alpha,
-    targets: [...new Set(lora.targets.map((t) => names[t]))],
-    trainable: model.config.kind === 'encoder' ? ['head', 'classifier'] : [],
+    dropout: lora.dropout,
+    targets: loraModules(model.config.kind, lora.targets),
+    trainable: LORA_TRAINABLE[model.config.kind],
     seed,
   });
   return model;
@@ -61,6 +71,19 @@ export async function storeCheckpoint(store: ArtifactStore, dir: string, model: 
   const { weights, config } = await saveCheckpoint(model, metadata);
   await store.write(`${dir}/model.safetensors`, weights);
   await store.write(`${dir}/config.json`, JSON.stringify(config, null, 2));
+}
+
+/**
+ * Writes a LoRA model's adapters as a PEFT adapter folder (adapter_config.json +
+ * adapter_model.safetensors, tensors base_model.model.<module>.lora_A/B.weight): its own folder,
+ * since transformers reads a folder holding adapter_config.json as an adapter, not as the merged
+ * model beside it.
+ */
+export async function storeAdapter(store: ArtifactStore, dir: string, model: AnyModel, baseModel?: string): Promise<void> {
+  const kind = model.config.kind;
+  const { weights, config } = await saveLoraAdapter(model, { taskType: kind === 'decoder' ? 'CAUSAL_LM' : 'SEQ_CLS', trainable: LORA_TRAINABLE[kind], ...(baseModel ? { baseModel } : {}) });
+  await store.write(`${dir}/adapter_model.safetensors`, weights);
+  await store.write(`${dir}/adapter_config.json`, JSON.stringify(config, null, 2));
 }
 
 export async function restoreCheckpoint(engine: Engine, store: ArtifactStore, dir: string): Promise<AnyModel> {
@@ -140,6 +163,8 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
   const { model, training, store } = job;
   const params = model.trainableParameters();
   const named = model.parameters().filter((p) => p.tensor.requiresGrad);
+  // Resume points hold what training changes: frozen weights (a LoRA base) are rebuilt as before.
+  const changing = new Set(named.map((p) => p.name));
   const optimizer = new AdamW(params, { lr: training.optimizer.lr, betas: training.optimizer.betas, eps: training.optimizer.eps, weightDecay: training.optimizer.weightDecay });
   const trainer = new Trainer(engine, params, optimizer, { readLossEvery: training.steps <= 200 ? 1 : 10, ...(job.clipNorm > 0 ? { clipNorm: job.clipNorm } : {}) });
   const schedule = { kind: training.schedule.kind, baseLr: training.optimizer.lr, warmupSteps: training.schedule.warmupSteps, totalSteps: training.steps };
@@ -162,6 +187,7 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
       resumeDir = state.dir;
       engine.flush();
       for (const { name, tensor } of model.parameters()) {
+        if (!changing.has(name)) continue;
         const t = weights.get(name);
         if (!t || t.data.length !== tensor.size) throw new RunError(`the resume point of ${job.name} does not fit its model (parameter ${name}); delete ${RESUME} to start over`);
         engine.write(tensor, Float32Array.from(t.data));
@@ -177,7 +203,7 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
 
     const saveResumePoint = async () => {
       const weights = new Map<string, NamedTensorData>();
-      for (const { name, tensor } of model.parameters()) weights.set(name, { shape: [...tensor.shape], data: (await tensor.read()) as Float32Array });
+      for (const { name, tensor } of named) weights.set(name, { shape: [...tensor.shape], data: (await tensor.read()) as Float32Array });
       const { m, v } = optimizer.getState();
       const moments = new Map<string, NamedTensorData>();
       for (let i = 0; i < named.length; i++) {
@@ -212,6 +238,7 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
       const last = index + 1 === training.steps;
       const checkpointDue = (index + 1) % job.checkpointEvery === 0 && !last;
       let tokens = 0;
+      setLoraStep(model, index);
       const { loss } = await trainer.step(
         () => {
           const step = job.loss(batchAt(index));

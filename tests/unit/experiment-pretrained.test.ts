@@ -1,0 +1,84 @@
+// Pretrained students in the experiment schema: the {pretrained: {source, lora?}} form beside
+// presets, its defaults and errors, and that share links and experiment identity carry it.
+import { describe, expect, it } from 'vitest';
+import { experimentIdentity, isPretrained, minimalExperiment, parseExperiment, safeParseExperiment, sameExperiment, stageDims, stageLora, studentLabel } from '../../src/experiment/schema.ts';
+import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
+import { estimateTraining } from '../../src/app/lib/estimate.ts';
+
+function errorsOf(input: unknown): Record<string, string> {
+  const result = safeParseExperiment(input);
+  if (result.ok) throw new Error('expected the experiment to be invalid');
+  return Object.fromEntries(result.errors.map((e) => [e.path, e.message]));
+}
+
+const withStudent = (student: unknown, task: 'explain' | 'classify' = 'explain', extra: Record<string, unknown> = {}) => ({
+  inHouseTeacher: { preset: 'tiny', maxSeqLen: 200, dims: { maxPosition: 256 } },
+  stages: [{ id: 'qwen', task, student, ...extra }],
+});
+
+describe('pretrained students', () => {
+  it('parses a folder source with LoRA defaults; maxSeqLen defaults to the in-house teacher\'s', () => {
+    const { config, warnings } = parseExperiment(withStudent({ pretrained: { source: 'models/Qwen2.5-0.5B', lora: { rank: 4 } } }));
+    expect(warnings).toEqual([]);
+    const stage = config.stages[0]!;
+    expect(stage.student).toEqual({ pretrained: { source: 'models/Qwen2.5-0.5B', lora: { rank: 4, alpha: 16, dropout: 0, targets: ['q', 'v'] } } });
+    expect(isPretrained(stage.student)).toBe(true);
+    expect(stage.maxSeqLen).toBe(200);
+    expect(stageDims(stage)).toBeNull();
+    expect(stageLora(stage)).toMatchObject({ rank: 4 });
+    expect(studentLabel(stage)).toBe('pretrained models/Qwen2.5-0.5B + LoRA');
+    // Without lora: full fine-tuning; an explicit maxSeqLen is kept.
+    const full = parseExperiment(withStudent({ pretrained: { source: 'm' } }, 'classify', { maxSeqLen: 64 })).config.stages[0]!;
+    expect(full.student).toEqual({ pretrained: { source: 'm' } });
+    expect(full.maxSeqLen).toBe(64);
+    expect(stageLora(full)).toBeUndefined();
+    // Preset students are unchanged.
+    const preset = parseExperiment(withStudent({ preset: 'tiny' })).config.stages[0]!;
+    expect(preset.student).toEqual({ preset: 'tiny' });
+    expect(preset.maxSeqLen).toBe(128);
+  });
+
+  it('names each bad field of the pretrained form, and none of the preset form', () => {
+    expect(errorsOf(withStudent({ pretrained: {} }))).toEqual({ 'stages.0.student.pretrained.source': expect.stringMatching(/expected string/) });
+    expect(errorsOf(withStudent({ pretrained: { source: '  ' } }))['stages.0.student.pretrained.source']).toMatch(/pretrained.source must not be empty/);
+    expect(errorsOf(withStudent({ pretrained: { source: 'm' }, preset: 'small' }))['stages.0.student.preset']).toMatch(/does not apply to a pretrained student: its size comes from the folder's config.json/);
+    expect(errorsOf(withStudent({ pretrained: { source: 'm' }, lora: { rank: 2 } }))['stages.0.student.lora']).toMatch(/put lora inside pretrained/);
+    expect(errorsOf(withStudent({ pretrained: { source: 'm' }, pooling: 'mean' }, 'classify'))['stages.0.student.pooling']).toMatch(/classifier_pooling/);
+    expect(errorsOf(withStudent({ pretrained: { source: 'm', lora: { dropout: 1 } } }))['stages.0.student.pretrained.lora.dropout']).toBeDefined();
+    expect(errorsOf(withStudent({ pretrained: { source: 'm', lora: { targets: ['qkv'] } } }))['stages.0.student.pretrained.lora.targets.0']).toBeDefined();
+    expect(errorsOf(withStudent({ pretrained: 'm' }))['stages.0.student.pretrained']).toMatch(/expected object/);
+    // warm-up is still checked against the steps.
+    expect(errorsOf(withStudent({ pretrained: { source: 'm' } }, 'explain', { steps: 5, schedule: { warmupSteps: 9 } }))['stages.0.schedule.warmupSteps']).toMatch(/longer than the 5 training steps/);
+  });
+
+  it('drops unknown keys inside the pretrained form with a warning naming their path', () => {
+    const result = safeParseExperiment(withStudent({ pretrained: { source: 'm', revision: 'main' } }));
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([{ path: 'stages.0.student.pretrained.revision', message: 'unknown key, ignored' }]);
+  });
+
+  it('is left out of the schema memory check (sized from config.json when the run starts) and of the time estimate', () => {
+    // A batch no preset could train at 24 GiB: refused for a preset, accepted for a folder.
+    const huge = { batchSize: 4096, maxSeqLen: 8192 };
+    expect(Object.keys(errorsOf(withStudent({ preset: 'large', dims: { maxPosition: 8192 } }, 'explain', huge)))).toContain('stages.0.batchSize');
+    expect(safeParseExperiment({ ...withStudent({ pretrained: { source: 'm' } }, 'explain', huge), inHouseTeacher: { preset: 'tiny', dims: { maxPosition: 8192 } } }).ok).toBe(true);
+    const config = parseExperiment({ ...withStudent({ pretrained: { source: 'm' } }), stages: [{ id: 'a', task: 'explain', student: { pretrained: { source: 'm' } } }, { id: 'b', task: 'explain', source: 'a', student: { preset: 'tiny' } }] }).config;
+    const speed = { adapter: 'test', measuredAt: '', matmul: [], training: [{ model: 'decoder' as const, preset: 'tiny', parameters: 1e6, batch: 1, seqLen: 1, tokensPerSecond: 1000 }] };
+    const estimate = estimateTraining([config], ['k'], speed)!;
+    expect(estimate.unsized).toBe(1);
+    expect(estimate.trainingSeconds).toBeGreaterThan(0);
+  });
+
+  it('travels in share links and belongs to the experiment\'s identity', () => {
+    const config = parseExperiment(withStudent({ pretrained: { source: 'Qwen2.5-0.5B', lora: { rank: 8, alpha: 32, dropout: 0.05, targets: ['q', 'k', 'v', 'o'] } } })).config;
+    const minimal = minimalExperiment(config) as { stages: { student: unknown }[] };
+    // rank 8 is the default: the minimal form leaves it out.
+    expect(minimal.stages[0]!.student).toEqual({ pretrained: { source: 'Qwen2.5-0.5B', lora: { alpha: 32, dropout: 0.05, targets: ['q', 'k', 'v', 'o'] } } });
+    const decoded = decodeShareLink(encodeShareLink(config));
+    expect(decoded.config).toEqual(config);
+    expect(sameExperiment(decoded.config, config)).toBe(true);
+    const other = parseExperiment(withStudent({ pretrained: { source: 'Qwen2.5-1.5B', lora: { rank: 8, alpha: 32, dropout: 0.05, targets: ['q', 'k', 'v', 'o'] } } })).config;
+    expect(sameExperiment(other, config)).toBe(false);
+    expect(experimentIdentity(config).stages[0]!.student).toEqual(config.stages[0]!.student);
+  });
+});
