@@ -31,7 +31,7 @@ const qwen = loadQwenTokenizer();
 const DIMS: DecoderSpec = { vocab: qwen.vocabSize, hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 48, maxPosition: 256 };
 const folderConfig = qwen2Config(DIMS);
 const folderTensors = makeTensors(decoderSpecs(DIMS, { qkvBias: true, lmHead: false }), 11, 0.05);
-const LORA = { rank: 4, alpha: 8, targets: ['q', 'v', 'down'] } as const;
+const LORA = { rank: 4, alpha: 8, dropout: 0.1, targets: ['q', 'v', 'down'] } as const;
 
 const training = { steps: 3, batchSize: 2, maxSeqLen: 96, evalEvery: 0, optimizer: { lr: 0.01 }, schedule: { kind: 'constant' } } as const;
 const experiment = (stages: unknown[]) =>
@@ -71,6 +71,14 @@ function copyDir(from: string, to: string) {
   for (const f of readdirSync(from)) copyFileSync(join(from, f), join(to, f));
 }
 
+const twoStages = () =>
+  experiment([
+    { id: 'full', task: 'explain', student: { pretrained: { source: 'qwen-tiny' } }, source: 'teacher', loss: { divergence: 'fkl', wCe: 0.5, wKd: 1 }, ...training },
+    { id: 'lora', task: 'explain', student: { pretrained: { source: 'qwen-tiny', lora: LORA } }, source: 'teacher', loss: { divergence: 'fkl', wCe: 0.5, wKd: 1 }, ...training },
+  ]);
+/** The first test's output: what an uninterrupted run wrote. */
+let firstRun = '';
+
 let engine: Engine;
 let host: NodeHost;
 let root: string;
@@ -92,11 +100,8 @@ const tensorsOf = (path: string) => readSafetensors(new Uint8Array(readFileSync(
 describe('experiments with pretrained students', () => {
   it('fine-tunes a Qwen2 folder in full and with LoRA: frozen base, changed adapters, merged = base + adapters, a PEFT adapter', async () => {
     const out = tempDir('lantern-pretrained-run-');
-    const config = experiment([
-      { id: 'full', task: 'explain', student: { pretrained: { source: 'qwen-tiny' } }, source: 'teacher', loss: { divergence: 'fkl', wCe: 0.5, wKd: 1 }, ...training },
-      { id: 'lora', task: 'explain', student: { pretrained: { source: 'qwen-tiny', lora: LORA } }, source: 'teacher', loss: { divergence: 'fkl', wCe: 0.5, wKd: 1 }, ...training },
-    ]);
-    const results = await runExperiment(config, host, fileStore(out));
+    firstRun = out;
+    const results = await runExperiment(twoStages(), host, fileStore(out));
     const onDisk = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
     expect(onDisk.stages.map((s) => s.id)).toEqual(['full', 'lora']);
     const [full, lora] = results.stages as [RunResults['stages'][0], RunResults['stages'][0]];
@@ -110,7 +115,7 @@ describe('experiments with pretrained students', () => {
     expect(full.dims).toEqual({ hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 48, maxPosition: 256 });
     const prunedConfig = (JSON.parse(readFileSync(join(out, 'checkpoints', 'lora', 'config.json'), 'utf8')) as { vocab_size: number; eos_token_id: number; bos_token_id: number });
     expect(prunedConfig).toMatchObject({ vocab_size: vocabSize, eos_token_id: 1, bos_token_id: 2 }); // the student's <|endoftext|> and <|im_start|>
-    expect(lora.pretrained!.lora).toEqual({ rank: 4, alpha: 8, dropout: 0, modules: ['q_proj', 'v_proj', 'down_proj'] });
+    expect(lora.pretrained!.lora).toEqual({ rank: 4, alpha: 8, dropout: 0.1, modules: ['q_proj', 'v_proj', 'down_proj'] });
     expect(lora.pretrained!.memory.limitBytes).toBe(4 * 2 ** 30);
     expect(lora.pretrained!.memory.parameterBytes).toBeLessThan(full.pretrained!.memory.parameterBytes / 2);
     for (const s of [full, lora]) {
@@ -139,7 +144,7 @@ describe('experiments with pretrained students', () => {
     const adapterDir = join(out, 'checkpoints', 'lora', 'adapter');
     const adapter = tensorsOf(join(adapterDir, 'adapter_model.safetensors'));
     const adapterConfig = JSON.parse(readFileSync(join(adapterDir, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
-    expect(adapterConfig).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, lora_dropout: 0, bias: 'none', base_model_name_or_path: 'qwen-tiny' });
+    expect(adapterConfig).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, lora_dropout: 0.1, bias: 'none', base_model_name_or_path: 'qwen-tiny' });
     const modules = Array.from({ length: DIMS.layers }, (_, l) => [`model.layers.${l}.self_attn.q_proj`, `model.layers.${l}.self_attn.v_proj`, `model.layers.${l}.mlp.down_proj`]).flat();
     expect([...(adapterConfig.target_modules as string[])].sort()).toEqual([...modules].sort());
     const kv = DIMS.kvHeads * (H / DIMS.heads);
@@ -183,6 +188,23 @@ describe('experiments with pretrained students', () => {
     expect(lora.pretrained!.trainableParameters).toBe(loraParameterCount(base.config, ['q_proj', 'v_proj', 'down_proj'], 4));
     fromMerged.release();
     base.release();
+  });
+
+  it('resumes a LoRA stage after a crash to the uninterrupted run\'s weights, bit for bit (resume points hold the adapters; dropout masks by step)', async () => {
+    expect(firstRun).not.toBe('');
+    const out = tempDir('lantern-pretrained-resume-');
+    await expect(runExperiment(twoStages(), host, fileStore(out), { failAfter: { model: 'lora', step: 2 }, checkpointEvery: 1 })).rejects.toThrow(/injected failure after step 2 of lora/);
+    const state = JSON.parse(readFileSync(join(out, 'checkpoints', 'lora', 'resume', 'state.json'), 'utf8')) as { step: number; dir: string };
+    expect(state.step).toBe(2);
+    // Only what trains is in a resume point: the adapters, not the frozen base.
+    const saved = [...tensorsOf(join(out, 'checkpoints', 'lora', state.dir, 'params.safetensors')).keys()];
+    expect(saved.length).toBe(2 * 3 * DIMS.layers);
+    expect(saved.every((n) => /\.lora_[AB]\.weight$/.test(n))).toBe(true);
+    const resumed = await runExperiment(twoStages(), host, fileStore(out));
+    expect(resumed.stages[1]!.resumedFrom).toBe(2);
+    for (const file of ['model.safetensors', 'adapter/adapter_model.safetensors']) {
+      expect(readFileSync(join(out, 'checkpoints', 'lora', file)).equals(readFileSync(join(firstRun, 'checkpoints', 'lora', file))), file).toBe(true);
+    }
   });
 
   it('refuses malformed folders with their errors before the run writes anything or allocates a tensor', async () => {
