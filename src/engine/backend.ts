@@ -33,6 +33,9 @@ export interface Storage {
   readonly size: number;
 }
 
+/** The WASM backend's one memory at most: wasm32 addresses 4 GiB (65 536 pages of 64 KiB). */
+export const WASM_MEMORY_BYTES = 2 ** 32;
+
 /** The limits the engine and the memory checks ask about, in the WebGPU names. */
 export interface EngineLimits {
   maxBufferSize: number;

@@ -4,8 +4,8 @@
 import { EngineError } from '../errors.ts';
 import { bucketSize, type PoolStats } from '../pool.ts';
 import { opOfKernel, type KernelTime, type Profile } from '../profile.ts';
-import type { Backend, EngineLimits, Kernel, Storage, StoragePool } from '../backend.ts';
-import { MAX_PAGES, RESERVED_BYTES, WASM_PAGE, createMemory, instantiateKernels, kernelModule, type WasmKernels } from './module.ts';
+import { WASM_MEMORY_BYTES, type Backend, type EngineLimits, type Kernel, type Storage, type StoragePool } from '../backend.ts';
+import { RESERVED_BYTES, WASM_PAGE, createMemory, instantiateKernels, kernelModule, type WasmKernels } from './module.ts';
 import { resolveKernel, type KernelContext, type KernelImpl, type Uniforms } from './kernels.ts';
 import { ThreadPool, hardwareThreads, threadsAvailable } from './threads.ts';
 
@@ -45,7 +45,7 @@ class MemoryPool implements StoragePool {
     let span = this.idle.get(size)?.pop();
     if (span) this.idleBytes -= size;
     else {
-      if (this.top + size > MAX_PAGES * WASM_PAGE) {
+      if (this.top + size > WASM_MEMORY_BYTES) {
         throw new RangeError(`A tensor of ${bytes} bytes does not fit the WASM backend's 4 GiB memory (${this.top} bytes in use): use a smaller batch, sequence length or model.`);
       }
       const needed = this.top + size - this.memory.buffer.byteLength;
@@ -93,7 +93,7 @@ interface WasmKernel extends Kernel {
 export class WasmBackend implements Backend, KernelContext {
   readonly kind = 'wasm' as const;
   /** One memory of at most 4 GiB; a single tensor up to 2 GiB (typed-array views of it stay fast). */
-  readonly limits: EngineLimits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupsPerDimension: 2 ** 31 - 1, memoryBytes: MAX_PAGES * WASM_PAGE };
+  readonly limits: EngineLimits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupsPerDimension: 2 ** 31 - 1, memoryBytes: WASM_MEMORY_BYTES };
   readonly pool: MemoryPool;
   readonly lost = false;
   dispatchCount = 0;

@@ -2,12 +2,13 @@
 // memory the engine owns. The same bytes serve the engine's thread and each pool worker; a
 // shared memory needs the shared build (and, in a browser, cross-origin isolation).
 import { KERNELS_WASM, KERNELS_WASM_SHARED } from './kernels.generated.ts';
+import { WASM_MEMORY_BYTES } from '../backend.ts';
 
 /** Bytes at the start of memory left to the kernels' own static data; tensors live above. */
 export const RESERVED_BYTES = 65536;
 export const WASM_PAGE = 65536;
 /** wasm32's ceiling: 65536 pages of 64 KiB. */
-export const MAX_PAGES = 65536;
+export const MAX_PAGES = WASM_MEMORY_BYTES / WASM_PAGE;
 
 /**
  * The exported kernels. Pointers are byte offsets into the memory; a kernel with (part, parts)

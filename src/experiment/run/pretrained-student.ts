@@ -3,43 +3,31 @@
 // vocabulary pruned to the student's (each kept token keeps its pretrained embedding row);
 // LoRA adapters on a frozen base, or every weight trained.
 import type { Engine } from '../../engine/runtime.ts';
-import { hfLoadPlan, type DecoderConfig, type EncoderConfig, type ModelConfig } from '../../engine/nn/config.ts';
+import { hfLoadPlan, type ModelConfig } from '../../engine/nn/config.ts';
 import { loadCheckpoint, type AnyModel } from '../../engine/checkpoint.ts';
 import { readModelFolder, type ModelFolder } from '../../engine/pretrained.ts';
-import { parameterCount, loraParameterCount, trainingMemoryEstimate, type TrainingMemoryEstimate } from '../../engine/nn/size.ts';
 import type { DecoderDims, EncoderDims } from '../../engine/presets.ts';
 import { FIT_LABELS } from '../../data/schema.ts';
 import { SPECIAL_IDS, type StudentTokenizer } from '../../data/vocab.ts';
-import { MAX_TRAINING_MEMORY_BYTES, modelMemoryIssue, type MemoryLimits, type PretrainedStudentConfig, type StageConfig } from '../schema.ts';
+import type { MemoryLimits, PretrainedStudentConfig, StageConfig } from '../schema.ts';
+import { describePretrained, GPU_LIMITS, type PretrainedDescription } from '../pretrained-size.ts';
 import { RunError, type RunHost } from './host.ts';
-import { LORA_TRAINABLE, loraModules, withLora } from './train.ts';
+import { withLora } from './train.ts';
 
 /** What results.json records of a pretrained student. */
-export interface PretrainedInfo {
+export interface PretrainedInfo extends Omit<PretrainedDescription, 'config'> {
   source: string;
-  /** config.json's model_type. */
-  modelType: string;
-  /** Parameters of the folder's model, and of the student after vocabulary pruning. */
-  sourceParameters: number;
-  parameters: number;
-  /** Parameters that train: all of them, or LoRA's adapters (and an encoder's head). */
-  trainableParameters: number;
-  /** The estimate the run was checked against before anything was allocated. */
-  memory: TrainingMemoryEstimate & { limitBytes: number };
-  lora?: { rank: number; alpha: number; dropout: number; modules: string[] };
   /** Seconds to read the folder and build the model. */
   loadSeconds: number;
 }
 
 /** The memory a backend lets a training run hold: WASM's one memory (4 GiB), else what the schema assumes of a GPU. */
-export function engineMemoryLimits(engine: Engine, vocabSize: number): MemoryLimits & { memoryBytes: number } {
+export function engineMemoryLimits(engine: Engine): MemoryLimits & { memoryBytes: number } {
   const { limits } = engine;
   return {
-    vocabSize,
     maxBufferSize: limits.maxBufferSize,
     maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-    memoryBytes: limits.memoryBytes ?? MAX_TRAINING_MEMORY_BYTES,
-    memoryOf: limits.memoryBytes !== undefined ? `the ${engine.kind === 'wasm' ? 'WASM backend' : 'backend'}'s memory` : 'assumed for a GPU: WebGPU does not report its memory',
+    ...(limits.memoryBytes !== undefined ? { memoryBytes: limits.memoryBytes, memoryOf: `the ${engine.kind === 'wasm' ? 'WASM backend' : 'backend'}'s memory` } : GPU_LIMITS),
   };
 }
 
@@ -55,21 +43,19 @@ const decoder = new TextDecoder();
  * estimated at the vocabulary's cap `size`.
  */
 export async function planPretrainedStudent(engine: Engine, folder: ModelFolder, stage: StageConfig, student: PretrainedStudentConfig, vocab: { size: number; tokenizer: StudentTokenizer; sizeOnly?: boolean }) {
-  const { source, lora } = student.pretrained;
   const where = `stage "${stage.id}": ${folder.label}`;
   if (!folder.names.includes('config.json')) throw new RunError(`${where} has no config.json: a model folder holds config.json, model.safetensors (or shards with model.safetensors.index.json) and tokenizer.json`);
-  let json: Record<string, unknown>;
-  let config: ModelConfig;
+  let json: unknown;
   try {
-    json = JSON.parse(decoder.decode(await folder.read('config.json'))) as Record<string, unknown>;
-    config = hfLoadPlan(json).config;
+    json = JSON.parse(decoder.decode(await folder.read('config.json')));
   } catch (e) {
-    throw new RunError(`${where}: ${(e as Error).message}`);
+    throw new RunError(`${where}/config.json is not valid JSON (${(e as Error).message})`);
   }
-  const want = stage.task === 'explain' ? 'decoder' : 'encoder';
-  const an = (w: string) => (/^[aeiou]/.test(w) ? `an ${w}` : `a ${w}`);
-  if (config.kind !== want) throw new RunError(`${where}: ${an(stage.task)} stage needs ${an(want)}, and this folder's config.json describes ${an(config.kind)} (model_type "${String(json.model_type)}")`);
-  if (stage.maxSeqLen > config.maxPosition) throw new RunError(`${where}: maxSeqLen ${stage.maxSeqLen} exceeds the model's max_position_embeddings ${config.maxPosition}`);
+  const ids = vocab.tokenizer.qwenIds();
+  const keptIds = vocab.sizeOnly ? null : ids;
+  const described = describePretrained(json, stage, student, keptIds?.length ?? vocab.size, engineMemoryLimits(engine));
+  if (!described.ok) throw new RunError(`${where}: ${described.problem}`);
+  const { config, ...info } = described.description;
   // The task codec speaks the student vocabulary, a pruned Qwen one: the model's rows are gathered
   // by Qwen id, which is only right when the model's tokenizer is Qwen's.
   if (!folder.names.includes('tokenizer.json')) throw new RunError(`${where} has no tokenizer.json: a pretrained student must use the Qwen tokenizer (Qwen2.5 / Qwen3), whose ids the student vocabulary keeps, and the folder's tokenizer.json is how that is checked`);
@@ -81,37 +67,10 @@ export async function planPretrainedStudent(engine: Engine, folder: ModelFolder,
   }
   const match = vocab.tokenizer.matchesTokenizerJson(tokenizerJson);
   if (!match.ok) throw new RunError(`${where}: its tokenizer is not the Qwen tokenizer the student vocabulary is pruned from (${match.reason}); only models with the Qwen tokenizer (Qwen2.5, Qwen3) can be students, as the task's text is encoded in that vocabulary`);
-  const ids = vocab.tokenizer.qwenIds();
-  const outside = ids.find((id) => id !== null && id >= config.vocabSize);
-  if (outside !== undefined && outside !== null) throw new RunError(`${where}: the student vocabulary keeps Qwen id ${outside}, outside the model's vocab_size ${config.vocabSize}`);
-  const keptIds = vocab.sizeOnly ? null : ids;
-  const vocabSize = keptIds?.length ?? vocab.size;
-  const pruned: ModelConfig =
-    config.kind === 'decoder'
-      ? ({ ...config, vocabSize, bosTokenId: SPECIAL_IDS.imStart, eosTokenId: SPECIAL_IDS.eos, padTokenId: SPECIAL_IDS.pad } satisfies DecoderConfig)
-      : ({ ...config, vocabSize, numClasses: FIT_LABELS.length, labels: [...FIT_LABELS], padTokenId: SPECIAL_IDS.pad } satisfies EncoderConfig);
-  const modules = lora ? loraModules(config.kind, lora.targets) : [];
-  const parameters = parameterCount(pruned);
-  const trainableParameters = lora ? loraParameterCount(pruned, modules, lora.rank, LORA_TRAINABLE[config.kind]) : parameters;
-  const limits = engineMemoryLimits(engine, vocabSize);
-  const opts = lora ? { lora: { modules, rank: lora.rank, trainable: LORA_TRAINABLE[config.kind] } } : {};
-  const issue = modelMemoryIssue(`the student (${String(json.model_type)} from ${source}${lora ? `, LoRA r=${lora.rank}` : ', every weight trained'})`, pruned, stage, limits, opts);
-  if (issue) throw new RunError(`${where}: ${issue}`);
-  return {
-    folder,
-    /** The folder's config, its vocabulary pruned to the student's. */
-    config: pruned,
-    keptIds,
-    info: {
-      source,
-      modelType: String(json.model_type),
-      sourceParameters: parameterCount(config),
-      parameters,
-      trainableParameters,
-      memory: { ...trainingMemoryEstimate(pruned, stage.batchSize, stage.maxSeqLen, opts), limitBytes: limits.memoryBytes },
-      ...(lora ? { lora: { rank: lora.rank, alpha: lora.alpha, dropout: lora.dropout, modules } } : {}),
-    },
-  };
+  const sourceVocab = hfLoadPlan(json as Record<string, unknown>).config.vocabSize;
+  const outside = ids.find((id) => id !== null && id >= sourceVocab);
+  if (outside !== undefined && outside !== null) throw new RunError(`${where}: the student vocabulary keeps Qwen id ${outside}, outside the model's vocab_size ${sourceVocab}`);
+  return { folder, config, keptIds, info: { source: student.pretrained.source, ...info } };
 }
 
 export type PretrainedPlan = Awaited<ReturnType<typeof planPretrainedStudent>>;

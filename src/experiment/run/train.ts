@@ -21,26 +21,12 @@ import { FIT_LABELS } from '../../data/schema.ts';
 import { SPECIAL_IDS } from '../../data/vocab.ts';
 import { createRng, deriveSeed } from '../../data/rng.ts';
 import type { ExperimentConfig } from '../schema.ts';
+import { LORA_TRAINABLE, loraModules } from '../pretrained-size.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 import type { StepLoss } from './losses.ts';
 
 type Training = Pick<ExperimentConfig['inHouseTeacher'], 'optimizer' | 'schedule' | 'steps' | 'batchSize' | 'evalEvery'>;
 type LoraConfig = ExperimentConfig['inHouseTeacher']['lora'];
-
-/** Schema LoRA targets → module names of each architecture. */
-const LORA_MODULES = {
-  decoder: { q: 'q_proj', k: 'k_proj', v: 'v_proj', o: 'o_proj', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' },
-  encoder: { q: 'attn.Wqkv', k: 'attn.Wqkv', v: 'attn.Wqkv', o: 'attn.Wo', gate: 'mlp.Wi', up: 'mlp.Wi', down: 'mlp.Wo' },
-} as const;
-
-/** The schema's LoRA targets as module names of this architecture (PEFT's target_modules). */
-export function loraModules(kind: AnyModel['config']['kind'], targets: readonly (keyof (typeof LORA_MODULES)['decoder'])[]): string[] {
-  const names = LORA_MODULES[kind];
-  return [...new Set(targets.map((t) => names[t]))];
-}
-
-/** Besides the adapters, what trains under LoRA: an encoder's classification head (new for this task). */
-export const LORA_TRAINABLE = { encoder: ['head', 'classifier'], decoder: [] } as const;
 
 /** Adds the stage's LoRA adapters (frozen base) to a model; without `lora` the model is returned as it is. */
 export function withLora<M extends AnyModel>(model: M, lora: LoraConfig, seed: number): M {
