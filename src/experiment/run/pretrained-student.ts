@@ -76,7 +76,7 @@ export async function planPretrainedStudent(engine: Engine, folder: ModelFolder,
 export type PretrainedPlan = Awaited<ReturnType<typeof planPretrainedStudent>>;
 
 /** Reads the weights and builds the planned student (pruned, LoRA applied); errors name the folder and free what was taken. */
-export async function buildPretrainedStudent(host: RunHost, plan: PretrainedPlan, stage: StageConfig, student: PretrainedStudentConfig, seed: number): Promise<{ model: AnyModel; info: PretrainedInfo }> {
+export async function buildPretrainedStudent(host: Pick<RunHost, 'engine' | 'now'>, plan: PretrainedPlan, stage: StageConfig, student: PretrainedStudentConfig, seed: number): Promise<{ model: AnyModel; info: PretrainedInfo }> {
   const t0 = host.now();
   const where = `stage "${stage.id}": ${plan.folder.label}`;
   const keptIds = plan.keptIds;
