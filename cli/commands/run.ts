@@ -23,6 +23,12 @@ the in-house teacher, its synthetic answers, then every stage, each checkpointed
 the test split. An experiment with a sweep runs every combination (and seed) and adds the mean and
 95% confidence interval per group.
 
+A stage's student may start from a Hugging Face model folder with the Qwen tokenizer:
+"student": {"pretrained": {"source": "PATH", "lora": {"rank": 8}}} (PATH relative to the
+experiment file; without "lora" every weight trains). Its config.json is checked and its training
+memory estimated before anything runs; a LoRA stage also writes a PEFT adapter to
+DIR/checkpoints/<stage>/adapter/.
+
 Writes DIR/results.json, DIR/checkpoints/<stage>/{model.safetensors,config.json} (sweeps: one
 folder per run under DIR/runs/) and DIR/state.json, and prints the metrics table on stdout: each
 student beside the in-house teacher and the trivial baselines (majority class, skill overlap;
