@@ -457,8 +457,8 @@ async function stageStudent<S extends StageConfig>(ctx: RunContext, data: RunDat
 /**
  * Before anything is written: every pretrained student not yet trained is checked from its
  * folder's config.json (kind, context, memory at the vocabulary's cap) and tokenizer.json (Qwen's
- * control and byte tokens where Qwen has them), so a
- * folder that cannot be used is refused before labels are paid for or a teacher is trained.
+ * control and byte tokens where Qwen has them), so a folder that cannot be used is refused
+ * before labels are paid for or a teacher is trained.
  */
 async function preflightPretrained(config: ExperimentConfig, host: RunHost, store: ArtifactStore): Promise<void> {
   let base: StudentTokenizer | undefined;
