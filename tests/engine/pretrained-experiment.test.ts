@@ -207,6 +207,33 @@ describe('experiments with pretrained students', () => {
     }
   });
 
+  it('fine-tunes a ModernBERT-layout encoder with the Qwen tokenizer as a classifier with LoRA: a new low/medium/high head trains with the adapters, the base stays', async () => {
+    const enc = { ...TINY_ENCODER, vocab: qwen.vocabSize, maxPosition: 128 };
+    const encTensors = makeTensors(modernBertSpecs(enc), 21, 0.05);
+    await writeFolder(root, 'modernbert-qwen', modernBertConfig(enc), encTensors);
+    const out = tempDir('lantern-pretrained-classify-');
+    const config = experiment([{ id: 'cls', task: 'classify', student: { pretrained: { source: 'modernbert-qwen', lora: { rank: 2, targets: ['q', 'o'] } } }, source: 'teacher', loss: { divergence: 'fkl', wCe: 0.5, wKd: 1 }, ...training, batchSize: 4 }]);
+    const results = await runExperiment(config, host, fileStore(out));
+    const stage = results.stages[0]!;
+    expect(stage.pretrained).toMatchObject({ modelType: 'modernbert', lora: { rank: 2, modules: ['attn.Wqkv', 'attn.Wo'] } });
+    const saved = JSON.parse(readFileSync(join(out, 'checkpoints', 'cls', 'config.json'), 'utf8')) as { architectures: string[]; id2label: Record<string, string>; vocab_size: number };
+    expect(saved.architectures).toEqual(['ModernBertForSequenceClassification']);
+    expect(saved.id2label).toEqual({ 0: 'low', 1: 'medium', 2: 'high' });
+    const adapterDir = join(out, 'checkpoints', 'cls', 'adapter');
+    const adapterConfig = JSON.parse(readFileSync(join(adapterDir, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(adapterConfig).toMatchObject({ task_type: 'SEQ_CLS', modules_to_save: ['head', 'classifier'] });
+    const adapter = tensorsOf(join(adapterDir, 'adapter_model.safetensors'));
+    expect(adapter.get('base_model.model.classifier.weight')!.shape).toEqual([3, enc.hidden]);
+    expect(adapter.get('base_model.model.model.layers.0.attn.Wqkv.lora_A.weight')!.shape).toEqual([2, enc.hidden]);
+    expect(adapter.get('base_model.model.model.layers.0.attn.Wqkv.lora_B.weight')!.shape).toEqual([3 * enc.hidden, 2]);
+    // The frozen base: layers the adapters do not touch are the folder's, bit for bit.
+    const merged = tensorsOf(join(out, 'checkpoints', 'cls', 'model.safetensors'));
+    for (const name of ['model.layers.1.mlp.Wi.weight', 'model.layers.2.mlp.Wo.weight', 'model.final_norm.weight']) expect(merged.get(name)!.data, name).toEqual(encTensors.get(name)!.data);
+    // The new head trained: not the folder's 3-label head, not its seeded start alone.
+    expect(merged.get('classifier.weight')!.data).not.toEqual(encTensors.get('classifier.weight')!.data);
+    expect(merged.get('classifier.weight')!.data).toEqual(adapter.get('base_model.model.classifier.weight')!.data);
+  });
+
   it('refuses malformed folders with their errors before the run writes anything or allocates a tensor', async () => {
     const stage = (source: string, task: 'explain' | 'classify' = 'explain', lora?: unknown) => ({ id: 'student', task, student: { pretrained: { source, ...(lora ? { lora } : {}) } }, source: 'teacher', ...training });
     // A tokenizer.json whose byte tokens are not Qwen's (a WordPiece-style vocabulary).
