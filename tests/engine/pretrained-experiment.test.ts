@@ -254,6 +254,7 @@ describe('experiments with pretrained students', () => {
       [stage('scaled-rope'), /rope_scaling = .*RoPE scaling is not implemented/],
       [stage('encoder'), /an explain stage needs a decoder, and this folder's config\.json describes an encoder \(model_type "modernbert"\)/],
       [stage('qwen-tiny', 'classify'), /a classify stage needs an encoder, and this folder's config\.json describes a decoder/],
+      [{ ...stage('qwen-tiny'), maxSeqLen: 300 }, /maxSeqLen 300 exceeds the model's max_position_embeddings 256/],
       [stage('qwen-7b'), /stage "student": .*qwen-7b: the student \(qwen2 from qwen-7b, every weight trained\) needs about [\d.]+ GiB to train at batch 2 × 96 tokens \([\d.]+ GiB weights and optimizer state, [\d.]+ [GM]iB activations\); the limit is 4 GiB \(the WASM backend's memory\): its weights and optimizer state alone exceed it: train it with LoRA or pick a smaller model/],
       [stage('qwen-7b', 'explain', { rank: 8 }), /\(qwen2 from qwen-7b, LoRA r=8\) needs about [\d.]+ GiB .* the limit is 4 GiB \(the WASM backend's memory\): its weights alone exceed it: pick a smaller model/],
     ];
