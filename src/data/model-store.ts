@@ -20,6 +20,19 @@ async function modelsRoot(create: boolean): Promise<FileSystemDirectoryHandle> {
   return (await navigator.storage.getDirectory()).getDirectoryHandle(MODELS_DIR, { create });
 }
 
+/** Names of the models stored in this browser (none when the origin-private file system is missing or empty). */
+export async function storedModelNames(): Promise<string[]> {
+  let root: FileSystemDirectoryHandle;
+  try {
+    root = await modelsRoot(false);
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  for await (const [name, handle] of (root as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) if (handle.kind === 'directory') names.push(name);
+  return names.sort();
+}
+
 /** The stored model `name` as a ModelFolder (pretrained.ts readModelFolder reads it); a clear error when there is none. */
 export async function storedModelFolder(name: string): Promise<ModelFolder> {
   const problem = modelNameProblem(name);

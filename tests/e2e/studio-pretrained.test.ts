@@ -12,6 +12,8 @@ import { launchChromium } from '../helpers/chromium.ts';
 import { runArtifact } from '../helpers/studio-db.ts';
 import { loadQwenTokenizer, qwenTokenizerPaths } from '../../src/data/tokenizer-node.ts';
 import type { RunResults } from '../../src/experiment/run/pipeline.ts';
+import { parseExperiment } from '../../src/experiment/schema.ts';
+import { encodeShareLink } from '../../src/experiment/share-link.ts';
 import { decoderSpecs, hfFolderFiles, makeTensors, qwen2Config, type DecoderSpec } from '../helpers/hf-folder.ts';
 
 const BASE = {
@@ -69,6 +71,7 @@ describe('a pretrained student in the studio', () => {
     await rank.press('Tab');
     await expect.poll(async () => JSON.parse(await page.getByTestId('json-editor').inputValue()).stages[0].student).toEqual({ pretrained: { source: 'qwen-tiny', lora: { rank: 4 } } });
 
+    const doc = await page.getByTestId('json-editor').inputValue();
     await page.getByTestId('run').click();
     await page.waitForURL(/#\/runs\/[\w-]+$/);
     const runId = decodeURIComponent(page.url().split('/').at(-1)!);
@@ -88,6 +91,17 @@ describe('a pretrained student in the studio', () => {
       return names.sort();
     });
     expect(stored).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+
+    // The experiment's share link names the folder; here it is stored, in a fresh profile it is not.
+    const link = `${baseURL}/${encodeShareLink(parseExperiment(JSON.parse(doc)).config)}`;
+    await page.goto(link);
+    await expect.poll(() => page.getByTestId('model-needs').textContent()).toMatch(/Stage qwen starts from model folder “qwen-tiny”, which this browser has/);
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    await other.goto(link);
+    await expect.poll(() => other.getByTestId('model-needs').textContent()).toMatch(/model folder qwen-tiny, which this browser does not have: pick that\s+folder/);
+    expect(await other.getByTestId('pretrained-missing').textContent()).toMatch(/no model "qwen-tiny" is stored in this browser/);
+    await fresh.close();
     expect(errors).toEqual([]);
     await context.close();
   }, 600_000);

@@ -1,7 +1,7 @@
 // The builder's pretrained-folder helpers: which picked files are kept, and what a config.json
 // makes of a stage's student on the WASM backend and on a GPU (the run's own words).
 import { describe, expect, it } from 'vitest';
-import { keptModelFile, pickedFolder, summarizeFolder } from '../../src/app/lib/model-folder.ts';
+import { keptModelFile, pickedFolder, pretrainedSources, summarizeFolder } from '../../src/app/lib/model-folder.ts';
 import { parseExperiment, type PretrainedStudentConfig } from '../../src/experiment/schema.ts';
 import { qwen2Config } from '../helpers/hf-folder.ts';
 
@@ -34,6 +34,12 @@ describe('picked model folders', () => {
     const fullSummary = summarizeFolder(qwen05, full, full.student as PretrainedStudentConfig);
     expect(fullSummary.ok && fullSummary.summary.gpu).toBeNull();
     expect(fullSummary.ok && fullSummary.summary.wasm).toMatch(/every weight trained\) needs about [\d.]+ GiB .* the limit is 4 GiB \(the WASM backend's memory\)/);
+  });
+
+  it('lists the folders an experiment needs, each with its stages', () => {
+    const config = parseExperiment({ stages: [{ id: 'a', task: 'explain', student: { pretrained: { source: 'Q' } } }, { id: 'b', task: 'explain', student: { preset: 'tiny' } }, { id: 'c', task: 'explain', source: 'a', student: { pretrained: { source: 'Q', lora: {} } } }] }).config;
+    expect(pretrainedSources(config)).toEqual([{ source: 'Q', stages: ['a', 'c'] }]);
+    expect(pretrainedSources(parseExperiment({}).config)).toEqual([]);
   });
 
   it('gives the problem when config.json cannot make the stage\'s student', () => {

@@ -3,7 +3,7 @@
 // what trains, the training memory against the WASM backend's 4 GiB and a GPU's assumed 24 GiB),
 // in the words of src/experiment/pretrained-size.ts, which the run refuses with.
 import { describePretrained, GPU_LIMITS, WASM_LIMITS, type PretrainedDescription } from '../../experiment/pretrained-size.ts';
-import { NOMINAL_VOCAB_SIZE, type PretrainedStudentConfig, type StageConfig } from '../../experiment/schema.ts';
+import { isPretrained, NOMINAL_VOCAB_SIZE, type ExperimentConfig, type PretrainedStudentConfig, type StageConfig } from '../../experiment/schema.ts';
 
 /** Files a model folder is read from (pretrained.ts readModelFolder); the rest (.bin, .gguf, READMEs) are not stored. */
 export function keptModelFile(name: string): boolean {
@@ -24,6 +24,13 @@ export function pickedFolder<F extends { name: string; webkitRelativePath?: stri
   const kept = top.filter((f) => keptModelFile(f.name));
   if (!kept.some((f) => f.name === 'config.json')) return { ok: false, problem: `${name || 'the folder'} has no config.json: pick a Hugging Face model folder (config.json, model.safetensors or its shards, tokenizer.json)` };
   return { ok: true, name, files: kept };
+}
+
+/** The model folders an experiment's stages start from, each with the stages that use it (for "what this experiment needs"). */
+export function pretrainedSources(config: ExperimentConfig): { source: string; stages: string[] }[] {
+  const out = new Map<string, string[]>();
+  for (const stage of config.stages) if (isPretrained(stage.student)) out.set(stage.student.pretrained.source, [...(out.get(stage.student.pretrained.source) ?? []), stage.id]);
+  return [...out].map(([source, stages]) => ({ source, stages }));
 }
 
 export interface FolderSummary {
