@@ -11,7 +11,12 @@ import { DecoderLM } from '../../src/engine/nn/decoder.ts';
 import { decoderConfig, encoderConfig } from '../../src/engine/nn/config.ts';
 import { seededInit } from '../../src/engine/nn/module.ts';
 import { DECODER_PRESETS, ENCODER_PRESETS } from '../../src/engine/presets.ts';
-import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
+import { crossEntropy, kdLoss } from '../../src/engine/ops/kd-loss.ts';
+import { uploadSparseTeacher } from '../../src/engine/kd-args.ts';
+import { DIVERGENCES, type KdLossSpec } from '../../src/engine/kd-spec.ts';
+import * as cpuKd from '../../src/engine/cpu/kd-loss.ts';
+import { compare } from '../../src/engine/selftest/check.ts';
+import { randn } from '../../src/engine/random.ts';
 import { matmul } from '../../src/engine/ops/matmul.ts';
 import { GpuMemoryError } from '../../src/engine/errors.ts';
 
@@ -121,6 +126,51 @@ describe('WASM backend', () => {
     const before = two.dispatchCount;
     expect(await run(two, 3000)).toEqual(await run(one, 1));
     expect(two.dispatchCount - before).toBe(3000);
+  });
+
+  it('gives the KD loss (every divergence; dense, sparse and no teacher; CE mixed in; a row mask) the same bits on one thread and on two, at the CPU twin\'s values', async () => {
+    // Rows × vocabulary above the size from which rows are split across threads; an odd vocabulary
+    // leaves a tail after the kernel's pairs.
+    const [n, v, k] = [67, 1001, 5];
+    const student = Float32Array.from(randn(n * v, 11), (x) => 3 * x);
+    const teacher = Float32Array.from(randn(n * v, 12), (x, i) => student[i]! + 2 * x);
+    const targets = Int32Array.from({ length: n }, (_, r) => (r * 37) % v);
+    const mask = Float32Array.from({ length: n }, (_, r) => (r % 5 === 3 ? 0 : 1));
+    // The sparse teacher: k distinct ids per row and their teacher log-probs (softmax over v).
+    const ids = Int32Array.from({ length: n * k }, (_, i) => ((i % k) * 193 + Math.floor(i / k) * 7) % v);
+    const logprobs = Float32Array.from(ids, (id, i) => {
+      const row = teacher.subarray(Math.floor(i / k) * v, Math.floor(i / k) * v + v);
+      const m = Math.max(...row);
+      return row[id]! - m - Math.log(row.reduce((a, x) => a + Math.exp(x - m), 0));
+    });
+    const run = async (e: Engine, spec: KdLossSpec, kind: 'dense' | 'sparse' | 'none') => {
+      const s = e.upload(student, [n, v], 'f32', { requiresGrad: true, isParam: true });
+      const t = kind === 'dense' ? e.upload(teacher, [n, v]) : null;
+      const sparse = kind === 'sparse' ? uploadSparseTeacher(e, ids, logprobs, n, k, v) : null;
+      const y = e.upload(targets, [n], 'i32');
+      const m = e.upload(mask, [n]);
+      const loss = kdLoss(s, { spec, ...(t ? { teacherLogits: t } : {}), ...(sparse ? { sparseTeacher: sparse } : {}), targets: y, mask: m });
+      const value = (await loss.read()) as Float32Array;
+      e.autograd.backward(loss);
+      const grad = (await s.grad!.read()) as Float32Array;
+      for (const x of [s, s.grad!, t, sparse?.ids, sparse?.logprobs, sparse?.logTail, y, m, loss]) x?.release();
+      return { value, grad };
+    };
+    for (const divergence of DIVERGENCES) {
+      for (const kind of ['dense', 'sparse', 'none'] as const) {
+        if (kind === 'none' && divergence !== 'fkl') continue;
+        const spec: KdLossSpec = { divergence, temperature: kind === 'dense' ? 2 : 1, scaleByT2: true, wCe: 0.5, wKd: kind === 'none' ? 0 : 1 };
+        const label = `${divergence} ${kind}`;
+        const a = await run(one, spec, kind);
+        const b = await run(two, spec, kind);
+        expect(new Uint32Array(b.value.buffer), label).toEqual(new Uint32Array(a.value.buffer));
+        expect(new Uint32Array(b.grad.buffer), label).toEqual(new Uint32Array(a.grad.buffer));
+        const want = cpuKd.kdLoss({ spec, student, n, v, ...(kind === 'dense' ? { teacher } : {}), ...(kind === 'sparse' ? { sparse: { ids, logprobs, k } } : {}), targets, mask });
+        for (const r of [compare(`${label} loss`, a.value, [want.loss], { rtol: 1e-5, atol: 1e-6 }), compare(`${label} gradient`, a.grad, want.grad, { rtol: 1e-5, atol: 1e-6 })]) {
+          expect(r.ok, `${r.name}: ${r.detail ?? ''}`).toBe(true);
+        }
+      }
+    }
   });
 
   it('lets the event loop run at each read, so a message (the studio\'s Stop) reaches a training loop between steps', async () => {

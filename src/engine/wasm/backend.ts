@@ -23,6 +23,7 @@ const PARALLEL_KERNELS = [
   'rmsNormDx',
   'layerNormDparams',
   'rmsNormDparams',
+  'kdLossRows',
 ] as const;
 
 /** A span of the memory. */

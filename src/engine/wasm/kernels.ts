@@ -288,152 +288,41 @@ const scaleByFirst: KernelImpl = ({ f32 }, [x, s], u) => {
   for (let i = 0; i < n; i++) f32[x! + i]! *= k;
 };
 
-// ---- the KD loss -------------------------------------------------------------------------------
+// ---- the KD loss (./assembly/kd-loss.ts) -------------------------------------------------------
 
-/**
- * One category's (d, h): its share d of the divergence D(p‖q) and h = q·∂D/∂q, from p, q and their
- * logs (float64 throughout: none of the f32 kernel's guards against cancellation are needed).
- */
-type KdTerm = (p: number, q: number, lp: number, lq: number) => [number, number];
-
-const plogpq = (p: number, lp: number, lq: number) => (p === 0 ? 0 : p * (lp - lq));
-
-function kdTerm(divergence: Divergence, a: number): KdTerm {
-  switch (divergence) {
-    case 'fkl':
-      return (p, _q, lp, lq) => [plogpq(p, lp, lq), -p];
-    case 'rkl':
-      return (_p, q, lp, lq) => [plogpq(q, lq, lp), q === 0 ? 0 : q * (lq - lp + 1)];
-    case 'tvd':
-      return (p, q) => [0.5 * Math.abs(p - q), 0.5 * q * Math.sign(q - p)];
-    case 'jsd':
-      return (p, q, lp, lq) => {
-        const lm = logMix(a, lp, lq);
-        return [a * plogpq(p, lp, lm) + (1 - a) * plogpq(q, lq, lm), (1 - a) * plogpq(q, lq, lm)];
-      };
-    case 'sfkl':
-      return (p, q, lp, lq) => {
-        const lm = logMix(a, lp, lq);
-        return [plogpq(p, lp, lm), p === 0 || q === 0 ? 0 : -(1 - a) * Math.exp(lp + lq - lm)];
-      };
-    case 'srkl':
-      return (_p, q, lp, lq) => {
-        const lm = logMix(a, lq, lp);
-        return [plogpq(q, lq, lm), q === 0 ? 0 : q * (lq - lm + 1 - a * Math.exp(lq - lm))];
-      };
-  }
-}
-
-/** log(w·e^x + (1 − w)·e^y). */
-function logMix(w: number, x: number, y: number): number {
-  const u = w > 0 ? Math.log(w) + x : -Infinity;
-  const v = w < 1 ? Math.log(1 - w) + y : -Infinity;
-  const m = Math.max(u, v);
-  return m === -Infinity ? -Infinity : m + Math.log(Math.exp(u - m) + Math.exp(v - m));
-}
-
-/** log Σ e^(scale·z_j) over z[from, from + n), skipping `skip`. */
-function logSumExp(z: Float32Array, from: number, n: number, scale: number, skip?: Set<number>): number {
-  let m = -Infinity;
-  for (let j = 0; j < n; j++) if (!skip?.has(j)) m = Math.max(m, z[from + j]! * scale);
-  if (m === -Infinity) return -Infinity;
-  let s = 0;
-  for (let j = 0; j < n; j++) if (!skip?.has(j)) s += Math.exp(z[from + j]! * scale - m);
-  return m + Math.log(s);
-}
+/** kd-spec.ts's divergences as the SIMD kernel numbers them. */
+const KD_DIVERGENCE: Record<Divergence, number> = { fkl: 0, rkl: 1, jsd: 2, tvd: 3, sfkl: 4, srkl: 5 };
+const KD_TEACHER = { none: 0, dense: 1, sparse: 2 } as const;
 
 /**
  * kdLoss:<divergence>:<teacher>:<ce>:<mask>:<grad> (ops/kd-loss.ts): each row's
- * wRow·(sKd·D + wCe·CE) and its gradient wRow·(sKd/T·(h_j − q_j·Σh) + wCe·(softmax_j − [j = y])),
- * wRow = mask / Σ mask. A sparse teacher's categories are its top-k ids and the tail; the tail's
- * h spreads over the tail's logits in proportion to q. An out-of-range target or id makes the row NaN.
+ * wRow·(sKd·D + wCe·CE) and its gradient, wRow = mask / Σ mask, in float64 SIMD, rows split
+ * across threads.
  */
 function kdLoss(key: string): KernelImpl | undefined {
-  const [, divergence, teacher, ce, mask, grad] = key.split(':') as [string, Divergence, 'none' | 'dense' | 'sparse', string, string, string];
-  if (!['none', 'dense', 'sparse'].includes(teacher)) return undefined;
-  return ({ f32, i32 }, p, u) => {
+  const [, divergence, teacher, ce, mask, grad] = key.split(':') as [string, Divergence, keyof typeof KD_TEACHER, string, string, string];
+  if (!(teacher in KD_TEACHER) || !(divergence in KD_DIVERGENCE)) return undefined;
+  return (c, p, u) => {
     const [n, v, k] = [u.u32(0), u.u32(1), u.u32(2)];
     const [invT, a, wCe, sKd] = [u.f32(4), u.f32(5), u.f32(8), u.f32(9)];
-    const term = kdTerm(divergence, a);
+    // Bindings in order: student, [teacher | ids, log-probs, log tail], [targets], [mask], row losses, [gradient]; 0 = absent.
     let at = 1;
-    const zs = p[0]!;
-    const zt = teacher === 'dense' ? p[at++]! : -1;
-    const [ids, lps, logTail] = teacher === 'sparse' ? [p[at]!, p[at + 1]!, p[at + 2]!] : [-1, -1, -1];
-    if (teacher === 'sparse') at += 3;
-    const targets = ce ? p[at++]! : -1;
-    const maskAt = mask ? p[at++]! : -1;
+    const zt = teacher === 'dense' ? p[at++]! : 0;
+    const [ids, lps, logTail] = teacher === 'sparse' ? [p[at++]!, p[at++]!, p[at++]!] : [0, 0, 0];
+    const targets = ce ? p[at++]! : 0;
+    const maskAt = mask ? p[at++]! : 0;
     const rowLoss = p[at++]!;
-    const gradAt = grad ? p[at]! : -1;
+    const gradAt = grad ? p[at]! : 0;
     let count = n;
     if (mask) {
       count = 0;
-      for (let r = 0; r < n; r++) count += f32[maskAt + r]!;
+      for (let r = 0; r < n; r++) count += c.f32[maskAt + r]!;
     }
-    const h = new Float64Array(v);
-    for (let r = 0; r < n; r++) {
-      const w = count === 0 ? 0 : (mask ? f32[maskAt + r]! : 1) / count;
-      const off = r * v;
-      const g = grad ? f32.subarray(gradAt + off, gradAt + off + v) : null;
-      if (w === 0) {
-        f32[rowLoss + r] = 0;
-        g?.fill(0);
-        continue;
-      }
-      const y = ce ? i32[targets + r]! : 0;
-      const top = teacher === 'sparse' ? Array.from(i32.subarray(ids + r * k, ids + r * k + k)) : [];
-      if ((ce && (y < 0 || y >= v)) || top.some((id) => id < 0 || id >= v)) {
-        f32[rowLoss + r] = NaN;
-        g?.fill(NaN);
-        continue;
-      }
-      let loss = 0;
-      h.fill(0);
-      let hSum = 0;
-      const lseS = teacher === 'none' ? 0 : logSumExp(f32, zs + off, v, invT);
-      const logq = (j: number) => f32[zs + off + j]! * invT - lseS;
-      if (teacher === 'dense') {
-        const lseT = logSumExp(f32, zt + off, v, invT);
-        let d = 0;
-        for (let j = 0; j < v; j++) {
-          const lq = logq(j);
-          const lp = f32[zt + off + j]! * invT - lseT;
-          const [dj, hj] = term(Math.exp(lp), Math.exp(lq), lp, lq);
-          d += dj;
-          h[j] = hj;
-          hSum += hj;
-        }
-        loss += sKd * d;
-      } else if (teacher === 'sparse') {
-        const topSet = new Set(top);
-        let d = 0;
-        for (let c = 0; c < k; c++) {
-          const lq = logq(top[c]!);
-          const lp = f32[lps + r * k + c]!;
-          const [dc, hc] = term(Math.exp(lp), Math.exp(lq), lp, lq);
-          d += dc;
-          h[top[c]!] = hc;
-          hSum += hc;
-        }
-        const lqTail = logSumExp(f32, zs + off, v, invT, topSet) - lseS;
-        const lpTail = f32[logTail + r]!;
-        const [dt, ht] = term(Math.exp(lpTail), Math.exp(lqTail), lpTail, lqTail);
-        d += dt;
-        hSum += ht;
-        if (lqTail > -Infinity) for (let j = 0; j < v; j++) if (!topSet.has(j)) h[j] = Math.exp(logq(j) - lqTail) * ht;
-        loss += sKd * d;
-      }
-      const lse1 = ce ? logSumExp(f32, zs + off, v, 1) : 0;
-      if (ce) loss += wCe * (lse1 - f32[zs + off + y]!);
-      f32[rowLoss + r] = w * loss;
-      if (g) {
-        const kd = teacher === 'none' ? 0 : sKd * invT;
-        for (let j = 0; j < v; j++) {
-          let gj = kd === 0 ? 0 : kd * (h[j]! - Math.exp(logq(j)) * hSum);
-          if (ce) gj += wCe * (Math.exp(f32[zs + off + j]! - lse1) - (j === y ? 1 : 0));
-          g[j] = w * gj;
-        }
-      }
-    }
+    const args = [p[0]!, zt, ids, lps, logTail, targets, maskAt, rowLoss, gradAt].map((x) => x * 4);
+    args.push(n, v, k, KD_DIVERGENCE[divergence], KD_TEACHER[teacher], ce ? 1 : 0);
+    // log a and log(1 − a) of the mixtures, −∞ at the ends (no mixture there).
+    args.push(invT, a, a > 0 ? Math.log(a) : -Infinity, a < 1 ? Math.log(1 - a) : -Infinity, wCe, sKd, count);
+    c.parallel('kdLossRows', args, c.wasm.kdLossScratchBytes!(v) as number, n * v < PARALLEL_ROW_FLOATS);
   };
 }
 

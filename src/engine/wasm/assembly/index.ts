@@ -7,3 +7,4 @@ export { matmul, matmulScratchBytes } from './matmul';
 export { attentionForward, attentionBackwardQuery, attentionBackwardKey, attentionScratchBytes } from './attention';
 export { activation } from './activation';
 export { softmaxForward, softmaxBackward, layerNormForward, rmsNormForward, layerNormDx, rmsNormDx, layerNormDparams, rmsNormDparams } from './rows';
+export { kdLossRows, kdLossScratchBytes } from './kd-loss';
