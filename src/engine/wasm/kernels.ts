@@ -22,6 +22,8 @@ export interface KernelContext {
    * `scratchBytes` is what one part needs.
    */
   parallel(name: string, args: readonly number[], scratchBytes: number, oneThread?: boolean): void;
+  /** Writes i32 words to a staging area of the memory (kept until the next call) and gives its byte offset. */
+  table(words: readonly number[]): number;
 }
 
 /** A kernel's uniforms, word by word, as its WGSL struct lays them out. */
@@ -35,6 +37,9 @@ export interface Uniforms {
  * dispatch's workgroup counts, which some kernels read a size from (matmul: the batch is z).
  */
 export type KernelImpl = (c: KernelContext, p: readonly number[], u: Uniforms, grid: readonly number[]) => void;
+
+/** A kernel over a whole list of dispatches (Backend.dispatchEach) in one call: each item's bindings and uniforms. */
+export type EachImpl = (c: KernelContext, items: readonly { p: readonly number[]; u: Uniforms }[]) => void;
 
 // ---- elementwise ------------------------------------------------------------------------------
 
@@ -245,30 +250,40 @@ const dropout: KernelImpl = ({ f32 }, [x, out], u) => {
   for (let i = 0; i < n; i++) f32[out! + i] = counterHash(seed, i) >= threshold ? f32[x! + i]! * scale : 0;
 };
 
-// ---- optimizer and clipping --------------------------------------------------------------------
+// ---- optimizer and clipping, over every parameter in one call (./assembly/optim.ts) ------------
 
-const adamw: KernelImpl = ({ f32 }, [p, g, m, v], u) => {
-  const n = u.u32(0);
-  const [beta1, beta2, eps, decay, stepSize, bc2Sqrt] = [u.f32(2), u.f32(3), u.f32(4), u.f32(5), u.f32(6), u.f32(7)];
-  for (let i = 0; i < n; i++) {
-    const gi = f32[g! + i]!;
-    const mi = beta1 * f32[m! + i]! + (1 - beta1) * gi;
-    const vi = beta2 * f32[v! + i]! + (1 - beta2) * gi * gi;
-    f32[m! + i] = mi;
-    f32[v! + i] = vi;
-    f32[p! + i] = f32[p! + i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
-  }
+/** Below this many floats in all the list's tensors, the calling thread does them alone. */
+const PARALLEL_ELEMENTWISE = 1 << 16;
+
+/** Runs `name`(table, count, ...args) over a table of five words per tensor. */
+function overTensors(c: KernelContext, name: string, rows: readonly (readonly number[])[], args: readonly number[], floats: number): void {
+  const table = c.table(rows.flatMap((r) => [...r, 0, 0, 0, 0, 0].slice(0, 5)));
+  c.parallel(name, [table, rows.length, ...args], 0, floats < PARALLEL_ELEMENTWISE);
+}
+
+const sumOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** adamw (bindings p, g, m, v) and adamw:scaled (… and the clip coefficient): uniforms n, lr, β1, β2, eps, decay, step size, √bc2. */
+function adamwEach(scaled: boolean): EachImpl {
+  return (c, items) => {
+    const u = items[0]!.u;
+    const coef = scaled ? items[0]!.p[4]! * 4 : 0;
+    const sizes = items.map((it) => it.u.u32(0));
+    const rows = items.map(({ p }, i) => [p[0]! * 4, p[1]! * 4, p[2]! * 4, p[3]! * 4, sizes[i]!]);
+    overTensors(c, 'adamwAll', rows, [coef, u.f32(2), u.f32(3), u.f32(4), u.f32(5), u.f32(6), u.f32(7)], sumOf(sizes));
+  };
+}
+
+/** clip:sumSquares (bindings x, partials; uniforms n, offset, groups): each group's Σ x² in partials. */
+const clipSumSquaresEach: EachImpl = (c, items) => {
+  const rows = items.map(({ p, u }) => [p[0]! * 4, u.u32(0), u.u32(1), u.u32(2)]);
+  overTensors(c, 'sumSquaresAll', rows, [items[0]!.p[1]! * 4], sumOf(items.map((it) => it.u.u32(0))));
 };
 
-/** The whole sum in the tensor's first partial, zeros in the rest (clip:total adds them all). */
-const clipSumSquares: KernelImpl = ({ f32 }, [x, partials], u) => {
-  const n = u.u32(0);
-  const offset = u.u32(1);
-  const groups = u.u32(2);
-  let acc = 0;
-  for (let i = 0; i < n; i++) acc += f32[x! + i]! ** 2;
-  f32.fill(0, partials! + offset, partials! + offset + groups);
-  f32[partials! + offset] = acc;
+/** x[i] *= s[0] (clip:scale, kdLoss:scaleByScalar: bindings x, s; uniform n). */
+const scaleByFirstEach: EachImpl = (c, items) => {
+  const rows = items.map(({ p, u }) => [p[0]! * 4, u.u32(0)]);
+  overTensors(c, 'scaleAll', rows, [items[0]!.p[1]! * 4], sumOf(items.map((it) => it.u.u32(0))));
 };
 
 const clipTotal: KernelImpl = ({ f32 }, [partials, norm, coef], u) => {
@@ -281,12 +296,16 @@ const clipTotal: KernelImpl = ({ f32 }, [partials, norm, coef], u) => {
   f32[coef!] = Math.min(1, maxNorm / (total + CLIP_EPS));
 };
 
-/** x[i] *= s[0] (clip:scale, kdLoss:scaleByScalar). */
-const scaleByFirst: KernelImpl = ({ f32 }, [x, s], u) => {
-  const n = u.u32(0);
-  const k = f32[s!]!;
-  for (let i = 0; i < n; i++) f32[x! + i]! *= k;
+/** The kernels with a whole-list form; a single dispatch is a list of one. */
+const EACH: Record<string, EachImpl> = {
+  adamw: adamwEach(false),
+  'adamw:scaled': adamwEach(true),
+  'clip:sumSquares': clipSumSquaresEach,
+  'clip:scale': scaleByFirstEach,
+  'kdLoss:scaleByScalar': scaleByFirstEach,
 };
+
+const one = (each: EachImpl): KernelImpl => (c, p, u) => each(c, [{ p, u }]);
 
 // ---- the KD loss (./assembly/kd-loss.ts) -------------------------------------------------------
 
@@ -418,12 +437,9 @@ const EXACT: Record<string, KernelImpl> = {
   'pool.rowInfo': poolRowInfo,
   'pool.backward': poolBackward,
   dropout,
-  adamw,
-  'clip:sumSquares': clipSumSquares,
+  ...Object.fromEntries(Object.entries(EACH).map(([key, each]) => [key, one(each)])),
   'clip:total': clipTotal,
-  'clip:scale': scaleByFirst,
   'kdLoss:sumRows': sumFirst,
-  'kdLoss:scaleByScalar': scaleByFirst,
   // bench/engine.ts's peer: the textbook product, one output at a time (what the naive WGSL kernel does per thread).
   'bench:naive-matmul': ({ f32 }, [a, b, out], u) => {
     const [M, N, K] = [u.u32(0), u.u32(1), u.u32(2)];
@@ -436,6 +452,11 @@ const EXACT: Record<string, KernelImpl> = {
     }
   },
 };
+
+/** The whole-list form of a kernel key (Backend.dispatchEach), where it has one. */
+export function resolveKernelEach(key: string): EachImpl | undefined {
+  return EACH[key];
+}
 
 /** The WASM implementation of a kernel key; a clear error for a key no one wrote one for. */
 export function resolveKernel(key: string): KernelImpl {

@@ -8,3 +8,4 @@ export { attentionForward, attentionBackwardQuery, attentionBackwardKey, attenti
 export { activation } from './activation';
 export { softmaxForward, softmaxBackward, layerNormForward, rmsNormForward, layerNormDx, rmsNormDx, layerNormDparams, rmsNormDparams } from './rows';
 export { kdLossRows, kdLossScratchBytes } from './kd-loss';
+export { adamwAll, sumSquaresAll, scaleAll } from './optim';
