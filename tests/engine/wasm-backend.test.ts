@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/runtime.ts';
 import { WasmBackend } from '../../src/engine/wasm/backend.ts';
-import { AdamW } from '../../src/engine/optim.ts';
 import { Trainer, logitRows } from '../../src/engine/nn/train.ts';
 import { EncoderClassifier } from '../../src/engine/nn/encoder.ts';
 import { DecoderLM } from '../../src/engine/nn/decoder.ts';
@@ -18,6 +17,12 @@ import * as cpuKd from '../../src/engine/cpu/kd-loss.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 import { randn } from '../../src/engine/random.ts';
 import { matmul } from '../../src/engine/ops/matmul.ts';
+import { add, addBias, mul, scale, sub, sumRows } from '../../src/engine/ops/elementwise.ts';
+import { embedding } from '../../src/engine/ops/embedding.ts';
+import { AdamW, gradNormScale } from '../../src/engine/optim.ts';
+import * as cpuElementwise from '../../src/engine/cpu/elementwise.ts';
+import * as cpuEmbedding from '../../src/engine/cpu/embedding.ts';
+import * as cpuOptim from '../../src/engine/cpu/optim.ts';
 import { GpuMemoryError } from '../../src/engine/errors.ts';
 
 const VOCAB = 97;
@@ -170,6 +175,72 @@ describe('WASM backend', () => {
           expect(r.ok, `${r.name}: ${r.detail ?? ''}`).toBe(true);
         }
       }
+    }
+  });
+
+  it('gives elementwise ops, the embedding scatter-add, clipping and AdamW over every parameter the same bits on one thread and on two, at the CPU twins\' values', async () => {
+    // Sizes above those from which these kernels split across threads, none a multiple of 4.
+    const [rows, cols, V, H] = [331, 211, 701, 101];
+    const n = rows * cols;
+    const a = Float32Array.from(randn(n, 21));
+    const b = Float32Array.from(randn(n, 22));
+    const bias = Float32Array.from(randn(cols, 23));
+    const ids = Int32Array.from({ length: 997 }, (_, i) => (i * i * 13 + 5) % V);
+    const gEmb = Float32Array.from(randn(ids.length * H, 24));
+    const paramSizes = [n, 7, V * H, 1];
+    const init = paramSizes.map((size, i) => Float32Array.from(randn(size, 30 + i)));
+    const grads = [0, 1].map((step) => paramSizes.map((size, i) => Float32Array.from(randn(size, 40 + 10 * step + i), (x) => 3 * x)));
+    const hyper = { lr: 0.01, betas: [0.9, 0.99] as [number, number], eps: 1e-8, weightDecay: 0.05 };
+    const run = async (e: Engine) => {
+      const out: Float32Array[] = [];
+      await e.tidy(async () => {
+        const [x, y, bb] = [e.upload(a, [rows, cols]), e.upload(b, [rows, cols]), e.upload(bias, [cols])];
+        for (const t of [add(x, y), sub(x, y), mul(x, y), scale(x, -0.37), addBias(x, bb), sumRows(x, cols)]) out.push((await t.read()) as Float32Array);
+        const table = e.zeros([V, H], { requiresGrad: true, isParam: true });
+        const emb = embedding(e.upload(ids, [ids.length], 'i32'), table);
+        e.autograd.backward(emb, e.upload(gEmb, [ids.length, H]));
+        out.push((await table.grad!.read()) as Float32Array);
+        table.release();
+        const params = init.map((x, i) => e.upload(x, [paramSizes[i]!], 'f32', { isParam: true }));
+        const opt = new AdamW(params, hyper);
+        for (const step of grads) {
+          params.forEach((p, i) => (p.grad = e.upload(step[i]!, [paramSizes[i]!]).keep()));
+          const { norm, coef } = gradNormScale(params, 5);
+          out.push((await norm.read()) as Float32Array);
+          opt.step(undefined, coef);
+          opt.zeroGrad();
+        }
+        for (const p of params) out.push((await p.read()) as Float32Array);
+        opt.release();
+        for (const p of params) p.release();
+      });
+      return out;
+    };
+    const one1 = await run(one);
+    const two2 = await run(two);
+    one1.forEach((x, i) => expect(new Uint32Array(two2[i]!.buffer), `output ${i}`).toEqual(new Uint32Array(x.buffer)));
+    const [da, db] = [Float64Array.from(a), Float64Array.from(b)];
+    const want: Float64Array[] = [
+      cpuElementwise.add(da, db),
+      cpuElementwise.sub(da, db),
+      cpuElementwise.mul(da, db),
+      cpuElementwise.scale(da, -0.37),
+      cpuElementwise.addBias(da, Float64Array.from(bias)),
+      cpuElementwise.sumRows(da, cols),
+      cpuEmbedding.embeddingBackward(ids, Float64Array.from(gEmb), V, H),
+    ];
+    const params = init.map((x) => Float64Array.from(x));
+    const moments = params.map((p) => [new Float64Array(p.length), new Float64Array(p.length)] as const);
+    grads.forEach((step, t) => {
+      const { norm, clipped } = cpuOptim.clipGradNorm(step, 5);
+      want.push(Float64Array.of(norm));
+      params.forEach((p, i) => cpuOptim.adamwStep(p, clipped[i]!, moments[i]![0], moments[i]![1], t + 1, hyper));
+    });
+    want.push(...params);
+    expect(one1.length).toBe(want.length);
+    for (const [i, w] of want.entries()) {
+      const r = compare(`output ${i}`, one1[i]!, w, { rtol: 1e-4, atol: 1e-5 });
+      expect(r.ok, `${r.name}: ${r.detail ?? ''}`).toBe(true);
     }
   });
 

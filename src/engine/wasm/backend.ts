@@ -27,6 +27,10 @@ const PARALLEL_KERNELS = [
   'adamwAll',
   'sumSquaresAll',
   'scaleAll',
+  'map',
+  'addBias',
+  'sumRows',
+  'embeddingGrad',
 ] as const;
 
 /** A span of the memory. */

@@ -43,11 +43,16 @@ export type EachImpl = (c: KernelContext, items: readonly { p: readonly number[]
 
 // ---- elementwise ------------------------------------------------------------------------------
 
-/** out[i] = f(a[i], b[i]) for i < n (uniform word 0), s = f32 word 1. */
-function binary(f: (a: number, b: number) => number): KernelImpl {
-  return ({ f32 }, [a, b, out], u) => {
+/** ./assembly/elementwise.ts's map operations. */
+const MAP_OPS = { add: 0, sub: 1, mul: 2, scale: 3 } as const;
+
+/** map:<op>: out[i] = a[i] op b[i] (or a[i]·s) for i < n (uniform word 0), s = f32 word 1. */
+function map(op: keyof typeof MAP_OPS): KernelImpl {
+  const code = MAP_OPS[op];
+  return (c, p, u) => {
     const n = u.u32(0);
-    for (let i = 0; i < n; i++) f32[out! + i] = f(f32[a! + i]!, f32[b! + i]!);
+    const [a, b, out] = op === 'scale' ? [p[0]!, 0, p[1]!] : [p[0]!, p[1]!, p[2]!];
+    c.parallel('map', [code, a * 4, b * 4, out * 4, n, u.f32(1)], 0, n < PARALLEL_ELEMENTWISE);
   };
 }
 
@@ -179,16 +184,10 @@ const embeddingLinks: KernelImpl = ({ i32 }, [ids, first, next], u) => {
   }
 };
 
-const embeddingGrad: KernelImpl = ({ f32, i32 }, [g, first, next, gTable], u) => {
-  const h = u.u32(1);
-  const v = u.u32(2);
-  f32.fill(0, gTable!, gTable! + v * h);
-  for (let id = 0; id < v; id++) {
-    const o = gTable! + id * h;
-    for (let n = i32[first! + id]!; n >= 0; n = i32[next! + n]!) {
-      for (let c = 0; c < h; c++) f32[o + c]! += f32[g! + n * h + c]!;
-    }
-  }
+/** The scatter-add over embedding.links's lists, SIMD over each row, parts splitting the vocabulary. */
+const embeddingGrad: KernelImpl = (c, [g, first, next, gTable], u) => {
+  const [h, v] = [u.u32(1), u.u32(2)];
+  c.parallel('embeddingGrad', [g! * 4, first! * 4, next! * 4, gTable! * 4, h, v], 0, v * h < PARALLEL_ELEMENTWISE);
 };
 
 const POOL_CLS = 0;
@@ -404,25 +403,12 @@ function attention(key: string): KernelImpl | undefined {
 const EXACT: Record<string, KernelImpl> = {
   fill: ({ f32 }, [out], u) => void f32.fill(u.f32(1), out!, out! + u.u32(0)),
   axpy: ({ wasm }, [a, b], u) => wasm.axpy(a! * 4, b! * 4, u.u32(0), u.f32(1)),
-  'map:add': binary((a, b) => a + b),
-  'map:sub': binary((a, b) => a - b),
-  'map:mul': binary((a, b) => a * b),
-  'map:scale': ({ f32 }, [a, out], u) => {
-    const n = u.u32(0);
-    const s = u.f32(1);
-    for (let i = 0; i < n; i++) f32[out! + i] = f32[a! + i]! * s;
-  },
-  addBias: ({ f32 }, [x, bias, out], u) => {
-    const n = u.u32(0);
-    const cols = u.u32(1);
-    for (let i = 0; i < n; i++) f32[out! + i] = f32[x! + i]! + f32[bias! + (i % cols)]!;
-  },
-  sumRows: ({ f32 }, [g, out], u) => {
-    const rows = u.u32(0);
-    const cols = u.u32(1);
-    f32.fill(0, out!, out! + cols);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f32[out! + c]! += f32[g! + r * cols + c]!;
-  },
+  'map:add': map('add'),
+  'map:sub': map('sub'),
+  'map:mul': map('mul'),
+  'map:scale': map('scale'),
+  addBias: (c, [x, bias, out], u) => c.parallel('addBias', [x! * 4, bias! * 4, out! * 4, u.u32(0), u.u32(1)], 0, u.u32(0) < PARALLEL_ELEMENTWISE),
+  sumRows: (c, [g, out], u) => c.parallel('sumRows', [g! * 4, out! * 4, u.u32(0), u.u32(1)], 0, u.u32(0) * u.u32(1) < PARALLEL_ELEMENTWISE),
   softmax: rows('softmaxForward'),
   'softmax:backward': rows('softmaxBackward'),
   'split:gather': strided('gather'),
