@@ -19,6 +19,8 @@ import { randn } from '../../src/engine/random.ts';
 import { matmul } from '../../src/engine/ops/matmul.ts';
 import { add, addBias, mul, scale, sub, sumRows } from '../../src/engine/ops/elementwise.ts';
 import { embedding } from '../../src/engine/ops/embedding.ts';
+import { rope } from '../../src/engine/ops/rope.ts';
+import * as cpuRope from '../../src/engine/cpu/rope.ts';
 import { AdamW, gradNormScale } from '../../src/engine/optim.ts';
 import * as cpuElementwise from '../../src/engine/cpu/elementwise.ts';
 import * as cpuEmbedding from '../../src/engine/cpu/embedding.ts';
@@ -178,7 +180,7 @@ describe('WASM backend', () => {
     }
   });
 
-  it('gives elementwise ops, the embedding scatter-add, clipping and AdamW over every parameter the same bits on one thread and on two, at the CPU twins\' values', async () => {
+  it('gives elementwise ops, rope, the embedding scatter-add, clipping and AdamW over every parameter the same bits on one thread and on two, at the CPU twins\' values', async () => {
     // Sizes above those from which these kernels split across threads, none a multiple of 4.
     const [rows, cols, V, H] = [331, 211, 701, 101];
     const n = rows * cols;
@@ -191,11 +193,17 @@ describe('WASM backend', () => {
     const init = paramSizes.map((size, i) => Float32Array.from(randn(size, 30 + i)));
     const grads = [0, 1].map((step) => paramSizes.map((size, i) => Float32Array.from(randn(size, 40 + 10 * step + i), (x) => 3 * x)));
     const hyper = { lr: 0.01, betas: [0.9, 0.99] as [number, number], eps: 1e-8, weightDecay: 0.05 };
+    const ropeDims = { B: 4, T: 67, nH: 9, D: 66 };
+    const q = Float32Array.from(randn(4 * 67 * 9 * 66, 25));
+    const positions = Int32Array.from({ length: 4 * 67 }, (_, i) => Math.max(0, (i % 67) - (i / 67 | 0) * 3));
     const run = async (e: Engine) => {
       const out: Float32Array[] = [];
       await e.tidy(async () => {
         const [x, y, bb] = [e.upload(a, [rows, cols]), e.upload(b, [rows, cols]), e.upload(bias, [cols])];
         for (const t of [add(x, y), sub(x, y), mul(x, y), scale(x, -0.37), addBias(x, bb), sumRows(x, cols)]) out.push((await t.read()) as Float32Array);
+        const qt = e.upload(q, [4, 67, 9, 66]);
+        out.push((await rope(qt, { theta: 10000, positionOffset: 3 }).read()) as Float32Array);
+        out.push((await rope(qt, { theta: 500, positions: e.upload(positions, [4, 67], 'i32') }).read()) as Float32Array);
         const table = e.zeros([V, H], { requiresGrad: true, isParam: true });
         const emb = embedding(e.upload(ids, [ids.length], 'i32'), table);
         e.autograd.backward(emb, e.upload(gEmb, [ids.length, H]));
@@ -227,6 +235,8 @@ describe('WASM backend', () => {
       cpuElementwise.scale(da, -0.37),
       cpuElementwise.addBias(da, Float64Array.from(bias)),
       cpuElementwise.sumRows(da, cols),
+      cpuRope.rope(Float64Array.from(q), ropeDims, { theta: 10000, offset: 3 }),
+      cpuRope.rope(Float64Array.from(q), ropeDims, { theta: 500, positions: Float64Array.from(positions) }),
       cpuEmbedding.embeddingBackward(ids, Float64Array.from(gEmb), V, H),
     ];
     const params = init.map((x) => Float64Array.from(x));

@@ -31,6 +31,7 @@ const PARALLEL_KERNELS = [
   'addBias',
   'sumRows',
   'embeddingGrad',
+  'rope',
 ] as const;
 
 /** A span of the memory. */
@@ -179,14 +180,14 @@ export class WasmBackend implements Backend, KernelContext {
     }
   }
 
-  table(words: readonly number[]): number {
-    const bytes = Math.max(4, words.length * 4);
+  stage(data: Int32Array | Float32Array): number {
+    const bytes = Math.max(4, data.byteLength);
     if (!this.staging || this.staging.size < bytes) {
       if (this.staging) this.pool.release(this.staging);
       this.staging = this.pool.acquire(bytes);
       this.refreshViews();
     }
-    this.i32.set(words, this.staging.offset / 4);
+    this.u8.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), this.staging.offset);
     return this.staging.offset;
   }
 

@@ -1,9 +1,11 @@
 // The WASM backend's implementation of every kernel key the ops dispatch (see backend.ts): the
 // same bindings, in the same order, and the same uniform words as the WGSL kernel of that key,
-// so an op runs unchanged on either backend. The heavy kernels (matrix products, attention) are
-// WebAssembly SIMD from ./assembly, split across threads; the light, memory-bound ones are loops
-// over typed-array views of the same memory, which V8 compiles to about the same machine code as
-// scalar WASM. Every one is checked against its CPU twin by the self-test, like the WGSL kernels.
+// so an op runs unchanged on either backend. Most are WebAssembly SIMD from ./assembly, split
+// across threads when large; the rest (rope, split, the embedding lookup, pooling, dropout, the
+// one-value reductions) are loops over typed-array views of the same memory, which V8 compiles
+// to about scalar WASM. Kernels in EACH also run over a whole list of tensors in one call
+// (Backend.dispatchEach: AdamW and clipping over every parameter). Every one is checked against
+// its CPU twin by the self-test, like the WGSL kernels.
 import { EngineError } from '../errors.ts';
 import { counterHash } from '../random.ts';
 import { CLIP_EPS } from '../optim.ts';
@@ -22,8 +24,8 @@ export interface KernelContext {
    * `scratchBytes` is what one part needs.
    */
   parallel(name: string, args: readonly number[], scratchBytes: number, oneThread?: boolean): void;
-  /** Writes i32 words to a staging area of the memory (kept until the next call) and gives its byte offset. */
-  table(words: readonly number[]): number;
+  /** Copies data to a staging area of the memory (kept until the next call) and gives its byte offset. */
+  stage(data: Int32Array | Float32Array): number;
 }
 
 /** A kernel's uniforms, word by word, as its WGSL struct lays them out. */
@@ -115,40 +117,26 @@ function strided(direction: 'gather' | 'scatter'): KernelImpl {
   };
 }
 
+/**
+ * rope[.positions]: the (cos, signed sin) table here, in float64 rounded to f32, one row per
+ * position (offset + t mod T) or, with explicit positions, per token; the rotation in SIMD.
+ */
 function rope(withPositions: boolean): KernelImpl {
-  return ({ f32, i32 }, [x, out, positions], u) => {
-    const rows = u.u32(0);
-    const t = u.u32(1);
-    const heads = u.u32(2);
-    const half = u.u32(3);
-    const offset = u.u32(4);
-    const log2Theta = u.f32(5);
-    const sign = u.f32(6);
-    // One (cos, sin) per token and frequency, shared by the token's heads.
+  return (c, [x, out, positions], u) => {
+    const [rows, t, heads, half, offset] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3), u.u32(4)];
+    const [log2Theta, sign] = [u.f32(5), u.f32(6)];
+    const tokens = Math.ceil(rows / heads);
+    const count = withPositions ? tokens : Math.min(t, tokens);
     const invFreq = Float64Array.from({ length: half }, (_, f) => 2 ** ((-2 * f) / (2 * half) * log2Theta));
-    const cos = new Float64Array(half);
-    const sin = new Float64Array(half);
-    let tokenOf = -1;
-    for (let row = 0; row < rows; row++) {
-      const bt = Math.floor(row / heads);
-      if (bt !== tokenOf) {
-        tokenOf = bt;
-        const pos = withPositions ? i32[positions! + bt]! : offset + (bt % t);
-        for (let f = 0; f < half; f++) {
-          cos[f] = Math.cos(pos * invFreq[f]!);
-          sin[f] = sign * Math.sin(pos * invFreq[f]!);
-        }
-      }
-      const base = row * 2 * half;
+    const cs = new Float32Array(count * 2 * half);
+    for (let r = 0; r < count; r++) {
+      const pos = withPositions ? c.i32[positions! + r]! : offset + r;
       for (let f = 0; f < half; f++) {
-        const c = cos[f]!;
-        const s = sin[f]!;
-        const x1 = f32[x! + base + f]!;
-        const x2 = f32[x! + base + f + half]!;
-        f32[out! + base + f] = x1 * c - x2 * s;
-        f32[out! + base + f + half] = x2 * c + x1 * s;
+        cs[r * 2 * half + f] = Math.cos(pos * invFreq[f]!);
+        cs[r * 2 * half + half + f] = sign * Math.sin(pos * invFreq[f]!);
       }
     }
+    c.parallel('rope', [x! * 4, out! * 4, c.stage(cs), rows, heads, half, t, withPositions ? 1 : 0], 0, rows * half < PARALLEL_ELEMENTWISE);
   };
 }
 
@@ -256,7 +244,7 @@ const PARALLEL_ELEMENTWISE = 1 << 16;
 
 /** Runs `name`(table, count, ...args) over a table of five words per tensor. */
 function overTensors(c: KernelContext, name: string, rows: readonly (readonly number[])[], args: readonly number[], floats: number): void {
-  const table = c.table(rows.flatMap((r) => [...r, 0, 0, 0, 0, 0].slice(0, 5)));
+  const table = c.stage(Int32Array.from(rows.flatMap((r) => [...r, 0, 0, 0, 0, 0].slice(0, 5))));
   c.parallel(name, [table, rows.length, ...args], 0, floats < PARALLEL_ELEMENTWISE);
 }
 

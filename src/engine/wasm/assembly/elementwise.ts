@@ -107,3 +107,39 @@ export function embeddingGrad(g: usize, first: usize, next: usize, gTable: usize
     }
   }
 }
+
+/**
+ * rope (ops/rope.ts, Hugging Face's rotate-half): rows of 2·half values, heads rows per token;
+ * out = (x1·c − x2·s, x2·c + x1·s) with (c, s) from cs: per token (perToken) or per position
+ * t, token bt using row bt mod t, each row half cosines then half signed sines. Parts split rows.
+ */
+export function rope(x: usize, out: usize, cs: usize, rows: i32, heads: i32, half: i32, t: i32, perToken: i32, part: i32, parts: i32, scratch: usize): void {
+  const h4 = half & ~3;
+  const rs = (<usize>half) << 3;
+  for (let row = share(rows, part, parts), end = share(rows, part + 1, parts); row < end; row++) {
+    const bt = row / heads;
+    const c0 = cs + <usize>(perToken != 0 ? bt : bt % t) * rs;
+    const s0 = c0 + ((<usize>half) << 2);
+    const x1 = x + <usize>row * rs;
+    const x2 = x1 + ((<usize>half) << 2);
+    const o1 = out + <usize>row * rs;
+    const o2 = o1 + ((<usize>half) << 2);
+    let f = 0;
+    for (; f < h4; f += 4) {
+      const c = v128.load(at(c0, f));
+      const s = v128.load(at(s0, f));
+      const a = v128.load(at(x1, f));
+      const b = v128.load(at(x2, f));
+      v128.store(at(o1, f), f32x4.sub(f32x4.mul(a, c), f32x4.mul(b, s)));
+      v128.store(at(o2, f), f32x4.add(f32x4.mul(b, c), f32x4.mul(a, s)));
+    }
+    for (; f < half; f++) {
+      const c = load<f32>(at(c0, f));
+      const s = load<f32>(at(s0, f));
+      const a = load<f32>(at(x1, f));
+      const b = load<f32>(at(x2, f));
+      store<f32>(at(o1, f), a * c - b * s);
+      store<f32>(at(o2, f), b * c + a * s);
+    }
+  }
+}
