@@ -20,6 +20,8 @@ import { matmul } from '../../src/engine/ops/matmul.ts';
 import { add, addBias, mul, scale, sub, sumRows } from '../../src/engine/ops/elementwise.ts';
 import { embedding } from '../../src/engine/ops/embedding.ts';
 import { rope } from '../../src/engine/ops/rope.ts';
+import { splitLastDim } from '../../src/engine/ops/split.ts';
+import * as cpuSplit from '../../src/engine/cpu/split.ts';
 import * as cpuRope from '../../src/engine/cpu/rope.ts';
 import { AdamW, gradNormScale } from '../../src/engine/optim.ts';
 import * as cpuElementwise from '../../src/engine/cpu/elementwise.ts';
@@ -180,7 +182,7 @@ describe('WASM backend', () => {
     }
   });
 
-  it('gives elementwise ops, rope, the embedding scatter-add, clipping and AdamW over every parameter the same bits on one thread and on two, at the CPU twins\' values', async () => {
+  it('gives elementwise ops, rope, split, the embedding scatter-add, clipping and AdamW over every parameter the same bits on one thread and on two, at the CPU twins\' values', async () => {
     // Sizes above those from which these kernels split across threads, none a multiple of 4.
     const [rows, cols, V, H] = [331, 211, 701, 101];
     const n = rows * cols;
@@ -204,6 +206,13 @@ describe('WASM backend', () => {
         const qt = e.upload(q, [4, 67, 9, 66]);
         out.push((await rope(qt, { theta: 10000, positionOffset: 3 }).read()) as Float32Array);
         out.push((await rope(qt, { theta: 500, positions: e.upload(positions, [4, 67], 'i32') }).read()) as Float32Array);
+        // split: gather into parts, and its backward's scatter (a gradient for the second part only).
+        const wide = e.upload(q.subarray(0, 700 * 211), [700, 211], 'f32', { requiresGrad: true, isParam: true });
+        const parts = splitLastDim(wide, [100, 111]);
+        for (const part of parts) out.push((await part.read()) as Float32Array);
+        e.autograd.backward(parts[1]!, e.upload(q.subarray(1000, 1000 + 700 * 111), [700, 111]));
+        out.push((await wide.grad!.read()) as Float32Array);
+        wide.release();
         const table = e.zeros([V, H], { requiresGrad: true, isParam: true });
         const emb = embedding(e.upload(ids, [ids.length], 'i32'), table);
         e.autograd.backward(emb, e.upload(gEmb, [ids.length, H]));
@@ -237,6 +246,8 @@ describe('WASM backend', () => {
       cpuElementwise.sumRows(da, cols),
       cpuRope.rope(Float64Array.from(q), ropeDims, { theta: 10000, offset: 3 }),
       cpuRope.rope(Float64Array.from(q), ropeDims, { theta: 500, positions: Float64Array.from(positions) }),
+      ...cpuSplit.splitLastDim(Float64Array.from(q.subarray(0, 700 * 211)), [100, 111]),
+      cpuSplit.splitLastDimBackward([null, Float64Array.from(q.subarray(1000, 1000 + 700 * 111))], [100, 111], 700),
       cpuEmbedding.embeddingBackward(ids, Float64Array.from(gEmb), V, H),
     ];
     const params = init.map((x) => Float64Array.from(x));

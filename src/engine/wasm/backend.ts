@@ -32,6 +32,7 @@ const PARALLEL_KERNELS = [
   'sumRows',
   'embeddingGrad',
   'rope',
+  'strided',
 ] as const;
 
 /** A span of the memory. */

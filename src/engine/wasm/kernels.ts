@@ -1,8 +1,8 @@
 // The WASM backend's implementation of every kernel key the ops dispatch (see backend.ts): the
 // same bindings, in the same order, and the same uniform words as the WGSL kernel of that key,
 // so an op runs unchanged on either backend. Most are WebAssembly SIMD from ./assembly, split
-// across threads when large; the rest (rope, split, the embedding lookup, pooling, dropout, the
-// one-value reductions) are loops over typed-array views of the same memory, which V8 compiles
+// across threads when large; the rest (the embedding lookup, pooling, dropout, the one-value
+// reductions) are loops over typed-array views of the same memory, which V8 compiles
 // to about scalar WASM. Kernels in EACH also run over a whole list of tensors in one call
 // (Backend.dispatchEach: AdamW and clipping over every parameter). Every one is checked against
 // its CPU twin by the self-test, like the WGSL kernels.
@@ -101,19 +101,11 @@ function norm(kind: string, pass: string | undefined): KernelImpl | undefined {
 
 // ---- layout: split, rope, embedding, pooling, dropout ------------------------------------------
 
+/** split:<gather|scatter>: row by row, `size` floats of the narrow tensor at `offset` in a row of `total` (uniforms n, size, total, offset). */
 function strided(direction: 'gather' | 'scatter'): KernelImpl {
-  return ({ f32 }, [src, dst], u) => {
+  return (c, [src, dst], u) => {
     const n = u.u32(0);
-    const size = u.u32(1);
-    const total = u.u32(2);
-    const offset = u.u32(3);
-    // Row by row: `size` contiguous floats of the narrow tensor, at `offset` in a row of `total`.
-    for (let row = 0, i = 0; i < n; row++, i += size) {
-      const wide = row * total + offset;
-      const len = Math.min(size, n - i);
-      if (direction === 'gather') f32.copyWithin(dst! + i, src! + wide, src! + wide + len);
-      else f32.copyWithin(dst! + wide, src! + i, src! + i + len);
-    }
+    c.parallel('strided', [src! * 4, dst! * 4, n, u.u32(1), u.u32(2), u.u32(3), direction === 'scatter' ? 1 : 0], 0, n < PARALLEL_ELEMENTWISE);
   };
 }
 

@@ -143,3 +143,19 @@ export function rope(x: usize, out: usize, cs: usize, rows: i32, heads: i32, hal
     }
   }
 }
+
+/**
+ * split:gather / split:scatter (ops/split.ts): n floats of the narrow tensor in rows of `size`,
+ * each at `offset` within a row of `total` floats of the wide one; gather copies wide → narrow,
+ * scatter narrow → wide. Parts split rows.
+ */
+export function strided(src: usize, dst: usize, n: i32, size: i32, total: i32, offset: i32, scatter: i32, part: i32, parts: i32, scratch: usize): void {
+  const rows = (n + size - 1) / size;
+  for (let row = share(rows, part, parts), end = share(rows, part + 1, parts); row < end; row++) {
+    const narrow = row * size;
+    const wide = row * total + offset;
+    const bytes = (<usize>min(size, n - narrow)) << 2;
+    if (scatter != 0) memory.copy(at(dst, wide), at(src, narrow), bytes);
+    else memory.copy(at(dst, narrow), at(src, wide), bytes);
+  }
+}
