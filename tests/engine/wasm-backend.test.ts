@@ -20,6 +20,8 @@ import { matmul } from '../../src/engine/ops/matmul.ts';
 import { add, addBias, mul, scale, sub, sumRows } from '../../src/engine/ops/elementwise.ts';
 import { embedding } from '../../src/engine/ops/embedding.ts';
 import { rope } from '../../src/engine/ops/rope.ts';
+import { gelu, swiglu } from '../../src/engine/ops/activation.ts';
+import * as cpuActivation from '../../src/engine/cpu/activation.ts';
 import { splitLastDim } from '../../src/engine/ops/split.ts';
 import * as cpuSplit from '../../src/engine/cpu/split.ts';
 import * as cpuRope from '../../src/engine/cpu/rope.ts';
@@ -182,7 +184,7 @@ describe('WASM backend', () => {
     }
   });
 
-  it('gives elementwise ops, rope, split, the embedding scatter-add, clipping and AdamW over every parameter the same bits on one thread and on two, at the CPU twins\' values', async () => {
+  it('gives elementwise ops, activations, rope, split, the embedding scatter-add, clipping and AdamW over every parameter the same bits on one thread and on two, at the CPU twins\' values', async () => {
     // Sizes above those from which these kernels split across threads, none a multiple of 4.
     const [rows, cols, V, H] = [331, 211, 701, 101];
     const n = rows * cols;
@@ -203,6 +205,13 @@ describe('WASM backend', () => {
       await e.tidy(async () => {
         const [x, y, bb] = [e.upload(a, [rows, cols]), e.upload(b, [rows, cols]), e.upload(bias, [cols])];
         for (const t of [add(x, y), sub(x, y), mul(x, y), scale(x, -0.37), addBias(x, bb), sumRows(x, cols)]) out.push((await t.read()) as Float32Array);
+        // Activations, plain and gated, and their backward passes.
+        const [xa, xb] = [e.upload(a, [rows, cols], 'f32', { requiresGrad: true, isParam: true }), e.upload(b, [rows, cols], 'f32', { requiresGrad: true, isParam: true })];
+        const [ga, gs] = [gelu(xa), swiglu(xa, xb)];
+        for (const t of [ga, gs]) out.push((await t.read()) as Float32Array);
+        e.autograd.backward(gs, y);
+        for (const t of [xa.grad!, xb.grad!]) out.push((await t.read()) as Float32Array);
+        for (const t of [xa, xb]) t.release();
         const qt = e.upload(q, [4, 67, 9, 66]);
         out.push((await rope(qt, { theta: 10000, positionOffset: 3 }).read()) as Float32Array);
         out.push((await rope(qt, { theta: 500, positions: e.upload(positions, [4, 67], 'i32') }).read()) as Float32Array);
@@ -244,6 +253,9 @@ describe('WASM backend', () => {
       cpuElementwise.scale(da, -0.37),
       cpuElementwise.addBias(da, Float64Array.from(bias)),
       cpuElementwise.sumRows(da, cols),
+      cpuActivation.gelu(da),
+      cpuActivation.swiglu(da, db),
+      ...cpuActivation.swigluBackward(da, db, db),
       cpuRope.rope(Float64Array.from(q), ropeDims, { theta: 10000, offset: 3 }),
       cpuRope.rope(Float64Array.from(q), ropeDims, { theta: 500, positions: Float64Array.from(positions) }),
       ...cpuSplit.splitLastDim(Float64Array.from(q.subarray(0, 700 * 211)), [100, 111]),

@@ -33,6 +33,7 @@ const PARALLEL_KERNELS = [
   'embeddingGrad',
   'rope',
   'strided',
+  'activation',
 ] as const;
 
 /** A span of the memory. */

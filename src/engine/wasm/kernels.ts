@@ -66,9 +66,10 @@ function activation(name: string): KernelImpl | undefined {
   const mode = (m[2] ? 2 : 0) + (m[3] ? 1 : 0);
   // Bindings in order: the inputs (1, 2, 2 or 3 of them), then the outputs (1, or 2 for mode 3).
   const inputs = [1, 2, 2, 3][mode]!;
-  return ({ wasm }, p, u) => {
+  return (c, p, u) => {
     const at = (i: number) => (i < p.length ? p[i]! * 4 : 0);
-    wasm.activation!(kind, mode, at(0), inputs > 1 ? at(1) : 0, inputs > 2 ? at(2) : 0, at(inputs), mode === 3 ? at(inputs + 1) : 0, u.u32(0));
+    const n = u.u32(0);
+    c.parallel('activation', [kind, mode, at(0), inputs > 1 ? at(1) : 0, inputs > 2 ? at(2) : 0, at(inputs), mode === 3 ? at(inputs + 1) : 0, n], 0, n < PARALLEL_ELEMENTWISE);
   };
 }
 
