@@ -72,11 +72,11 @@ export class AdamW {
    */
   step(lr = this.opts.lr, gradScale?: Tensor): void {
     if (!(lr >= 0) || !Number.isFinite(lr)) throw new EngineError(`AdamW: learning rate must be a number ≥ 0 (got ${lr})`);
+    if (gradScale && gradScale.size !== 1) throw new EngineError(`AdamW: gradScale must hold one value (got ${gradScale})`);
     const t = ++this.stepCount;
     const [b1, b2] = this.opts.betas;
     const hyper = [lr, b1, b2, this.opts.eps, 1 - lr * this.opts.weightDecay, lr / (1 - b1 ** t), Math.sqrt(1 - b2 ** t)];
     const engine = this.params[0]!.engine;
-    if (gradScale && gradScale.size !== 1) throw new EngineError(`AdamW: gradScale must hold one value (got ${gradScale})`);
     const kernel = gradScale ? engine.kernel('adamw:scaled', adamwWgsl(true)) : engine.kernel('adamw', adamwWgsl(false));
     const uniforms = (n: number) => packUniforms([n], hyper);
     const items = this.params.flatMap((p, i) =>
@@ -202,7 +202,12 @@ function gradientsOf(params: readonly Tensor[], op: string): Tensor[] {
  * coefficient min(1, maxNorm / (norm + eps)), both as 1-element tensors on the GPU: `coef` goes
  * to `AdamW.step(lr, coef)`, which clips inside its update. Parameters without a gradient are skipped.
  */
-export function gradNormScale(params: readonly Tensor[], maxNorm: number, op = 'gradNormScale'): { norm: Tensor; coef: Tensor } {
+export function gradNormScale(params: readonly Tensor[], maxNorm: number): { norm: Tensor; coef: Tensor } {
+  return normAndCoef(params, maxNorm, 'gradNormScale');
+}
+
+/** gradNormScale, its errors naming `op`. */
+function normAndCoef(params: readonly Tensor[], maxNorm: number, op: string): { norm: Tensor; coef: Tensor } {
   if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new EngineError(`${op}: maxNorm must be a positive number (got ${maxNorm})`);
   const grads = gradientsOf(params, op);
   const engine: Engine = grads[0]!.engine;
@@ -230,7 +235,7 @@ export function gradNormScale(params: readonly Tensor[], maxNorm: number, op = '
  * (Training clips inside AdamW instead: gradNormScale, then `AdamW.step(lr, coef)`.)
  */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor {
-  const { norm, coef } = gradNormScale(params, maxNorm, 'clipGradNorm');
+  const { norm, coef } = normAndCoef(params, maxNorm, 'clipGradNorm');
   const grads = gradientsOf(params, 'clipGradNorm');
   const engine: Engine = grads[0]!.engine;
   const items = grads.map((g) => ({ bindings: [g, coef], workgroups: grid1d(g.size), uniforms: new Uint32Array([g.size, 0, 0, 0]) }));
