@@ -13,7 +13,7 @@ const time = (fn: () => void) => medianSecondsPerCall(fn, 50);
 const memory = createMemory(64 << 20, false);
 const wasm = instantiateKernels(await kernelModule(false), memory);
 const f32 = new Float32Array(memory.buffer);
-const ctx: KernelContext = { f32, i32: new Int32Array(memory.buffer), u32: new Uint32Array(memory.buffer), wasm, parallel: () => {} };
+const ctx: KernelContext = { f32, i32: new Int32Array(memory.buffer), u32: new Uint32Array(memory.buffer), wasm, parallel: () => {}, stage: () => { throw new Error('the row kernels stage nothing'); } };
 const uniforms = (words: number[], floats: Record<number, number> = {}) => ({ u32: (w: number) => words[w]!, f32: (w: number) => floats[w]! });
 
 console.log(`WASM row kernels vs the backend's JS loops, one thread; node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores).\n`);

@@ -49,6 +49,13 @@ export interface Kernel {
   readonly key: string;
 }
 
+/** One dispatch of a kernel: its bindings, workgroups and uniforms, as `Backend.dispatch` takes them. */
+export interface DispatchItem {
+  readonly bindings: readonly Storage[];
+  readonly workgroups: readonly number[];
+  readonly uniforms?: ArrayBufferView | ArrayBuffer;
+}
+
 export interface StoragePool {
   acquire(bytes: number): Storage;
   release(storage: Storage): void;
@@ -71,6 +78,11 @@ export interface Backend {
   kernel(key: string, code: string, entryPoint: string): Kernel;
   /** Bindings in WGSL binding order; `uniforms`, when given, follow them. */
   dispatch(kernel: Kernel, bindings: readonly Storage[], workgroups: readonly number[], uniforms?: ArrayBufferView | ArrayBuffer): void;
+  /**
+   * The same kernel over many tensors in order (AdamW and clipping over every parameter): WebGPU
+   * dispatches each; WASM runs the kernels that have a whole-list form as one call.
+   */
+  dispatchEach(kernel: Kernel, items: readonly DispatchItem[]): void;
   copy(src: Storage, dst: Storage, bytes: number, srcOffset: number, dstOffset: number): void;
   /** Writes host bytes at the start of dst, in order with the dispatches around it. */
   write(dst: Storage, data: ArrayBufferView): void;

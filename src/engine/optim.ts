@@ -1,6 +1,8 @@
 // Optimizer and gradient clipping, entirely on the GPU (no readback): fused AdamW over f32 master
 // weights and f32 state, and global-norm clipping (per-tensor partial sums of squares → total →
-// coefficient applied in place). CPU references in cpu/optim.ts.
+// coefficient, applied in place or fused into the AdamW update). Each kernel runs over every
+// parameter through engine.dispatchEach: one dispatch per tensor on WebGPU, one call on WASM.
+// CPU references in cpu/optim.ts.
 import type { Engine } from './runtime.ts';
 import { FLAT_INDEX, WORKGROUP_1D, grid1d, packUniforms } from './wgsl.ts';
 import type { Tensor } from './tensor.ts';
@@ -24,18 +26,20 @@ export interface AdamWState {
   v: Tensor[];
 }
 
-const ADAMW_WGSL = /* wgsl */ `
+/** AdamW; `scaled`: the gradient times coef[0] first (the clip coefficient, binding 4). */
+const adamwWgsl = (scaled: boolean) => /* wgsl */ `
 struct U { n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, decay: f32, stepSize: f32, bc2Sqrt: f32 }
 @group(0) @binding(0) var<storage, read_write> p: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> m: array<f32>;
 @group(0) @binding(3) var<storage, read_write> v: array<f32>;
-@group(0) @binding(4) var<uniform> u: U;
+${scaled ? '@group(0) @binding(4) var<storage, read> coef: array<f32>;' : ''}
+@group(0) @binding(${scaled ? 5 : 4}) var<uniform> u: U;
 @compute @workgroup_size(${WORKGROUP_1D})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = ${FLAT_INDEX};
   if (i >= u.n) { return; }
-  let gi = g[i];
+  let gi = g[i]${scaled ? ' * coef[0]' : ''};
   let mi = u.beta1 * m[i] + (1.0 - u.beta1) * gi;
   let vi = u.beta2 * v[i] + (1.0 - u.beta2) * gi * gi;
   m[i] = mi;
@@ -61,18 +65,24 @@ export class AdamW {
     this.v = params.map((p) => engine.zeros(p.shape, { isParam: true, name: `${p.name ?? 'param'}.adam_v` }));
   }
 
-  /** One update of every parameter that has a gradient; `lr` overrides opts.lr (schedules). */
-  step(lr = this.opts.lr): void {
+  /**
+   * One update of every parameter that has a gradient; `lr` overrides opts.lr (schedules).
+   * `gradScale`, a 1-element tensor (gradNormScale's coef), multiplies every gradient inside the
+   * update: clipping without a pass that rewrites the gradients.
+   */
+  step(lr = this.opts.lr, gradScale?: Tensor): void {
     if (!(lr >= 0) || !Number.isFinite(lr)) throw new EngineError(`AdamW: learning rate must be a number ≥ 0 (got ${lr})`);
+    if (gradScale && gradScale.size !== 1) throw new EngineError(`AdamW: gradScale must hold one value (got ${gradScale})`);
     const t = ++this.stepCount;
     const [b1, b2] = this.opts.betas;
     const hyper = [lr, b1, b2, this.opts.eps, 1 - lr * this.opts.weightDecay, lr / (1 - b1 ** t), Math.sqrt(1 - b2 ** t)];
     const engine = this.params[0]!.engine;
-    const kernel = engine.kernel('adamw', ADAMW_WGSL);
-    this.params.forEach((p, i) => {
-      if (!p.grad) return;
-      engine.dispatch(kernel, [p, p.grad, this.m[i]!, this.v[i]!], grid1d(p.size), packUniforms([p.size], hyper));
-    });
+    const kernel = gradScale ? engine.kernel('adamw:scaled', adamwWgsl(true)) : engine.kernel('adamw', adamwWgsl(false));
+    const uniforms = (n: number) => packUniforms([n], hyper);
+    const items = this.params.flatMap((p, i) =>
+      p.grad ? [{ bindings: [p, p.grad, this.m[i]!, this.v[i]!, ...(gradScale ? [gradScale] : [])], workgroups: grid1d(p.size), uniforms: uniforms(p.size) }] : [],
+    );
+    engine.dispatchEach(kernel, items);
   }
 
   /** Drops the accumulated gradients (the next backward starts fresh). */
@@ -180,31 +190,56 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i < u.n) { x[i] = x[i] * coef[0]; }
 }`;
 
-/**
- * Scales the gradients of `params` in place so that their global L2 norm is at most maxNorm
- * (torch.nn.utils.clip_grad_norm_). Everything stays on the GPU; returns the norm before
- * clipping as a 1-element tensor for occasional logging. Parameters without a gradient are skipped.
- */
-export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor {
-  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new EngineError(`clipGradNorm: maxNorm must be a positive number (got ${maxNorm})`);
+/** The gradients of `params` that exist; a clear error when none does. */
+function gradientsOf(params: readonly Tensor[], op: string): Tensor[] {
   const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null && g.size > 0);
-  if (grads.length === 0) throw new EngineError('clipGradNorm: no parameter has a gradient (call backward first)');
+  if (grads.length === 0) throw new EngineError(`${op}: no parameter has a gradient (call backward first)`);
+  return grads;
+}
+
+/**
+ * The global L2 norm of the gradients of `params` (one pass over them) and the clipping
+ * coefficient min(1, maxNorm / (norm + eps)), both as 1-element tensors on the GPU: `coef` goes
+ * to `AdamW.step(lr, coef)`, which clips inside its update. Parameters without a gradient are skipped.
+ */
+export function gradNormScale(params: readonly Tensor[], maxNorm: number): { norm: Tensor; coef: Tensor } {
+  return normAndCoef(params, maxNorm, 'gradNormScale');
+}
+
+/** gradNormScale, its errors naming `op`. */
+function normAndCoef(params: readonly Tensor[], maxNorm: number, op: string): { norm: Tensor; coef: Tensor } {
+  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new EngineError(`${op}: maxNorm must be a positive number (got ${maxNorm})`);
+  const grads = gradientsOf(params, op);
   const engine: Engine = grads[0]!.engine;
   const groups = grads.map((g) => Math.min(MAX_PARTIALS_PER_TENSOR, Math.ceil(g.size / 256)));
   const count = groups.reduce((a, b) => a + b, 0);
   const partials = engine.empty([count]);
-  const sumSquares = engine.kernel('clip:sumSquares', SUM_SQUARES_WGSL);
   let offset = 0;
-  grads.forEach((g, i) => {
-    engine.dispatch(sumSquares, [g, partials], [groups[i]!], new Uint32Array([g.size, offset, groups[i]!, 0]));
+  const items = grads.map((g, i) => {
+    const item = { bindings: [g, partials], workgroups: [groups[i]!], uniforms: new Uint32Array([g.size, offset, groups[i]!, 0]) };
     offset += groups[i]!;
+    return item;
   });
+  engine.dispatchEach(engine.kernel('clip:sumSquares', SUM_SQUARES_WGSL), items);
   const norm = engine.empty([1]);
   const coef = engine.empty([1]);
   engine.dispatch(engine.kernel('clip:total', CLIP_TOTAL_WGSL), [partials, norm, coef], [1], packUniforms([count], [maxNorm]));
-  const scale = engine.kernel('clip:scale', SCALE_WGSL);
-  for (const g of grads) engine.dispatch(scale, [g, coef], grid1d(g.size), new Uint32Array([g.size, 0, 0, 0]));
   partials.release();
+  return { norm, coef };
+}
+
+/**
+ * Scales the gradients of `params` in place so that their global L2 norm is at most maxNorm
+ * (torch.nn.utils.clip_grad_norm_). Everything stays on the GPU; returns the norm before
+ * clipping as a 1-element tensor for occasional logging. Parameters without a gradient are skipped.
+ * (Training clips inside AdamW instead: gradNormScale, then `AdamW.step(lr, coef)`.)
+ */
+export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor {
+  const { norm, coef } = normAndCoef(params, maxNorm, 'clipGradNorm');
+  const grads = gradientsOf(params, 'clipGradNorm');
+  const engine: Engine = grads[0]!.engine;
+  const items = grads.map((g) => ({ bindings: [g, coef], workgroups: grid1d(g.size), uniforms: new Uint32Array([g.size, 0, 0, 0]) }));
+  engine.dispatchEach(engine.kernel('clip:scale', SCALE_WGSL), items);
   coef.release();
   return norm;
 }

@@ -83,6 +83,15 @@ export class Engine {
   }
 
   /**
+   * Dispatches one kernel over each item's bindings, in order: as many dispatches on WebGPU, one
+   * call over the whole list on WASM where the kernel has that form (optim.ts: every parameter).
+   */
+  dispatchEach(kernel: Kernel, items: readonly { bindings: Binding[]; workgroups: readonly number[]; uniforms?: ArrayBufferView | ArrayBuffer }[]): void {
+    for (const item of items) for (const b of item.bindings) if (b instanceof Tensor && b.isReleased) throw new EngineError(`${kernel.key}: ${b} was used after release`);
+    this.backend.dispatchEach(kernel, items.map((item) => ({ ...item, bindings: item.bindings.map(storageOf) })));
+  }
+
+  /**
    * Runs `work` with every dispatch timed (on WebGPU the device needs 'timestamp-query') and
    * gives its result with the time per kernel. One profile at a time.
    */

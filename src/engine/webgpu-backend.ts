@@ -4,7 +4,7 @@
 import { BufferPool } from './pool.ts';
 import { DeviceLostError, EngineError, GpuMemoryError } from './errors.ts';
 import { DispatchProfiler, type Profile } from './profile.ts';
-import type { Backend, EngineLimits, Kernel, Storage } from './backend.ts';
+import type { Backend, DispatchItem, EngineLimits, Kernel, Storage } from './backend.ts';
 
 interface GpuKernel extends Kernel {
   readonly pipeline: GPUComputePipeline;
@@ -76,6 +76,10 @@ export class WebGpuBackend implements Backend {
       this.kernels.set(key, k);
     }
     return k;
+  }
+
+  dispatchEach(kernel: Kernel, items: readonly DispatchItem[]): void {
+    for (const { bindings, workgroups, uniforms } of items) this.dispatch(kernel, bindings, workgroups, uniforms);
   }
 
   dispatch(kernel: Kernel, bindings: readonly Storage[], workgroups: readonly number[], uniforms?: ArrayBufferView | ArrayBuffer): void {

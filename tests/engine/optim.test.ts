@@ -1,8 +1,9 @@
-// AdamW and global-norm clipping on the GPU against their float64 CPU references.
+// AdamW and global-norm clipping on the GPU against their float64 CPU references, and clipping
+// inside the AdamW update against clipping the gradients first.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
-import { AdamW, clipGradNorm, type AdamWOptions } from '../../src/engine/optim.ts';
+import { AdamW, clipGradNorm, gradNormScale, type AdamWOptions } from '../../src/engine/optim.ts';
 import * as cpu from '../../src/engine/cpu/optim.ts';
 import { randn } from '../../src/engine/random.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
@@ -103,11 +104,47 @@ describe('optimizer on the GPU', () => {
     });
   }
 
+  it('clips inside the AdamW update to the same bits as clipping the gradients first', async () => {
+    const hyper: AdamWOptions = { lr: 0.02, betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.1 };
+    const sizes = [40, 701];
+    const init = sizes.map((n, i) => Float32Array.from(randn(n, 20 + i)));
+    const grads = [0, 1].map((t) => sizes.map((n, i) => Float32Array.from(randn(n, 30 + 2 * t + i), (x) => 2 * x)));
+    const run = async (fused: boolean) => {
+      const params = init.map((x, i) => engine.upload(x, [sizes[i]!], 'f32', { isParam: true }));
+      const opt = new AdamW(params, hyper);
+      for (const step of grads) {
+        params.forEach((p, i) => (p.grad = engine.upload(step[i]!, [sizes[i]!]).keep()));
+        if (fused) {
+          const { norm, coef } = gradNormScale(params, 1);
+          opt.step(undefined, coef);
+          norm.release();
+          coef.release();
+        } else {
+          clipGradNorm(params, 1).release();
+          opt.step();
+        }
+        opt.zeroGrad();
+      }
+      const out = await Promise.all(params.map(async (p) => Array.from(new Uint32Array(((await p.read()) as Float32Array).buffer))));
+      opt.release();
+      for (const p of params) p.release();
+      return out;
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+
   it('rejects bad hyper-parameters and an empty clip', () => {
     const p = engine.zeros([2], { isParam: true });
     expect(() => new AdamW([p], { lr: 0.1, betas: [1, 0.9], eps: 1e-8, weightDecay: 0 })).toThrow(/betas must be in \[0, 1\)/);
     expect(() => clipGradNorm([p], 1)).toThrow(/no parameter has a gradient/);
     expect(() => clipGradNorm([p], 0)).toThrow(/maxNorm must be a positive number/);
+    expect(() => gradNormScale([p], 1)).toThrow(/gradNormScale: no parameter has a gradient/);
+    expect(() => gradNormScale([p], Number.NaN)).toThrow(/gradNormScale: maxNorm must be a positive number/);
+    p.grad = engine.zeros([2]).keep();
+    const opt = new AdamW([p], { lr: 0.1, betas: [0.9, 0.9], eps: 1e-8, weightDecay: 0 });
+    expect(() => opt.step(undefined, p.grad!)).toThrow(/AdamW: gradScale must hold one value/);
+    expect(opt.stepCount).toBe(0);
+    opt.release();
     p.release();
   });
 });

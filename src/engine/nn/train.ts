@@ -5,7 +5,7 @@
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { EngineError } from '../errors.ts';
-import { clipGradNorm, type AdamW } from '../optim.ts';
+import { gradNormScale, type AdamW } from '../optim.ts';
 import { reshapeCopy, scale } from '../ops/elementwise.ts';
 
 export interface TrainerOptions {
@@ -65,8 +65,9 @@ export class Trainer {
         }
       }
       engine.tidy(() => {
-        if (this.opts.clipNorm !== undefined) clipGradNorm([...this.params], this.opts.clipNorm);
-        this.optimizer.step(opts.lr);
+        // Clipping: one pass for the norm, the coefficient applied inside the update.
+        const clip = this.opts.clipNorm === undefined ? undefined : gradNormScale(this.params, this.opts.clipNorm);
+        this.optimizer.step(opts.lr, clip?.coef);
       });
     } catch (e) {
       engine.autograd.clear();

@@ -4,9 +4,9 @@
 import { EngineError } from '../errors.ts';
 import { bucketSize, type PoolStats } from '../pool.ts';
 import { opOfKernel, type KernelTime, type Profile } from '../profile.ts';
-import { WASM_MEMORY_BYTES, type Backend, type EngineLimits, type Kernel, type Storage, type StoragePool } from '../backend.ts';
+import { WASM_MEMORY_BYTES, type Backend, type DispatchItem, type EngineLimits, type Kernel, type Storage, type StoragePool } from '../backend.ts';
 import { RESERVED_BYTES, WASM_PAGE, createMemory, instantiateKernels, kernelModule, type WasmKernels } from './module.ts';
-import { resolveKernel, type KernelContext, type KernelImpl, type Uniforms } from './kernels.ts';
+import { resolveKernel, resolveKernelEach, type EachImpl, type KernelContext, type KernelImpl, type Uniforms } from './kernels.ts';
 import { ThreadPool, hardwareThreads, threadsAvailable } from './threads.ts';
 
 /** The exports the thread pool may run (each takes part, parts, scratch last). */
@@ -23,6 +23,17 @@ const PARALLEL_KERNELS = [
   'rmsNormDx',
   'layerNormDparams',
   'rmsNormDparams',
+  'kdLossRows',
+  'adamwAll',
+  'sumSquaresAll',
+  'scaleAll',
+  'map',
+  'addBias',
+  'sumRows',
+  'embeddingGrad',
+  'rope',
+  'strided',
+  'activation',
 ] as const;
 
 /** A span of the memory. */
@@ -88,6 +99,8 @@ export interface WasmBackendOptions {
 
 interface WasmKernel extends Kernel {
   readonly impl: KernelImpl;
+  /** The kernel over a whole list of dispatches in one call, where it has that form. */
+  readonly each?: EachImpl;
 }
 
 export class WasmBackend implements Backend, KernelContext {
@@ -104,6 +117,7 @@ export class WasmBackend implements Backend, KernelContext {
   private u8!: Uint8Array;
   private readonly kernels = new Map<string, WasmKernel>();
   private scratch: Span | null = null;
+  private staging: Span | null = null;
   private timings: Map<string, KernelTime> | null = null;
 
   private constructor(
@@ -134,23 +148,49 @@ export class WasmBackend implements Backend, KernelContext {
 
   kernel(key: string): Kernel {
     let k = this.kernels.get(key);
-    if (!k) this.kernels.set(key, (k = { key, impl: resolveKernel(key) }));
+    if (!k) this.kernels.set(key, (k = { key, impl: resolveKernel(key), each: resolveKernelEach(key) }));
     return k;
   }
 
   dispatch(kernel: Kernel, bindings: readonly Storage[], workgroups: readonly number[], uniforms?: ArrayBufferView | ArrayBuffer): void {
-    const [x, y = 1, z = 1] = workgroups;
-    if (x === 0 || y === 0 || z === 0) return;
+    if (isEmptyGrid(workgroups)) return;
+    this.timed(kernel.key, () => (kernel as WasmKernel).impl(this, offsetsOf(bindings), readUniforms(uniforms), workgroups));
+  }
+
+  dispatchEach(kernel: Kernel, items: readonly DispatchItem[]): void {
+    const each = (kernel as WasmKernel).each;
+    if (!each) {
+      for (const { bindings, workgroups, uniforms } of items) this.dispatch(kernel, bindings, workgroups, uniforms);
+      return;
+    }
+    const live = items.filter((item) => !isEmptyGrid(item.workgroups));
+    if (live.length === 0) return;
+    this.timed(kernel.key, () => each(this, live.map((item) => ({ p: offsetsOf(item.bindings), u: readUniforms(item.uniforms) }))));
+  }
+
+  /** Runs one call of a kernel, counted as one dispatch (and timed when profiling). */
+  private timed(key: string, run: () => void): void {
     this.refreshViews();
     const started = this.timings ? performance.now() : 0;
-    (kernel as WasmKernel).impl(this, bindings.map((b) => (b as Span).offset / 4), readUniforms(uniforms), workgroups);
+    run();
     this.dispatchCount++;
     if (this.timings) {
-      const t = this.timings.get(kernel.key) ?? { kernel: kernel.key, op: opOfKernel(kernel.key), dispatches: 0, ms: 0 };
+      const t = this.timings.get(key) ?? { kernel: key, op: opOfKernel(key), dispatches: 0, ms: 0 };
       t.dispatches++;
       t.ms += performance.now() - started;
-      this.timings.set(kernel.key, t);
+      this.timings.set(key, t);
     }
+  }
+
+  stage(data: Int32Array | Float32Array): number {
+    const bytes = Math.max(4, data.byteLength);
+    if (!this.staging || this.staging.size < bytes) {
+      if (this.staging) this.pool.release(this.staging);
+      this.staging = this.pool.acquire(bytes);
+      this.refreshViews();
+    }
+    this.u8.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), this.staging.offset);
+    return this.staging.offset;
   }
 
   parallel(name: string, args: readonly number[], scratchBytes: number, oneThread = false): void {
@@ -247,6 +287,15 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 const NO_UNIFORMS = new ArrayBuffer(16);
+
+function isEmptyGrid([x, y = 1, z = 1]: readonly number[]): boolean {
+  return x === 0 || y === 0 || z === 0;
+}
+
+/** Bindings as element offsets (byte offset / 4) into the memory. */
+function offsetsOf(bindings: readonly Storage[]): number[] {
+  return bindings.map((b) => (b as Span).offset / 4);
+}
 
 function readUniforms(uniforms: ArrayBufferView | ArrayBuffer | undefined): Uniforms {
   const bytes = uniforms === undefined ? NO_UNIFORMS : uniforms instanceof ArrayBuffer ? uniforms : uniforms.buffer;

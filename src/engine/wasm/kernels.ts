@@ -1,9 +1,11 @@
 // The WASM backend's implementation of every kernel key the ops dispatch (see backend.ts): the
 // same bindings, in the same order, and the same uniform words as the WGSL kernel of that key,
-// so an op runs unchanged on either backend. The heavy kernels (matrix products, attention) are
-// WebAssembly SIMD from ./assembly, split across threads; the light, memory-bound ones are loops
-// over typed-array views of the same memory, which V8 compiles to about the same machine code as
-// scalar WASM. Every one is checked against its CPU twin by the self-test, like the WGSL kernels.
+// so an op runs unchanged on either backend. Most are WebAssembly SIMD from ./assembly, split
+// across threads when large; the rest (the embedding lookup, pooling, dropout, the one-value
+// reductions) are loops over typed-array views of the same memory, which V8 compiles
+// to about scalar WASM. Kernels in EACH also run over a whole list of tensors in one call
+// (Backend.dispatchEach: AdamW and clipping over every parameter). Every one is checked against
+// its CPU twin by the self-test, like the WGSL kernels.
 import { EngineError } from '../errors.ts';
 import { counterHash } from '../random.ts';
 import { CLIP_EPS } from '../optim.ts';
@@ -22,6 +24,8 @@ export interface KernelContext {
    * `scratchBytes` is what one part needs.
    */
   parallel(name: string, args: readonly number[], scratchBytes: number, oneThread?: boolean): void;
+  /** Copies data to a staging area of the memory (kept until the next call) and gives its byte offset. */
+  stage(data: Int32Array | Float32Array): number;
 }
 
 /** A kernel's uniforms, word by word, as its WGSL struct lays them out. */
@@ -36,13 +40,21 @@ export interface Uniforms {
  */
 export type KernelImpl = (c: KernelContext, p: readonly number[], u: Uniforms, grid: readonly number[]) => void;
 
+/** A kernel over a whole list of dispatches (Backend.dispatchEach) in one call: each item's bindings and uniforms. */
+export type EachImpl = (c: KernelContext, items: readonly { p: readonly number[]; u: Uniforms }[]) => void;
+
 // ---- elementwise ------------------------------------------------------------------------------
 
-/** out[i] = f(a[i], b[i]) for i < n (uniform word 0), s = f32 word 1. */
-function binary(f: (a: number, b: number) => number): KernelImpl {
-  return ({ f32 }, [a, b, out], u) => {
+/** ./assembly/elementwise.ts's map operations. */
+const MAP_OPS = { add: 0, sub: 1, mul: 2, scale: 3 } as const;
+
+/** map:<op>: out[i] = a[i] op b[i] (or a[i]·s) for i < n (uniform word 0), s = f32 word 1. */
+function map(op: keyof typeof MAP_OPS): KernelImpl {
+  const code = MAP_OPS[op];
+  return (c, p, u) => {
     const n = u.u32(0);
-    for (let i = 0; i < n; i++) f32[out! + i] = f(f32[a! + i]!, f32[b! + i]!);
+    const [a, b, out] = op === 'scale' ? [p[0]!, 0, p[1]!] : [p[0]!, p[1]!, p[2]!];
+    c.parallel('map', [code, a * 4, b * 4, out * 4, n, u.f32(1)], 0, n < PARALLEL_ELEMENTWISE);
   };
 }
 
@@ -54,9 +66,10 @@ function activation(name: string): KernelImpl | undefined {
   const mode = (m[2] ? 2 : 0) + (m[3] ? 1 : 0);
   // Bindings in order: the inputs (1, 2, 2 or 3 of them), then the outputs (1, or 2 for mode 3).
   const inputs = [1, 2, 2, 3][mode]!;
-  return ({ wasm }, p, u) => {
+  return (c, p, u) => {
     const at = (i: number) => (i < p.length ? p[i]! * 4 : 0);
-    wasm.activation!(kind, mode, at(0), inputs > 1 ? at(1) : 0, inputs > 2 ? at(2) : 0, at(inputs), mode === 3 ? at(inputs + 1) : 0, u.u32(0));
+    const n = u.u32(0);
+    c.parallel('activation', [kind, mode, at(0), inputs > 1 ? at(1) : 0, inputs > 2 ? at(2) : 0, at(inputs), mode === 3 ? at(inputs + 1) : 0, n], 0, n < PARALLEL_ELEMENTWISE);
   };
 }
 
@@ -89,56 +102,34 @@ function norm(kind: string, pass: string | undefined): KernelImpl | undefined {
 
 // ---- layout: split, rope, embedding, pooling, dropout ------------------------------------------
 
+/** split:<gather|scatter>: row by row, `size` floats of the narrow tensor at `offset` in a row of `total` (uniforms n, size, total, offset). */
 function strided(direction: 'gather' | 'scatter'): KernelImpl {
-  return ({ f32 }, [src, dst], u) => {
+  return (c, [src, dst], u) => {
     const n = u.u32(0);
-    const size = u.u32(1);
-    const total = u.u32(2);
-    const offset = u.u32(3);
-    // Row by row: `size` contiguous floats of the narrow tensor, at `offset` in a row of `total`.
-    for (let row = 0, i = 0; i < n; row++, i += size) {
-      const wide = row * total + offset;
-      const len = Math.min(size, n - i);
-      if (direction === 'gather') f32.copyWithin(dst! + i, src! + wide, src! + wide + len);
-      else f32.copyWithin(dst! + wide, src! + i, src! + i + len);
-    }
+    c.parallel('strided', [src! * 4, dst! * 4, n, u.u32(1), u.u32(2), u.u32(3), direction === 'scatter' ? 1 : 0], 0, n < PARALLEL_ELEMENTWISE);
   };
 }
 
+/**
+ * rope[.positions]: the (cos, signed sin) table here, in float64 rounded to f32, one row per
+ * position (offset + t mod T) or, with explicit positions, per token; the rotation in SIMD.
+ */
 function rope(withPositions: boolean): KernelImpl {
-  return ({ f32, i32 }, [x, out, positions], u) => {
-    const rows = u.u32(0);
-    const t = u.u32(1);
-    const heads = u.u32(2);
-    const half = u.u32(3);
-    const offset = u.u32(4);
-    const log2Theta = u.f32(5);
-    const sign = u.f32(6);
-    // One (cos, sin) per token and frequency, shared by the token's heads.
+  return (c, [x, out, positions], u) => {
+    const [rows, t, heads, half, offset] = [u.u32(0), u.u32(1), u.u32(2), u.u32(3), u.u32(4)];
+    const [log2Theta, sign] = [u.f32(5), u.f32(6)];
+    const tokens = Math.ceil(rows / heads);
+    const count = withPositions ? tokens : Math.min(t, tokens);
     const invFreq = Float64Array.from({ length: half }, (_, f) => 2 ** ((-2 * f) / (2 * half) * log2Theta));
-    const cos = new Float64Array(half);
-    const sin = new Float64Array(half);
-    let tokenOf = -1;
-    for (let row = 0; row < rows; row++) {
-      const bt = Math.floor(row / heads);
-      if (bt !== tokenOf) {
-        tokenOf = bt;
-        const pos = withPositions ? i32[positions! + bt]! : offset + (bt % t);
-        for (let f = 0; f < half; f++) {
-          cos[f] = Math.cos(pos * invFreq[f]!);
-          sin[f] = sign * Math.sin(pos * invFreq[f]!);
-        }
-      }
-      const base = row * 2 * half;
+    const cs = new Float32Array(count * 2 * half);
+    for (let r = 0; r < count; r++) {
+      const pos = withPositions ? c.i32[positions! + r]! : offset + r;
       for (let f = 0; f < half; f++) {
-        const c = cos[f]!;
-        const s = sin[f]!;
-        const x1 = f32[x! + base + f]!;
-        const x2 = f32[x! + base + f + half]!;
-        f32[out! + base + f] = x1 * c - x2 * s;
-        f32[out! + base + f + half] = x2 * c + x1 * s;
+        cs[r * 2 * half + f] = Math.cos(pos * invFreq[f]!);
+        cs[r * 2 * half + half + f] = sign * Math.sin(pos * invFreq[f]!);
       }
     }
+    c.parallel('rope', [x! * 4, out! * 4, c.stage(cs), rows, heads, half, t, withPositions ? 1 : 0], 0, rows * half < PARALLEL_ELEMENTWISE);
   };
 }
 
@@ -174,16 +165,10 @@ const embeddingLinks: KernelImpl = ({ i32 }, [ids, first, next], u) => {
   }
 };
 
-const embeddingGrad: KernelImpl = ({ f32, i32 }, [g, first, next, gTable], u) => {
-  const h = u.u32(1);
-  const v = u.u32(2);
-  f32.fill(0, gTable!, gTable! + v * h);
-  for (let id = 0; id < v; id++) {
-    const o = gTable! + id * h;
-    for (let n = i32[first! + id]!; n >= 0; n = i32[next! + n]!) {
-      for (let c = 0; c < h; c++) f32[o + c]! += f32[g! + n * h + c]!;
-    }
-  }
+/** The scatter-add over embedding.links's lists, SIMD over each row, parts splitting the vocabulary. */
+const embeddingGrad: KernelImpl = (c, [g, first, next, gTable], u) => {
+  const [h, v] = [u.u32(1), u.u32(2)];
+  c.parallel('embeddingGrad', [g! * 4, first! * 4, next! * 4, gTable! * 4, h, v], 0, v * h < PARALLEL_ELEMENTWISE);
 };
 
 const POOL_CLS = 0;
@@ -245,30 +230,40 @@ const dropout: KernelImpl = ({ f32 }, [x, out], u) => {
   for (let i = 0; i < n; i++) f32[out! + i] = counterHash(seed, i) >= threshold ? f32[x! + i]! * scale : 0;
 };
 
-// ---- optimizer and clipping --------------------------------------------------------------------
+// ---- optimizer and clipping, over every parameter in one call (./assembly/optim.ts) ------------
 
-const adamw: KernelImpl = ({ f32 }, [p, g, m, v], u) => {
-  const n = u.u32(0);
-  const [beta1, beta2, eps, decay, stepSize, bc2Sqrt] = [u.f32(2), u.f32(3), u.f32(4), u.f32(5), u.f32(6), u.f32(7)];
-  for (let i = 0; i < n; i++) {
-    const gi = f32[g! + i]!;
-    const mi = beta1 * f32[m! + i]! + (1 - beta1) * gi;
-    const vi = beta2 * f32[v! + i]! + (1 - beta2) * gi * gi;
-    f32[m! + i] = mi;
-    f32[v! + i] = vi;
-    f32[p! + i] = f32[p! + i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
-  }
+/** Below this many floats in all the list's tensors, the calling thread does them alone. */
+const PARALLEL_ELEMENTWISE = 1 << 16;
+
+/** Runs `name`(table, count, ...args) over a table of five words per tensor. */
+function overTensors(c: KernelContext, name: string, rows: readonly (readonly number[])[], args: readonly number[], floats: number): void {
+  const table = c.stage(Int32Array.from(rows.flatMap((r) => [...r, 0, 0, 0, 0, 0].slice(0, 5))));
+  c.parallel(name, [table, rows.length, ...args], 0, floats < PARALLEL_ELEMENTWISE);
+}
+
+const sumOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** adamw (bindings p, g, m, v) and adamw:scaled (… and the clip coefficient): uniforms n, lr, β1, β2, eps, decay, step size, √bc2. */
+function adamwEach(scaled: boolean): EachImpl {
+  return (c, items) => {
+    const u = items[0]!.u;
+    const coef = scaled ? items[0]!.p[4]! * 4 : 0;
+    const sizes = items.map((it) => it.u.u32(0));
+    const rows = items.map(({ p }, i) => [p[0]! * 4, p[1]! * 4, p[2]! * 4, p[3]! * 4, sizes[i]!]);
+    overTensors(c, 'adamwAll', rows, [coef, u.f32(2), u.f32(3), u.f32(4), u.f32(5), u.f32(6), u.f32(7)], sumOf(sizes));
+  };
+}
+
+/** clip:sumSquares (bindings x, partials; uniforms n, offset, groups): each group's Σ x² in partials. */
+const clipSumSquaresEach: EachImpl = (c, items) => {
+  const rows = items.map(({ p, u }) => [p[0]! * 4, u.u32(0), u.u32(1), u.u32(2)]);
+  overTensors(c, 'sumSquaresAll', rows, [items[0]!.p[1]! * 4], sumOf(items.map((it) => it.u.u32(0))));
 };
 
-/** The whole sum in the tensor's first partial, zeros in the rest (clip:total adds them all). */
-const clipSumSquares: KernelImpl = ({ f32 }, [x, partials], u) => {
-  const n = u.u32(0);
-  const offset = u.u32(1);
-  const groups = u.u32(2);
-  let acc = 0;
-  for (let i = 0; i < n; i++) acc += f32[x! + i]! ** 2;
-  f32.fill(0, partials! + offset, partials! + offset + groups);
-  f32[partials! + offset] = acc;
+/** x[i] *= s[0] (clip:scale, kdLoss:scaleByScalar: bindings x, s; uniform n). */
+const scaleByFirstEach: EachImpl = (c, items) => {
+  const rows = items.map(({ p, u }) => [p[0]! * 4, u.u32(0)]);
+  overTensors(c, 'scaleAll', rows, [items[0]!.p[1]! * 4], sumOf(items.map((it) => it.u.u32(0))));
 };
 
 const clipTotal: KernelImpl = ({ f32 }, [partials, norm, coef], u) => {
@@ -281,159 +276,52 @@ const clipTotal: KernelImpl = ({ f32 }, [partials, norm, coef], u) => {
   f32[coef!] = Math.min(1, maxNorm / (total + CLIP_EPS));
 };
 
-/** x[i] *= s[0] (clip:scale, kdLoss:scaleByScalar). */
-const scaleByFirst: KernelImpl = ({ f32 }, [x, s], u) => {
-  const n = u.u32(0);
-  const k = f32[s!]!;
-  for (let i = 0; i < n; i++) f32[x! + i]! *= k;
+/** The kernels with a whole-list form; a single dispatch is a list of one. */
+const EACH: Record<string, EachImpl> = {
+  adamw: adamwEach(false),
+  'adamw:scaled': adamwEach(true),
+  'clip:sumSquares': clipSumSquaresEach,
+  'clip:scale': scaleByFirstEach,
+  'kdLoss:scaleByScalar': scaleByFirstEach,
 };
 
-// ---- the KD loss -------------------------------------------------------------------------------
+const one = (each: EachImpl): KernelImpl => (c, p, u) => each(c, [{ p, u }]);
 
-/**
- * One category's (d, h): its share d of the divergence D(p‖q) and h = q·∂D/∂q, from p, q and their
- * logs (float64 throughout: none of the f32 kernel's guards against cancellation are needed).
- */
-type KdTerm = (p: number, q: number, lp: number, lq: number) => [number, number];
+// ---- the KD loss (./assembly/kd-loss.ts) -------------------------------------------------------
 
-const plogpq = (p: number, lp: number, lq: number) => (p === 0 ? 0 : p * (lp - lq));
-
-function kdTerm(divergence: Divergence, a: number): KdTerm {
-  switch (divergence) {
-    case 'fkl':
-      return (p, _q, lp, lq) => [plogpq(p, lp, lq), -p];
-    case 'rkl':
-      return (_p, q, lp, lq) => [plogpq(q, lq, lp), q === 0 ? 0 : q * (lq - lp + 1)];
-    case 'tvd':
-      return (p, q) => [0.5 * Math.abs(p - q), 0.5 * q * Math.sign(q - p)];
-    case 'jsd':
-      return (p, q, lp, lq) => {
-        const lm = logMix(a, lp, lq);
-        return [a * plogpq(p, lp, lm) + (1 - a) * plogpq(q, lq, lm), (1 - a) * plogpq(q, lq, lm)];
-      };
-    case 'sfkl':
-      return (p, q, lp, lq) => {
-        const lm = logMix(a, lp, lq);
-        return [plogpq(p, lp, lm), p === 0 || q === 0 ? 0 : -(1 - a) * Math.exp(lp + lq - lm)];
-      };
-    case 'srkl':
-      return (_p, q, lp, lq) => {
-        const lm = logMix(a, lq, lp);
-        return [plogpq(q, lq, lm), q === 0 ? 0 : q * (lq - lm + 1 - a * Math.exp(lq - lm))];
-      };
-  }
-}
-
-/** log(w·e^x + (1 − w)·e^y). */
-function logMix(w: number, x: number, y: number): number {
-  const u = w > 0 ? Math.log(w) + x : -Infinity;
-  const v = w < 1 ? Math.log(1 - w) + y : -Infinity;
-  const m = Math.max(u, v);
-  return m === -Infinity ? -Infinity : m + Math.log(Math.exp(u - m) + Math.exp(v - m));
-}
-
-/** log Σ e^(scale·z_j) over z[from, from + n), skipping `skip`. */
-function logSumExp(z: Float32Array, from: number, n: number, scale: number, skip?: Set<number>): number {
-  let m = -Infinity;
-  for (let j = 0; j < n; j++) if (!skip?.has(j)) m = Math.max(m, z[from + j]! * scale);
-  if (m === -Infinity) return -Infinity;
-  let s = 0;
-  for (let j = 0; j < n; j++) if (!skip?.has(j)) s += Math.exp(z[from + j]! * scale - m);
-  return m + Math.log(s);
-}
+/** kd-spec.ts's divergences as the SIMD kernel numbers them. */
+const KD_DIVERGENCE: Record<Divergence, number> = { fkl: 0, rkl: 1, jsd: 2, tvd: 3, sfkl: 4, srkl: 5 };
+const KD_TEACHER = { none: 0, dense: 1, sparse: 2 } as const;
 
 /**
  * kdLoss:<divergence>:<teacher>:<ce>:<mask>:<grad> (ops/kd-loss.ts): each row's
- * wRow·(sKd·D + wCe·CE) and its gradient wRow·(sKd/T·(h_j − q_j·Σh) + wCe·(softmax_j − [j = y])),
- * wRow = mask / Σ mask. A sparse teacher's categories are its top-k ids and the tail; the tail's
- * h spreads over the tail's logits in proportion to q. An out-of-range target or id makes the row NaN.
+ * wRow·(sKd·D + wCe·CE) and its gradient, wRow = mask / Σ mask, in float64 SIMD, rows split
+ * across threads.
  */
 function kdLoss(key: string): KernelImpl | undefined {
-  const [, divergence, teacher, ce, mask, grad] = key.split(':') as [string, Divergence, 'none' | 'dense' | 'sparse', string, string, string];
-  if (!['none', 'dense', 'sparse'].includes(teacher)) return undefined;
-  return ({ f32, i32 }, p, u) => {
+  const [, divergence, teacher, ce, mask, grad] = key.split(':') as [string, Divergence, keyof typeof KD_TEACHER, string, string, string];
+  if (!(teacher in KD_TEACHER) || !(divergence in KD_DIVERGENCE)) return undefined;
+  return (c, p, u) => {
     const [n, v, k] = [u.u32(0), u.u32(1), u.u32(2)];
     const [invT, a, wCe, sKd] = [u.f32(4), u.f32(5), u.f32(8), u.f32(9)];
-    const term = kdTerm(divergence, a);
+    // Bindings in order: student, [teacher | ids, log-probs, log tail], [targets], [mask], row losses, [gradient]; 0 = absent.
     let at = 1;
-    const zs = p[0]!;
-    const zt = teacher === 'dense' ? p[at++]! : -1;
-    const [ids, lps, logTail] = teacher === 'sparse' ? [p[at]!, p[at + 1]!, p[at + 2]!] : [-1, -1, -1];
-    if (teacher === 'sparse') at += 3;
-    const targets = ce ? p[at++]! : -1;
-    const maskAt = mask ? p[at++]! : -1;
+    const zt = teacher === 'dense' ? p[at++]! : 0;
+    const [ids, lps, logTail] = teacher === 'sparse' ? [p[at++]!, p[at++]!, p[at++]!] : [0, 0, 0];
+    const targets = ce ? p[at++]! : 0;
+    const maskAt = mask ? p[at++]! : 0;
     const rowLoss = p[at++]!;
-    const gradAt = grad ? p[at]! : -1;
+    const gradAt = grad ? p[at]! : 0;
     let count = n;
     if (mask) {
       count = 0;
-      for (let r = 0; r < n; r++) count += f32[maskAt + r]!;
+      for (let r = 0; r < n; r++) count += c.f32[maskAt + r]!;
     }
-    const h = new Float64Array(v);
-    for (let r = 0; r < n; r++) {
-      const w = count === 0 ? 0 : (mask ? f32[maskAt + r]! : 1) / count;
-      const off = r * v;
-      const g = grad ? f32.subarray(gradAt + off, gradAt + off + v) : null;
-      if (w === 0) {
-        f32[rowLoss + r] = 0;
-        g?.fill(0);
-        continue;
-      }
-      const y = ce ? i32[targets + r]! : 0;
-      const top = teacher === 'sparse' ? Array.from(i32.subarray(ids + r * k, ids + r * k + k)) : [];
-      if ((ce && (y < 0 || y >= v)) || top.some((id) => id < 0 || id >= v)) {
-        f32[rowLoss + r] = NaN;
-        g?.fill(NaN);
-        continue;
-      }
-      let loss = 0;
-      h.fill(0);
-      let hSum = 0;
-      const lseS = teacher === 'none' ? 0 : logSumExp(f32, zs + off, v, invT);
-      const logq = (j: number) => f32[zs + off + j]! * invT - lseS;
-      if (teacher === 'dense') {
-        const lseT = logSumExp(f32, zt + off, v, invT);
-        let d = 0;
-        for (let j = 0; j < v; j++) {
-          const lq = logq(j);
-          const lp = f32[zt + off + j]! * invT - lseT;
-          const [dj, hj] = term(Math.exp(lp), Math.exp(lq), lp, lq);
-          d += dj;
-          h[j] = hj;
-          hSum += hj;
-        }
-        loss += sKd * d;
-      } else if (teacher === 'sparse') {
-        const topSet = new Set(top);
-        let d = 0;
-        for (let c = 0; c < k; c++) {
-          const lq = logq(top[c]!);
-          const lp = f32[lps + r * k + c]!;
-          const [dc, hc] = term(Math.exp(lp), Math.exp(lq), lp, lq);
-          d += dc;
-          h[top[c]!] = hc;
-          hSum += hc;
-        }
-        const lqTail = logSumExp(f32, zs + off, v, invT, topSet) - lseS;
-        const lpTail = f32[logTail + r]!;
-        const [dt, ht] = term(Math.exp(lpTail), Math.exp(lqTail), lpTail, lqTail);
-        d += dt;
-        hSum += ht;
-        if (lqTail > -Infinity) for (let j = 0; j < v; j++) if (!topSet.has(j)) h[j] = Math.exp(logq(j) - lqTail) * ht;
-        loss += sKd * d;
-      }
-      const lse1 = ce ? logSumExp(f32, zs + off, v, 1) : 0;
-      if (ce) loss += wCe * (lse1 - f32[zs + off + y]!);
-      f32[rowLoss + r] = w * loss;
-      if (g) {
-        const kd = teacher === 'none' ? 0 : sKd * invT;
-        for (let j = 0; j < v; j++) {
-          let gj = kd === 0 ? 0 : kd * (h[j]! - Math.exp(logq(j)) * hSum);
-          if (ce) gj += wCe * (Math.exp(f32[zs + off + j]! - lse1) - (j === y ? 1 : 0));
-          g[j] = w * gj;
-        }
-      }
-    }
+    const args = [p[0]!, zt, ids, lps, logTail, targets, maskAt, rowLoss, gradAt].map((x) => x * 4);
+    args.push(n, v, k, KD_DIVERGENCE[divergence], KD_TEACHER[teacher], ce ? 1 : 0);
+    // log a and log(1 − a) of the mixtures, −∞ at the ends (no mixture there).
+    args.push(invT, a, a > 0 ? Math.log(a) : -Infinity, a < 1 ? Math.log(1 - a) : -Infinity, wCe, sKd, count);
+    c.parallel('kdLossRows', args, c.wasm.kdLossScratchBytes!(v) as number, n * v < PARALLEL_ROW_FLOATS);
   };
 }
 
@@ -496,25 +384,12 @@ function attention(key: string): KernelImpl | undefined {
 const EXACT: Record<string, KernelImpl> = {
   fill: ({ f32 }, [out], u) => void f32.fill(u.f32(1), out!, out! + u.u32(0)),
   axpy: ({ wasm }, [a, b], u) => wasm.axpy(a! * 4, b! * 4, u.u32(0), u.f32(1)),
-  'map:add': binary((a, b) => a + b),
-  'map:sub': binary((a, b) => a - b),
-  'map:mul': binary((a, b) => a * b),
-  'map:scale': ({ f32 }, [a, out], u) => {
-    const n = u.u32(0);
-    const s = u.f32(1);
-    for (let i = 0; i < n; i++) f32[out! + i] = f32[a! + i]! * s;
-  },
-  addBias: ({ f32 }, [x, bias, out], u) => {
-    const n = u.u32(0);
-    const cols = u.u32(1);
-    for (let i = 0; i < n; i++) f32[out! + i] = f32[x! + i]! + f32[bias! + (i % cols)]!;
-  },
-  sumRows: ({ f32 }, [g, out], u) => {
-    const rows = u.u32(0);
-    const cols = u.u32(1);
-    f32.fill(0, out!, out! + cols);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f32[out! + c]! += f32[g! + r * cols + c]!;
-  },
+  'map:add': map('add'),
+  'map:sub': map('sub'),
+  'map:mul': map('mul'),
+  'map:scale': map('scale'),
+  addBias: (c, [x, bias, out], u) => c.parallel('addBias', [x! * 4, bias! * 4, out! * 4, u.u32(0), u.u32(1)], 0, u.u32(0) < PARALLEL_ELEMENTWISE),
+  sumRows: (c, [g, out], u) => c.parallel('sumRows', [g! * 4, out! * 4, u.u32(0), u.u32(1)], 0, u.u32(0) * u.u32(1) < PARALLEL_ELEMENTWISE),
   softmax: rows('softmaxForward'),
   'softmax:backward': rows('softmaxBackward'),
   'split:gather': strided('gather'),
@@ -529,12 +404,9 @@ const EXACT: Record<string, KernelImpl> = {
   'pool.rowInfo': poolRowInfo,
   'pool.backward': poolBackward,
   dropout,
-  adamw,
-  'clip:sumSquares': clipSumSquares,
+  ...Object.fromEntries(Object.entries(EACH).map(([key, each]) => [key, one(each)])),
   'clip:total': clipTotal,
-  'clip:scale': scaleByFirst,
   'kdLoss:sumRows': sumFirst,
-  'kdLoss:scaleByScalar': scaleByFirst,
   // bench/engine.ts's peer: the textbook product, one output at a time (what the naive WGSL kernel does per thread).
   'bench:naive-matmul': ({ f32 }, [a, b, out], u) => {
     const [M, N, K] = [u.u32(0), u.u32(1), u.u32(2)];
@@ -547,6 +419,11 @@ const EXACT: Record<string, KernelImpl> = {
     }
   },
 };
+
+/** The whole-list form of a kernel key (Backend.dispatchEach), where it has one. */
+export function resolveKernelEach(key: string): EachImpl | undefined {
+  return EACH[key];
+}
 
 /** The WASM implementation of a kernel key; a clear error for a key no one wrote one for. */
 export function resolveKernel(key: string): KernelImpl {

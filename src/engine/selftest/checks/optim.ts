@@ -1,8 +1,9 @@
-// Checks for optim.ts against cpu/optim.ts: global-norm clipping above and below the limit, and
-// three AdamW updates with weight decay and bias correction.
+// Checks for optim.ts against cpu/optim.ts: global-norm clipping above and below the limit, three
+// AdamW updates with weight decay and bias correction, and three with the clip coefficient fused
+// into the update (what the trainer runs with clipNorm).
 import type { OpCheck } from '../check.ts';
 import type { Tensor } from '../../tensor.ts';
-import { AdamW, clipGradNorm, type AdamWOptions } from '../../optim.ts';
+import { AdamW, clipGradNorm, gradNormScale, type AdamWOptions } from '../../optim.ts';
 import * as cpu from '../../cpu/optim.ts';
 
 /** Lays tensors end to end in one output (a check compares one tensor). */
@@ -68,4 +69,37 @@ const adamwCheck: OpCheck = {
   },
 };
 
-export const checks: OpCheck[] = [clipCheck('above maxNorm', 1), clipCheck('below maxNorm', 1000), adamwCheck];
+/** Output: two parameters after three AdamW updates, each step's gradients clipped to maxNorm inside the update. */
+function adamwClippedCheck(maxNorm: number): OpCheck {
+  return {
+    name: `adamw ${ADAM_STEPS} steps, clipped to ${maxNorm} inside the update`,
+    inputs: [{ shape: [70] }, { shape: [300] }, ...Array.from({ length: 2 * ADAM_STEPS }, (_, i) => ({ shape: [i % 2 === 0 ? 70 : 300] }))],
+    gpu: ([a, b, ...grads]) => {
+      const engine = a!.engine;
+      const params = [engine.clone(a!), engine.clone(b!)];
+      const opt = new AdamW(params, ADAM);
+      for (let t = 0; t < ADAM_STEPS; t++) {
+        params.forEach((p, i) => (p.grad = engine.clone(grads[2 * t + i]!).keep()));
+        const { norm, coef } = gradNormScale(params, maxNorm);
+        opt.step(undefined, coef);
+        for (const x of [norm, coef]) x.release();
+        opt.zeroGrad();
+      }
+      opt.release();
+      const out = concat(params);
+      for (const p of params) p.release();
+      return out;
+    },
+    cpuForward: ([a, b, ...grads]) => {
+      const params = [Float64Array.from(a!), Float64Array.from(b!)];
+      const moments = params.map((p) => [new Float64Array(p.length), new Float64Array(p.length)] as const);
+      for (let t = 0; t < ADAM_STEPS; t++) {
+        const { clipped } = cpu.clipGradNorm([grads[2 * t]!, grads[2 * t + 1]!], maxNorm);
+        params.forEach((p, i) => cpu.adamwStep(p, clipped[i]!, moments[i]![0], moments[i]![1], t + 1, ADAM));
+      }
+      return Float64Array.from([...params[0]!, ...params[1]!]);
+    },
+  };
+}
+
+export const checks: OpCheck[] = [clipCheck('above maxNorm', 1), clipCheck('below maxNorm', 1000), adamwCheck, adamwClippedCheck(1)];

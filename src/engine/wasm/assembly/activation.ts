@@ -1,7 +1,7 @@
 // Activations (ops/activation.ts) four floats at a time: GELU (tanh approximation) and SiLU, plain
 // or gated, forward and backward, with vec.ts's exp4; tanh(u) = (1 − e)/(1 + e), e = exp(−2|u|),
 // signed back.
-import { exp4 } from './vec';
+import { exp4, share } from './vec';
 
 const GELU_C: f32 = 0.7978845608028654;
 const GELU_A: f32 = 0.044715;
@@ -80,11 +80,13 @@ function storeTail(p: usize, v: v128, left: i32): void {
 /**
  * kind 0 GELU, 1 SiLU; mode 0: out0 = f(in0); 1: out0 = in0·f'(in1); 2 (gated): out0 = f(in0)·in1;
  * 3 (gated backward): out0 = in0·in2·f'(in1), out1 = in0·f(in1). Pointers to n floats each.
+ * Parts split the floats in fours (a tail computes its lanes as a full vector would).
  */
-export function activation(kind: i32, mode: i32, in0: usize, in1: usize, in2: usize, out0: usize, out1: usize, n: i32): void {
-  for (let i = 0; i < n; i += 4) {
+export function activation(kind: i32, mode: i32, in0: usize, in1: usize, in2: usize, out0: usize, out1: usize, n: i32, part: i32, parts: i32, scratch: usize): void {
+  const quads = (n + 3) >> 2;
+  for (let i = share(quads, part, parts) << 2, end = min(n, share(quads, part + 1, parts) << 2); i < end; i += 4) {
     const o = <usize>i * 4;
-    const left = n - i;
+    const left = end - i;
     const full = left >= 4;
     const a = full ? v128.load(in0 + o) : loadTail(in0 + o, left);
     let r0: v128;

@@ -19,7 +19,7 @@
 // one part in the same order whatever `parts` is, so results are bit-identical on any number of
 // threads. gk and gv sum over the query heads of a kv group in ascending head order.
 
-import { exp4, hmax, hsum } from './vec';
+import { exp4, hmax, hsum, share } from './vec';
 
 const NEG: f32 = -1.0e30;
 
@@ -50,12 +50,6 @@ const NEG: f32 = -1.0e30;
 // @ts-ignore: decorator
 @inline function align16(p: usize): usize {
   return (p + 15) & ~(<usize>15);
-}
-
-/** First pair of this part's share of n: ⌊n·part/parts⌋. */
-// @ts-ignore: decorator
-@inline function share(n: i32, part: i32, parts: i32): i32 {
-  return <i32>((<i64>n * <i64>part) / <i64>parts);
 }
 
 // ---- staging ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 // earlier blocks left in C (the first block adds the bias instead); in thinRows it is fixed per
 // layout (see there). Nothing depends on which part or which tile holds the element, so results
 // are bit-identical for any `parts`.
+import { share } from './vec';
 
 const MR: i32 = 4; // rows per micro-tile
 const NR: i32 = 8; // columns per micro-tile (two f32x4)
@@ -40,11 +41,6 @@ const THIN_SPAN: i32 = 1024; // columns of C updated per pass when M < MR, B sto
 /** Bytes of scratch one part needs (a 16-byte aligned A block, B block and an edge tile). */
 export function matmulScratchBytes(): i32 {
   return A_BYTES + B_BYTES + T_BYTES + 16;
-}
-
-// @ts-ignore: decorator
-@inline function share(n: i32, part: i32, parts: i32): i32 {
-  return <i32>((<i64>n * <i64>part) / <i64>parts);
 }
 
 // @ts-ignore: decorator

@@ -7,15 +7,10 @@
 // sums split chunks, so each output element is computed wholly by one part in a fixed order
 // (bit-identical on any number of threads). No scratch is used (the argument keeps the pool's
 // calling convention).
-import { exp4, hmax, hsum } from './vec';
+import { exp4, hmax, hsum, share } from './vec';
 
 /** ops/norm.ts ROWS_PER_CHUNK: rows per partial sum of the gamma/beta gradients. */
 const ROWS_PER_CHUNK: i32 = 32;
-
-// @ts-ignore: decorator
-@inline function share(n: i32, part: i32, parts: i32): i32 {
-  return <i32>((<i64>n * <i64>part) / <i64>parts);
-}
 
 // @ts-ignore: decorator
 @inline function at(p: usize, c: i32): usize {
