@@ -119,8 +119,10 @@ export function sweepTables(results: SweepResults): MetricTable[] {
 }
 
 const fmt = (x: number) => x.toFixed(3);
-const cellText = (c: TableCell) => (c.value === null ? '—' : c.lo !== undefined && c.hi !== undefined ? `${fmt(c.value)} [${fmt(c.lo)}, ${fmt(c.hi)}]` : fmt(c.value));
-const paramsText = (p: number | null) => (p === null ? '' : p >= 1e6 ? `${(p / 1e6).toFixed(2)}M` : `${(p / 1e3).toFixed(0)}k`);
+/** "0.425 [0.351, 0.502]" (the value alone without an interval, "—" without a value). */
+export const cellText = (c: TableCell) => (c.value === null ? '—' : c.lo !== undefined && c.hi !== undefined ? `${fmt(c.value)} [${fmt(c.lo)}, ${fmt(c.hi)}]` : fmt(c.value));
+/** "1.01M", "184k" ("" for a baseline). */
+export const paramsText = (p: number | null) => (p === null ? '' : p >= 1e6 ? `${(p / 1e6).toFixed(2)}M` : `${(p / 1e3).toFixed(0)}k`);
 
 /** Plain text, columns aligned (what `lantern run` prints at the end). */
 export function formatTables(tables: readonly MetricTable[]): string {
