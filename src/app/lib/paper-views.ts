@@ -129,6 +129,10 @@ export function stagedVsDirect(sweep: SweepResults, opts: { group?: string; a?: 
       return summarize(diffs);
     });
     difference = { a, b, cells };
+    // A ★ on a or b claims one chain is better; the paired difference is what says so. Where its
+    // interval holds 0 (or there is none: one run), neither is marked.
+    const separated = cells.map((c) => c.ci95 !== null && (c.ci95[0] > 0 || c.ci95[1] < 0));
+    for (const chain of chains) if (chain.stageId === a || chain.stageId === b) chain.cells = chain.cells.map((cell, j) => (separated[j] ? cell : { ...cell, best: false }));
   }
   return { columns, chains, difference };
 }

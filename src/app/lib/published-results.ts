@@ -30,7 +30,7 @@ export const PUBLISHED_RESULTS: PublishedResult[] = Object.keys(raw)
   .sort((a, b) => a.id.localeCompare(b.id));
 
 /** What every published file is, in one sentence (docs/results.md says the same, with the details). */
-export const PUBLISHED_MACHINE = "measured with `lantern run` on the project's CI-class machine: a 2-core x86 VM with no GPU (the engine's WASM backend)";
+export const PUBLISHED_MACHINE = "measured on the project's CI-class machine: a 2-core x86 VM with no GPU (the engine's WASM backend)";
 
 /** A published file's results, read (and checked by the results schema) when first opened. */
 export async function loadPublished(id: string): Promise<AnyResults> {
