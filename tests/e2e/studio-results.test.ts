@@ -19,7 +19,14 @@ describe('results files in the studio', () => {
 
   it('opens a published result in Compare with its tables', async () => {
     const { context, page, errors } = await openStudio(browser, baseURL, '#/compare');
+    const chunks: string[] = [];
+    page.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (/^\/assets\/(demo|staged-vs-direct|sweep-losses)[\w.-]*\.js$/.test(path)) chunks.push(path);
+    });
     await page.getByTestId('published-results').waitFor();
+    // The files are not read until opened.
+    expect(chunks).toEqual([]);
     await page.locator('[data-published="staged-vs-direct.laptop"] a').click();
     await page.getByTestId('published-note').waitFor();
     expect(page.url()).toContain('#/compare?published=staged-vs-direct.laptop');
@@ -34,6 +41,10 @@ describe('results files in the studio', () => {
     const template = page.locator('[data-testid="metric-table-explainer"] tr[data-row="baseline: template"] td[data-column="ROUGE-L"]');
     expect(await template.textContent()).toBe('0.362 [0.360, 0.364]');
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/compare-staged-vs-direct.png`, fullPage: true });
+    // Its own chunk, which the service worker precaches (so it opens offline).
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toMatch(/^\/assets\/staged-vs-direct\.laptop-/);
+    expect(await (await page.request.get(`${baseURL}/sw.js`)).text()).toContain(chunks[0]!.slice(1));
 
     // The demo run, a single run: its intervals are over the 160 test pairs.
     await page.goto(`${baseURL}/#/compare?published=demo`);
