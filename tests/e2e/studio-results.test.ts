@@ -82,8 +82,21 @@ describe('results files in the studio', () => {
     await page.locator(`tr[data-run="${runId}"] [data-testid="list-imported"]`).waitFor();
     await page.goto(`${baseURL}/#/runs/${runId}`);
     expect(await page.getByTestId('run-imported').textContent()).toContain('no checkpoints');
+    // Evaluate needs the runs' own answers, which a sweep's file does not hold: it says where they are.
+    await page.goto(`${baseURL}/#/evaluate/${runId}`);
+    expect(await page.getByRole('alert').textContent()).toMatch(/open its own results\.json \(runs\/divergence-fkl_seed-1\/results\.json/);
     await page.goto(`${baseURL}/#/export`);
     await page.getByTestId('no-runs').waitFor();
+
+    // A single run's file: Evaluate reads its kept answers (the demo's pairs are regenerated from its seed).
+    await page.goto(`${baseURL}/#/compare`);
+    await page.getByTestId('results-file').setInputFiles({ name: 'demo.json', mimeType: 'application/json', buffer: readFileSync(new URL('demo.json', DOCS)) });
+    await page.getByTestId('imported-note').waitFor();
+    const demoId = decodeURIComponent(page.url().split('#/compare/')[1]!);
+    await page.goto(`${baseURL}/#/runs/${demoId}`);
+    await page.getByTestId('open-evaluate').click();
+    await page.getByTestId('explainer-eval').waitFor();
+    expect(await page.getByTestId('explainer-eval').textContent()).toContain('n = 160');
     expect(errors).toEqual([]);
     await context.close();
   });
