@@ -3,7 +3,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const SOURCES = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package.json'];
+// examples/ and docs/results/ are bundled too (the builder's templates, the published results).
+const SOURCES = ['src', 'workers', 'public', 'examples', 'docs/results', 'index.html', 'vite.config.ts', 'package.json'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

@@ -99,7 +99,8 @@ const api = {
     const s = await store();
     const out: RunEntry[] = [];
     for (const run of await s.listRuns()) {
-      if (run.status !== 'done') continue;
+      // An imported results file has no checkpoints to export (src/app/lib/results-import.ts).
+      if (run.status !== 'done' || run.imported) continue;
       try {
         for (const entry of await listExportable(indexedDbArtifacts(s, run.id))) out.push({ ...entry, runId: run.id, name: run.name ?? run.id, finishedAt: run.updatedAt });
       } catch {

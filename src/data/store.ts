@@ -55,6 +55,11 @@ export interface RunRecord {
   device?: string;
   /** Seconds spent running, over every start of the run. */
   runSeconds?: number;
+  /**
+   * A results file opened in the studio rather than run here (src/app/lib/results-import.ts): it
+   * holds only results.json — no checkpoints, curves only as the file has them.
+   */
+  imported?: { file: string; at: string };
 }
 
 export interface CheckpointMeta {

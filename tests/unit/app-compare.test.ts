@@ -84,6 +84,15 @@ describe('staged vs direct', () => {
     expect(d.n).toBe(3);
     expect(d.mean).toBeCloseTo(0.1, 12);
     expect(d.ci95![1] - d.mean!).toBeCloseTo(4.303 * 0.1 / Math.sqrt(3), 3);
+    // Its interval holds 0 (0.1 ± 0.248): staged has the higher mean, but neither chain is marked best.
+    expect(d.ci95![0]).toBeLessThan(0);
+    expect(view.chains.map((c) => c.cells[0]!.best)).toEqual([false, false]);
+  });
+  it('marks the better chain when the paired difference\'s interval excludes 0', () => {
+    // Differences 0.1, 0.12, 0.11: mean 0.11, half-width 4.303 · 0.01/√3 ≈ 0.025.
+    const view = stagedVsDirect(sweepOf([chainRow(1, 0.5, 0.4), chainRow(2, 0.52, 0.4), chainRow(3, 0.51, 0.4)], chainConfig));
+    expect(view.difference!.cells[0]!.ci95![0]).toBeGreaterThan(0);
+    expect(view.chains.map((c) => c.cells[0]!.best)).toEqual([true, false]);
   });
 });
 

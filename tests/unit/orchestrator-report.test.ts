@@ -64,9 +64,25 @@ describe('sweep tables', () => {
     ],
   } as unknown as SweepResults;
 
-  it('gives each group its mean and t-interval over seeds, and the shared baselines once', () => {
+  it('gives each group its mean and t-interval over seeds, and the shared teacher and baselines once', () => {
     const [explainer] = sweepTables(sweep);
     expect(explainer!.note).toBe('40 test pairs per run; mean [95% t-interval over 3 seeds, clamped to [0, 1]]');
+    expect(explainer!.rows.map((r) => r.label)).toEqual([
+      'teacher (base)',
+      'divergence="fkl": explainer (tiny)',
+      'divergence="tvd": explainer (tiny)',
+      'baseline: template',
+      'baseline: copy requirements',
+    ]);
+    expect(explainer!.rows[0]!.cells[3]).toEqual({ value: 0.7, lo: 0.7 - 0.02, hi: 0.7 + 0.02 });
+    expect(explainer!.rows[0]!.params).toBe(1000);
+    expect(explainer!.rows[1]!.cells[3]).toEqual({ value: 0.5, lo: 0.48, hi: 0.52 });
+    expect(explainer!.rows[1]!.params).toBe(500);
+  });
+
+  it('gives the teacher a row per group when a group changes it', () => {
+    const teacherSweep = { ...sweep, aggregate: sweep.aggregate.map((g, i) => ({ ...g, metrics: { ...g.metrics, 'teacher.rougeL': summary(0.6 + i / 10) } })) } as SweepResults;
+    const [explainer] = sweepTables(teacherSweep);
     expect(explainer!.rows.map((r) => r.label)).toEqual([
       'divergence="fkl": teacher (base)',
       'divergence="fkl": explainer (tiny)',
@@ -75,7 +91,7 @@ describe('sweep tables', () => {
       'baseline: template',
       'baseline: copy requirements',
     ]);
-    expect(explainer!.rows[1]!.cells[3]).toEqual({ value: 0.5, lo: 0.48, hi: 0.52 });
-    expect(explainer!.rows[1]!.params).toBe(500);
+    const tvdTeacher = 0.6 + 1 / 10;
+    expect(explainer!.rows[2]!.cells[3]).toEqual({ value: tvdTeacher, lo: tvdTeacher - 0.02, hi: tvdTeacher + 0.02 });
   });
 });

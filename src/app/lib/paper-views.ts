@@ -14,7 +14,8 @@ export function asSweep(results: AnyResults): SweepResults {
   const r = results.results;
   const metrics = flatMetrics(r);
   const metricKeys = Object.keys(metrics).sort();
-  const rows: SweepRow[] = [{ id: 'run', group: r.experiment.name, assignments: {}, seed: r.experiment.seed, status: 'done', metrics }];
+  const parameters = Object.fromEntries([['teacher', r.teacher.parameters], ...r.stages.map((s) => [s.id, s.parameters])]);
+  const rows: SweepRow[] = [{ id: 'run', group: r.experiment.name, assignments: {}, seed: r.experiment.seed, status: 'done', metrics, testSize: r.data.test, parameters }];
   return { format: 'lantern-sweep-results', version: 1, experiment: r.experiment, metricKeys, rows, aggregate: aggregateRows(rows, metricKeys) };
 }
 
@@ -93,7 +94,7 @@ export function finalStudents(config: ExperimentConfig, task: 'explain' | 'class
 export interface ChainComparison {
   columns: PaperColumn[];
   /** One row per chain: its final student's metrics (mean ± CI over the group's runs). */
-  chains: (PaperRow & { stageId: string; chain: string[]; preset: string })[];
+  chains: (PaperRow & { stageId: string; chain: string[]; preset: string; parameters: number | null })[];
   /** a − b per run, summarized over the runs; null without two chains. */
   difference: { a: string; b: string; cells: MetricSummary[] } | null;
 }
@@ -111,13 +112,16 @@ export function stagedVsDirect(sweep: SweepResults, opts: { group?: string; a?: 
   const metrics = [...EXPLAIN_METRICS, 'labelAccuracy'].filter((m) => finals.some((s) => sweep.metricKeys.includes(`${s.id}.${m}`)));
   const columns = metrics.map((m) => ({ key: m, label: metricLabel(m), lowerIsBetter: lowerIsBetter(m) }));
   const rows = finals.map((s) => ({ label: chainOf(config, s.id).join(' → '), cells: metrics.map((m) => group?.metrics[`${s.id}.${m}`] ?? EMPTY) }));
-  const chains = markBest(columns, rows).map((r, i) => ({ ...r, stageId: finals[i]!.id, chain: chainOf(config, finals[i]!.id), preset: studentLabel(finals[i]!) }));
+  // The parameter count tells apart students of one preset with other dims (results.json's rows hold it).
+  const groupRows = sweep.rows.filter((r) => !group || group.runs.includes(r.id));
+  const parametersOf = (id: string) => groupRows.map((r) => r.parameters?.[id]).find((p) => typeof p === 'number') ?? null;
+  const chains = markBest(columns, rows).map((r, i) => ({ ...r, stageId: finals[i]!.id, chain: chainOf(config, finals[i]!.id), preset: studentLabel(finals[i]!), parameters: parametersOf(finals[i]!.id) }));
 
   let difference: ChainComparison['difference'] = null;
   const byLength = [...chains].sort((x, y) => y.chain.length - x.chain.length);
   const longest = byLength[0];
   const a = opts.a ?? longest?.stageId;
-  const b = opts.b ?? [...byLength].reverse().find((c) => c.stageId !== a && c.preset === longest?.preset)?.stageId ?? byLength.at(-1)?.stageId;
+  const b = opts.b ?? [...byLength].reverse().find((c) => c.stageId !== a && c.preset === longest?.preset && c.parameters === longest?.parameters)?.stageId ?? byLength.at(-1)?.stageId;
   if (a && b && a !== b && group) {
     const runs = sweep.rows.filter((r) => group.runs.includes(r.id) && r.status === 'done');
     const cells = metrics.map((m) => {
@@ -125,6 +129,10 @@ export function stagedVsDirect(sweep: SweepResults, opts: { group?: string; a?: 
       return summarize(diffs);
     });
     difference = { a, b, cells };
+    // A ★ on a or b claims one chain is better; the paired difference is what says so. Where its
+    // interval holds 0 (or there is none: one run), neither is marked.
+    const separated = cells.map((c) => c.ci95 !== null && (c.ci95[0] > 0 || c.ci95[1] < 0));
+    for (const chain of chains) if (chain.stageId === a || chain.stageId === b) chain.cells = chain.cells.map((cell, j) => (separated[j] ? cell : { ...cell, best: false }));
   }
   return { columns, chains, difference };
 }

@@ -4,6 +4,7 @@ import type { LanternStore, RunRecord } from '../../data/store.ts';
 import { studio } from '../state/studio.svelte.ts';
 import { indexedDbArtifacts } from '../../experiment/run/browser-host.ts';
 import { readResults, type AnyResults, type RunResults } from './results.ts';
+import { importResultsFile } from './results-import.ts';
 
 /** The page's one connection (its version-change and blocked banners cover every page). */
 export function studioStore(): Promise<LanternStore> {
@@ -43,4 +44,9 @@ export async function getRun(id: string): Promise<RunRecord | undefined> {
 
 export async function deleteRun(id: string): Promise<void> {
   await (await studioStore()).deleteRun(id);
+}
+
+/** Opens a results.json made elsewhere as an imported run (results-import.ts); a ResultsError stores nothing. */
+export async function importResults(file: File): Promise<RunRecord> {
+  return importResultsFile(await studioStore(), await file.text(), file.name);
 }

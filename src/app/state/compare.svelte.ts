@@ -2,7 +2,9 @@
 // sort, filters, grouping and the parallel-coordinates brushes, and per-run curves for the
 // grouped-curves chart (read from each run's results.json when asked for).
 import { parseExperiment } from '../../experiment/schema.ts';
-import { listRuns, loadResults, loadSweepRunResults } from '../lib/studio-store.ts';
+import { getRun, listRuns, loadResults, loadSweepRunResults } from '../lib/studio-store.ts';
+import { loadPublished, PUBLISHED_RESULTS, type PublishedResult } from '../lib/published-results.ts';
+import { runTables, sweepTables, type MetricTable } from '../../experiment/run/report.ts';
 import { columnsOf, filterRows, groupRows, sortRows, tableOfRuns, tableOfSweep, type Column, type ColumnFilter, type Table } from '../lib/runs-table.ts';
 import { asSweep } from '../lib/paper-views.ts';
 import { BASELINE_PREFIX, modelsOf, splitMetricKey, type AnyResults, type RunResults, type SweepResults } from '../lib/results.ts';
@@ -14,6 +16,10 @@ export class CompareState {
   /** A sweep's results (or the runs compared, as one pseudo-sweep for the paper views). */
   sweep = $state.raw<SweepResults | null>(null);
   table = $state.raw<Table | null>(null);
+  /** The results of the one run or sweep compared (#/compare/<run>, a published file): their metric tables. */
+  results = $state.raw<AnyResults | null>(null);
+  /** The run compared, when it was imported from a results file rather than run here. */
+  imported = $state.raw<RunRecord['imported'] | null>(null);
   /** Runs that can be picked for comparison (finished single runs). */
   choices = $state.raw<RunRecord[]>([]);
 
@@ -41,17 +47,30 @@ export class CompareState {
   });
   readonly groups = $derived(this.table && this.groupBy.length ? groupRows(this.rows, this.groupBy, this.table.metricKeys) : null);
 
+  /** Every model beside the baselines and the in-house teacher, as `lantern run` prints it and docs/results.md shows it. */
+  readonly metricTables: MetricTable[] = $derived(!this.results ? [] : this.results.kind === 'run' ? runTables(this.results.results) : sweepTables(this.results.results));
+
   constructor(
     readonly runId: string | null,
     readonly runIds: string[],
+    /** A published results file's id (#/compare?published=<id>). */
+    readonly publishedId: string | null = null,
   ) {}
+
+  /** The published file compared, if one is. */
+  get published(): PublishedResult | null {
+    return PUBLISHED_RESULTS.find((p) => p.id === this.publishedId) ?? null;
+  }
 
   async load(): Promise<void> {
     this.loading = true;
     try {
-      if (this.runId) {
-        const results = await loadResults(this.runId);
+      if (this.publishedId) {
+        this.#use(await loadPublished(this.publishedId), null);
+      } else if (this.runId) {
+        const [results, record] = await Promise.all([loadResults(this.runId), getRun(this.runId)]);
         if (!results) throw new Error('This run has no results yet: it has not finished.');
+        this.imported = record?.imported ?? null;
         this.#use(results, this.runId);
       } else if (this.runIds.length) {
         const loaded = await Promise.all(this.runIds.map(async (id) => ({ id, results: await loadResults(id) })));
@@ -72,7 +91,9 @@ export class CompareState {
     }
   }
 
-  #use(results: AnyResults, runId: string) {
+  /** `runId`: the stored run whose artifacts hold a sweep's per-run results (none for a published file). */
+  #use(results: AnyResults, runId: string | null) {
+    this.results = results;
     this.sweep = asSweep(results);
     this.table = tableOfSweep(this.sweep);
     if (results.kind === 'run') this.#runResults.set(this.sweep.rows[0]!.id, results.results);

@@ -4,7 +4,7 @@
 import type { Example } from '../../data/schema.ts';
 import { loadExamples } from '../../experiment/run/data.ts';
 import type { RunHost } from '../../experiment/run/host.ts';
-import { loadResults, loadSweepRunResults, studioStore } from '../lib/studio-store.ts';
+import { getRun, loadResults, loadSweepRunResults, studioStore } from '../lib/studio-store.ts';
 import { answerDetails, type AnswerDetail } from '../lib/evaluation.ts';
 import { explainerMetrics, modelsOf, type ModelResult, type RunResults } from '../lib/results.ts';
 
@@ -32,6 +32,10 @@ export class EvaluateState {
         this.sweepRuns = top.results.rows.filter((r) => r.status === 'done').map((r) => r.id);
         const pick = this.sweepRun ?? this.sweepRuns[0];
         this.results = pick ? await loadSweepRunResults(this.runId, pick) : null;
+        if (!this.results && pick && (await getRun(this.runId))?.imported) {
+          // An imported sweep file holds each run's metrics; its answers are in each run's own file.
+          throw new Error(`This sweep was imported from a results file, which holds each run's metrics but not its answers. To evaluate run ${pick}, open its own results.json (runs/${pick}/results.json in the sweep's output folder) on the Compare page.`);
+        }
         if (!this.results) throw new Error(pick ? `Sweep run ${pick} has no results.` : 'No run of this sweep finished.');
       } else this.results = top.results;
     } catch (e) {

@@ -102,9 +102,18 @@ export function sweepTables(results: SweepResults): MetricTable[] {
     ['classify', CLASSIFIER_COLUMNS, [['majority', 'majority'], ['skillOverlap', 'skill overlap']]],
     ['explain', EXPLAINER_COLUMNS, [['template', 'template'], ['copy', 'copy requirements']]],
   ] as const) {
-    const ids = [...(task === 'explain' ? ['teacher'] : []), ...stages.filter((s) => s.task === task).map((s) => s.id)];
-    if (ids.length === (task === 'explain' ? 1 : 0)) continue;
+    const students = stages.filter((s) => s.task === task).map((s) => s.id);
+    if (students.length === 0) continue;
+    // The in-house teacher, like the baselines, is one row when no group changes it (a sweep of a
+    // stage's loss trains the same teacher in every group), else one per group.
+    const teacherCells = results.aggregate.map((g) => JSON.stringify(columns.map(([k]) => summaryCell(g.metrics[`teacher.${k}`]))));
+    const sharedTeacher = task === 'explain' && results.aggregate.length > 1 && new Set(teacherCells).size === 1;
+    const ids = [...(task === 'explain' && !sharedTeacher ? ['teacher'] : []), ...students];
     const rows: MetricTable['rows'] = [];
+    if (sharedTeacher) {
+      const g = results.aggregate[0]!;
+      rows.push({ label: `teacher (${results.experiment.inHouseTeacher.preset})`, params: results.rows.find((r) => r.group === g.group)?.parameters?.teacher ?? null, cells: columns.map(([k]) => summaryCell(g.metrics[`teacher.${k}`])) });
+    }
     for (const g of results.aggregate) {
       for (const id of ids) {
         const preset = id === 'teacher' ? results.experiment.inHouseTeacher.preset : studentLabel(stages.find((s) => s.id === id)!);
@@ -119,8 +128,10 @@ export function sweepTables(results: SweepResults): MetricTable[] {
 }
 
 const fmt = (x: number) => x.toFixed(3);
-const cellText = (c: TableCell) => (c.value === null ? '—' : c.lo !== undefined && c.hi !== undefined ? `${fmt(c.value)} [${fmt(c.lo)}, ${fmt(c.hi)}]` : fmt(c.value));
-const paramsText = (p: number | null) => (p === null ? '' : p >= 1e6 ? `${(p / 1e6).toFixed(2)}M` : `${(p / 1e3).toFixed(0)}k`);
+/** "0.425 [0.351, 0.502]" (the value alone without an interval, "—" without a value). */
+export const cellText = (c: TableCell) => (c.value === null ? '—' : c.lo !== undefined && c.hi !== undefined ? `${fmt(c.value)} [${fmt(c.lo)}, ${fmt(c.hi)}]` : fmt(c.value));
+/** "1.01M", "184k" ("" for a baseline). */
+export const paramsText = (p: number | null) => (p === null ? '' : p >= 1e6 ? `${(p / 1e6).toFixed(2)}M` : `${(p / 1e3).toFixed(0)}k`);
 
 /** Plain text, columns aligned (what `lantern run` prints at the end). */
 export function formatTables(tables: readonly MetricTable[]): string {
