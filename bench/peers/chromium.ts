@@ -2,7 +2,6 @@
 // by Vite's preview server with the studio's cross-origin-isolation headers (so the WASM race's
 // threads exist, as in the studio), opened in Debian's Chromium through playwright-core.
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../tests/helpers/chromium.ts';
 import { CROSS_ORIGIN_ISOLATION } from '../../server/isolation.ts';
 import type { PeerReport, RowKind } from './run.ts';
@@ -17,8 +16,6 @@ export interface ChromiumPeerOptions {
   kinds?: RowKind[];
   log?: (line: string) => void;
   timeoutMs?: number;
-  /** A browser to open the page in (left open); else one is launched for the race and closed. */
-  browser?: Browser;
 }
 
 export async function runPeersInChromium(opts: ChromiumPeerOptions): Promise<PeerReport> {
@@ -29,7 +26,7 @@ export async function runPeersInChromium(opts: ChromiumPeerOptions): Promise<Pee
   await build({ root: PAGE_ROOT, configFile: false, logLevel: 'warn', build: { outDir: OUT_DIR, emptyOutDir: true, target: 'es2022', minify: false } });
   const server = await preview({ root: PAGE_ROOT, configFile: false, logLevel: 'warn', build: { outDir: OUT_DIR }, preview: { host: '127.0.0.1', port: 0, strictPort: false, headers: CROSS_ORIGIN_ISOLATION } });
   // The WASM race needs no GPU: Chromium without WebGPU, as on a machine with none.
-  const browser = opts.browser ?? (await launchChromium({ webgpu: backend === 'webgpu' }));
+  const browser = await launchChromium({ webgpu: backend === 'webgpu' });
   const page = await browser.newPage();
   try {
     const url = new URL(server.resolvedUrls!.local[0]!);
@@ -40,14 +37,14 @@ export async function runPeersInChromium(opts: ChromiumPeerOptions): Promise<Pee
     page.on('response', (r) => r.status() >= 400 && log(`${r.status()} ${r.url()}`));
     // An uncaught error (a peer's worker failing to start, say) can leave a peer waiting forever: fail now.
     const pageError = new Promise<never>((_, reject) => page.on('pageerror', (e) => reject(new Error(`the bench page failed: ${e.message}`))));
+    pageError.catch(() => {}); // one after the report is no failure of the race
     await page.goto(url.href);
     await Promise.race([page.waitForFunction(() => window.peerReport || window.peerError, undefined, { timeout: opts.timeoutMs ?? 3_600_000, polling: 1000 }), pageError]);
     const error = await page.evaluate(() => window.peerError);
     if (error) throw new Error(`the bench page failed: ${error}`);
     return (await page.evaluate(() => window.peerReport))!;
   } finally {
-    await page.close();
-    if (!opts.browser) await browser.close();
+    await browser.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
   }
 }
