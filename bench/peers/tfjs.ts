@@ -63,11 +63,15 @@ async function settle(tf: Tf, outs: T[]): Promise<void> {
   tf.dispose(outs);
 }
 
+/** Where TF.js's WASM backend finds its .wasm files: a folder (path in Node, URL prefix in a page) or one URL per file. */
+export type TfWasmPaths = string | Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+
 /**
- * TF.js on its WebGPU backend, or on its WASM backend (XNNPACK, SIMD; threads where the page is
- * cross-origin isolated): `wasmPaths` is where its .wasm files are served from (a folder path in Node).
+ * TF.js on its WebGPU backend, or on its WASM backend (XNNPACK, SIMD; its threaded-SIMD build
+ * where the page is cross-origin isolated, never in Node): `wasmPaths` is where its .wasm files are;
+ * `threads` the threads its threaded build may use (its default is half the logical cores).
  */
-export async function tfContender(backend: 'webgpu' | 'wasm' = 'webgpu', wasmPaths?: string): Promise<Contender> {
+export async function tfContender(backend: 'webgpu' | 'wasm' = 'webgpu', wasmPaths?: TfWasmPaths, threads?: number): Promise<Contender> {
   const tf: Tf = await import('@tensorflow/tfjs-core');
   // tfjs-core alone registers no gradients; the `@tensorflow/tfjs` bundle would import these.
   await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
@@ -79,11 +83,15 @@ export async function tfContender(backend: 'webgpu' | 'wasm' = 'webgpu', wasmPat
     if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend');
   } else {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    if (wasmPaths) wasm.setWasmPaths(wasmPaths);
+    if (wasmPaths) wasm.setWasmPaths(wasmPaths as Parameters<typeof wasm.setWasmPaths>[0]);
+    // The flags TF.js itself reads to pick its binary (threaded SIMD needs both).
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threaded = simd && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    if (threaded && threads !== undefined) wasm.setThreadsCount(threads);
     if (!(await tf.setBackend('wasm'))) throw new Error('TF.js could not start its WASM backend');
     await tf.ready();
-    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    detail = `@tensorflow/tfjs-backend-wasm 4.22 (XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}, eager)`;
+    const used = wasm.getThreadsCount();
+    detail = `@tensorflow/tfjs-backend-wasm 4.22 (XNNPACK, ${threaded ? 'threaded-SIMD build' : simd ? 'SIMD build, no threads' : 'no SIMD'}, ${used} thread${used === 1 ? '' : 's'}, eager)`;
   }
   await tf.ready();
   const oneHotEmbed = backend === 'wasm';

@@ -38,7 +38,9 @@ Measures the engine on one of its backends here (Node): WebGPU (Dawn), or WASM S
                --backend wasm races on the CPU instead: ours on the WASM backend (threads as
                the machine has cores), jax-js on its wasm device, TF.js on its WASM backend
                (XNNPACK, SIMD) — the peers a user without a GPU would pick
-  --chromium   run the race in Chromium (a bench page built by Vite) instead of Node (WebGPU)
+  --chromium   run the race in Chromium (a bench page built by Vite, served cross-origin isolated)
+               instead of Node; with --backend wasm: ours on its worker pool, TF.js on its
+               threaded-SIMD build, jax-js on its wasm device, in Chromium without WebGPU
   --smoke      the smallest sizes (a check that everything runs and agrees, not a measurement)
   --only       comma-separated rows to run: matmul, training, dispatch
 
@@ -59,9 +61,8 @@ async function runPeerBench(values: { chromium?: boolean; smoke?: boolean; only?
   const log = (line: string) => console.error(line);
   let report: PeerReport;
   if (values.chromium) {
-    if (backend === 'wasm') throw new UsageError('--chromium races on WebGPU; the WASM race runs in Node (--backend wasm without --chromium)');
     const { runPeersInChromium } = await import('../../bench/peers/chromium.ts');
-    report = await runPeersInChromium({ ...(values.smoke ? { smoke: true } : {}), ...(kinds ? { kinds } : {}), log });
+    report = await runPeersInChromium({ backend, ...(values.smoke ? { smoke: true } : {}), ...(kinds ? { kinds } : {}), log });
   } else {
     const { runPeersInNode } = await import('../../bench/peers/node.ts');
     report = await runPeersInNode({ backend, workloads: values.smoke ? smokeWorkloads() : fullWorkloads(), ...(kinds ? { kinds } : {}), log });
