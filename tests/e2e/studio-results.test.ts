@@ -31,9 +31,9 @@ describe('results files in the studio', () => {
     await page.getByTestId('published-note').waitFor();
     expect(page.url()).toContain('#/compare?published=staged-vs-direct.laptop');
     expect(await page.getByTestId('published-note').textContent()).toContain('npx lantern run examples/staged-vs-direct.laptop.json');
-    // The paired difference docs/results.md reports: staged − direct ROUGE-L −0.005 [−0.086, +0.076].
+    // The paired difference docs/results.md reports: staged − direct ROUGE-L −0.001 [−0.015, +0.014].
     const diff = page.getByTestId('difference');
-    expect(await diff.locator('td').nth(2).textContent()).toBe('-0.005 [-0.086, 0.076]');
+    expect(await diff.locator('td').nth(2).textContent()).toBe('-0.001 [-0.015, 0.014]');
     expect(await diff.locator('th').textContent()).toBe('small-staged − small-direct');
     // An interval that holds 0: neither chain is marked best.
     expect(await page.getByTestId('paper-staged').locator('td.best').count()).toBe(0);
