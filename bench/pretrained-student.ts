@@ -12,7 +12,8 @@ import { loadQwenTokenizer, qwenTokenizerPaths } from '../src/data/tokenizer-nod
 import { buildStudentVocab, StudentTokenizer } from '../src/data/vocab.ts';
 import { generateDemoExamples } from '../src/data/demo.ts';
 import { isPretrained, parseExperiment } from '../src/experiment/schema.ts';
-import { buildPretrainedStudent, planPretrainedStudent } from '../src/experiment/run/pretrained-student.ts';
+import { stageUse } from '../src/experiment/pretrained-size.ts';
+import { buildPretrained, planPretrained } from '../src/experiment/run/pretrained-student.ts';
 import { decoderSpecs, hfFolderFiles, makeTensors, qwen2Config, writeHfFolder, type DecoderSpec } from '../tests/helpers/hf-folder.ts';
 
 const [hidden = 512, layers = 8] = process.argv.slice(2).map(Number);
@@ -30,9 +31,9 @@ for (const [label, opts] of [['BF16, 2 shards', { dtype: 'BF16', shards: 2 }], [
   const stage = parseExperiment({ stages: [{ id: 's', task: 'explain', student: { pretrained: { source: dir, lora: { rank: 8 } } }, batchSize: 8, maxSeqLen: 256 }] }).config.stages[0]!;
   if (!isPretrained(stage.student)) throw new Error('unreachable');
   const t0 = performance.now();
-  const plan = await planPretrainedStudent(engine, await nodeModelFolder(dir), stage, stage.student, { size: student.size, tokenizer: student });
+  const plan = await planPretrained(engine, await nodeModelFolder(dir), stageUse(stage), stage.student.pretrained, { size: student.size, tokenizer: student });
   const t1 = performance.now();
-  const { model, info } = await buildPretrainedStudent(host, plan, stage, stage.student, 1);
+  const { model, info } = await buildPretrained(host, plan, stageUse(stage), stage.student.pretrained, 1);
   const t2 = performance.now();
   console.log(`  ${label}: plan (config.json, tokenizer.json, estimate) ${(t1 - t0).toFixed(0)} ms; read + prune + build + LoRA ${(t2 - t1).toFixed(0)} ms; ${info.parameters.toLocaleString('en-US')} parameters after pruning, ${info.trainableParameters.toLocaleString('en-US')} train; estimate ${(info.memory.totalBytes / 2 ** 20).toFixed(0)} MiB at 8 × 256`);
   model.release();

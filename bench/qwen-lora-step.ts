@@ -20,7 +20,8 @@ import { buildStudentVocab, StudentTokenizer } from '../src/data/vocab.ts';
 import { generateDemoExamples } from '../src/data/demo.ts';
 import { exampleText } from '../src/data/format.ts';
 import { isPretrained, parseExperiment } from '../src/experiment/schema.ts';
-import { buildPretrainedStudent, planPretrainedStudent } from '../src/experiment/run/pretrained-student.ts';
+import { stageUse } from '../src/experiment/pretrained-size.ts';
+import { buildPretrained, planPretrained } from '../src/experiment/run/pretrained-student.ts';
 import type { DecoderLM } from '../src/engine/nn/decoder.ts';
 import { decoderSpecs, hfFolderFiles, makeTensors, qwen2Config, writeHfFolder, type DecoderSpec } from '../tests/helpers/hf-folder.ts';
 
@@ -46,8 +47,8 @@ try {
   const stage = parseExperiment({ stages: [{ id: 's', task: 'explain', student: { pretrained: { source: dir, lora: { rank: 8, alpha: 16, targets: ['q', 'v'] } } }, batchSize: 1, maxSeqLen: 256 }] }).config.stages[0]!;
   if (!isPretrained(stage.student)) throw new Error('the stage lost its pretrained student');
   t = performance.now();
-  const plan = await planPretrainedStudent(engine, await nodeModelFolder(dir), stage, stage.student, { size: student.size, tokenizer: student });
-  const { model, info } = await buildPretrainedStudent(host, plan, stage, stage.student, 1);
+  const plan = await planPretrained(engine, await nodeModelFolder(dir), stageUse(stage), stage.student.pretrained, { size: student.size, tokenizer: student });
+  const { model, info } = await buildPretrained(host, plan, stageUse(stage), stage.student.pretrained, 1);
   console.log(`loaded as an experiment does in ${((performance.now() - t) / 1000).toFixed(1)} s: student vocabulary ${student.size} tokens, ${(info.parameters / 1e6).toFixed(1)} M parameters, ${info.trainableParameters.toLocaleString('en-US')} trained (LoRA r=8 on q, v), ${threads} thread(s)`);
   console.log(`estimate before the run: ${(info.memory.totalBytes / GiB).toFixed(2)} GiB at 1 × 256 (the WASM backend has ${WASM_MEMORY_BYTES / GiB} GiB)`);
 

@@ -7,7 +7,23 @@ import { loraParameterCount, parameterCount, trainingMemoryEstimate, type Traini
 import { WASM_MEMORY_BYTES } from '../engine/backend.ts';
 import { FIT_LABELS } from '../data/schema.ts';
 import { SPECIAL_IDS } from '../data/vocab.ts';
-import { LORA_TARGETS, MAX_TRAINING_MEMORY_BYTES, modelMemoryIssue, type MemoryLimits, type PretrainedStudentConfig, type StageConfig } from './schema.ts';
+import { LORA_TARGETS, MAX_TRAINING_MEMORY_BYTES, modelMemoryIssue, type InHouseTeacherConfig, type MemoryLimits, type PretrainedConfig, type StageConfig } from './schema.ts';
+
+/**
+ * What a model folder is loaded as: a stage's student, or the in-house teacher (a decoder that
+ * writes explanations); its task, and the batch and length it trains at.
+ */
+export interface PretrainedUse {
+  role: 'student' | 'teacher';
+  /** Who it is, for messages: 'stage "explainer"', 'the in-house teacher'. */
+  name: string;
+  task: StageConfig['task'];
+  batchSize: number;
+  maxSeqLen: number;
+}
+
+export const stageUse = (stage: StageConfig): PretrainedUse => ({ role: 'student', name: `stage "${stage.id}"`, task: stage.task, batchSize: stage.batchSize, maxSeqLen: stage.maxSeqLen });
+export const teacherUse = (teacher: InHouseTeacherConfig): PretrainedUse => ({ role: 'teacher', name: 'the in-house teacher', task: 'explain', batchSize: teacher.batchSize, maxSeqLen: teacher.maxSeqLen });
 
 /** Schema LoRA targets → module names of each architecture (PEFT's target_modules). */
 export const LORA_MODULES: Record<ModelConfig['kind'], Record<(typeof LORA_TARGETS)[number], string>> = {
@@ -45,12 +61,13 @@ export interface PretrainedDescription {
 const article = (w: string) => (/^[aeiou]/.test(w) ? `an ${w}` : `a ${w}`);
 
 /**
- * The student a folder's config.json gives this stage at a vocabulary of `vocabSize`, or the
- * problem that stops it: config.json the engine cannot load exactly (hfLoadPlan's refusal), the
- * wrong kind for the task, a context shorter than maxSeqLen, or training that does not fit `limits`.
+ * The model a folder's config.json gives this use (a stage's student, the in-house teacher) at a
+ * vocabulary of `vocabSize`, or the problem that stops it: config.json the engine cannot load
+ * exactly (hfLoadPlan's refusal), the wrong kind for the task, a context shorter than maxSeqLen,
+ * or training that does not fit `limits`.
  */
-export function describePretrained(json: unknown, stage: StageConfig, student: PretrainedStudentConfig, vocabSize: number, limits: MemoryLimits & { memoryBytes: number }): { ok: true; description: PretrainedDescription } | { ok: false; problem: string } {
-  const { source, lora } = student.pretrained;
+export function describePretrained(json: unknown, use: PretrainedUse, pretrained: PretrainedConfig, vocabSize: number, limits: MemoryLimits & { memoryBytes: number }): { ok: true; description: PretrainedDescription } | { ok: false; problem: string } {
+  const { source, lora } = pretrained;
   let config: ModelConfig;
   try {
     config = hfLoadPlan(json as Record<string, unknown>).config;
@@ -58,9 +75,10 @@ export function describePretrained(json: unknown, stage: StageConfig, student: P
     return { ok: false, problem: (e as Error).message };
   }
   const modelType = String((json as { model_type?: unknown }).model_type);
-  const want = stage.task === 'explain' ? 'decoder' : 'encoder';
-  if (config.kind !== want) return { ok: false, problem: `${article(stage.task)} stage needs ${article(want)}, and this folder's config.json describes ${article(config.kind)} (model_type "${modelType}")` };
-  if (stage.maxSeqLen > config.maxPosition) return { ok: false, problem: `maxSeqLen ${stage.maxSeqLen} exceeds the model's max_position_embeddings ${config.maxPosition}` };
+  const want = use.task === 'explain' ? 'decoder' : 'encoder';
+  const needer = use.role === 'teacher' ? use.name : `${article(use.task)} stage`;
+  if (config.kind !== want) return { ok: false, problem: `${needer} needs ${article(want)}, and this folder's config.json describes ${article(config.kind)} (model_type "${modelType}")` };
+  if (use.maxSeqLen > config.maxPosition) return { ok: false, problem: `maxSeqLen ${use.maxSeqLen} exceeds the model's max_position_embeddings ${config.maxPosition}` };
   const pruned: ModelConfig =
     config.kind === 'decoder'
       ? ({ ...config, vocabSize, bosTokenId: SPECIAL_IDS.imStart, eosTokenId: SPECIAL_IDS.eos, padTokenId: SPECIAL_IDS.pad } satisfies DecoderConfig)
@@ -69,7 +87,7 @@ export function describePretrained(json: unknown, stage: StageConfig, student: P
   const parameters = parameterCount(pruned);
   const trainableParameters = lora ? loraParameterCount(pruned, modules, lora.rank, LORA_TRAINABLE[config.kind]) : parameters;
   const opts = lora ? { lora: { modules, rank: lora.rank, trainable: LORA_TRAINABLE[config.kind] } } : {};
-  const issue = modelMemoryIssue(`the student (${modelType} from ${source}${lora ? `, LoRA r=${lora.rank}` : ', every weight trained'})`, pruned, stage, { ...limits, vocabSize }, opts);
+  const issue = modelMemoryIssue(`the ${use.role} (${modelType} from ${source}${lora ? `, LoRA r=${lora.rank}` : ', every weight trained'})`, pruned, use, { ...limits, vocabSize }, opts);
   if (issue) return { ok: false, problem: issue };
   return {
     ok: true,
@@ -79,7 +97,7 @@ export function describePretrained(json: unknown, stage: StageConfig, student: P
       sourceParameters: parameterCount(config),
       parameters,
       trainableParameters,
-      memory: { ...trainingMemoryEstimate(pruned, stage.batchSize, stage.maxSeqLen, opts), limitBytes: limits.memoryBytes },
+      memory: { ...trainingMemoryEstimate(pruned, use.batchSize, use.maxSeqLen, opts), limitBytes: limits.memoryBytes },
       ...(lora ? { lora: { rank: lora.rank, alpha: lora.alpha, dropout: lora.dropout, modules } } : {}),
     },
   };

@@ -145,6 +145,7 @@ export const Pretrained = z.strictObject({
   source: nonEmpty('pretrained.source'),
   lora: Lora.optional(),
 });
+export type PretrainedConfig = z.output<typeof Pretrained>;
 export const PretrainedStudent = z.strictObject({ pretrained: Pretrained });
 export type PretrainedStudentConfig = z.output<typeof PretrainedStudent>;
 
@@ -153,28 +154,30 @@ export function isPretrained<S extends object>(student: S | PretrainedStudentCon
   return 'pretrained' in student;
 }
 
-/** Fields of a preset student that a folder's config.json decides instead. */
+/** Fields of a preset model that a folder's config.json decides instead. */
 const PRESET_ONLY = { preset: 'its size comes from the folder\'s config.json', dims: 'its size comes from the folder\'s config.json', pooling: "its pooling comes from the folder's config.json (classifier_pooling)", lora: 'put lora inside pretrained: {"pretrained": {"source": …, "lora": {…}}}' } as const;
 
 /**
- * A stage's student: a preset (`{preset, dims?, lora?}`) or a model folder (`{pretrained}`),
- * told apart by the `pretrained` key so that errors and unknown-key warnings name the fields of
- * the form that was meant (a zod union would report both forms' issues).
+ * A model that is a preset (`{preset, dims?, lora?}`) or a model folder (`{pretrained}`): a
+ * stage's student or the in-house teacher. Told apart by the `pretrained` key so that errors and
+ * unknown-key warnings name the fields of the form that was meant (a zod union would report both
+ * forms' issues); a preset field beside `pretrained` is refused by name.
  */
-function studentField<P extends z.ZodType<object, object>>(preset: P) {
-  return z.unknown().transform((value, ctx): z.output<P> | PretrainedStudentConfig => {
-    const pretrained = typeof value === 'object' && value !== null && !Array.isArray(value) && 'pretrained' in value;
-    if (pretrained) {
+function presetOrPretrained<P extends z.ZodType<object, object>, F extends z.ZodType<{ pretrained: unknown }, object>>(preset: P, pretrained: F, role: 'student' | 'teacher') {
+  return z.unknown().transform((value, ctx): z.output<P> | z.output<F> => {
+    const isFolder = typeof value === 'object' && value !== null && !Array.isArray(value) && 'pretrained' in value;
+    if (isFolder) {
       const extra = Object.keys(value).filter((k): k is keyof typeof PRESET_ONLY => k in PRESET_ONLY);
-      for (const key of extra) ctx.issues.push({ code: 'custom', path: [key], message: `"${key}" does not apply to a pretrained student: ${PRESET_ONLY[key]}`, input: value });
+      for (const key of extra) ctx.issues.push({ code: 'custom', path: [key], message: `"${key}" does not apply to a pretrained ${role}: ${PRESET_ONLY[key]}`, input: value });
       if (extra.length) return z.NEVER;
     }
-    const result = (pretrained ? PretrainedStudent : preset).safeParse(value);
-    if (result.success) return result.data as z.output<P> | PretrainedStudentConfig;
+    const result = (isFolder ? pretrained : preset).safeParse(value);
+    if (result.success) return result.data as z.output<P> | z.output<F>;
     for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: value } as never);
     return z.NEVER;
   });
 }
+const studentField = <P extends z.ZodType<object, object>>(preset: P) => presetOrPretrained(preset, PretrainedStudent, 'student');
 
 const trainingFields = {
   optimizer: Optimizer.prefault({}),
@@ -208,15 +211,47 @@ export function encoderDimsOf(model: { preset: EncoderPreset; dims?: z.output<ty
 
 // ── in-house teacher and synthetic labels ──────────────────────────────────────────────────────────
 
-/** The largest decoder, fine-tuned (SFT) on the seed set; it writes D_synth for the stages. */
-export const InHouseTeacher = z
-  .strictObject({
+/**
+ * The in-house teacher, fine-tuned (SFT) on the seed set; it writes D_synth for the stages. It
+ * starts from a decoder preset (`{preset, dims?, lora?}`, the largest by default) or from a
+ * Hugging Face model folder (`{pretrained: {source, lora?}}`, as a stage's student does). A
+ * pretrained teacher names its maxSeqLen: the folder's context (often 32k tokens) is read only
+ * when the run starts, and the stages' sequences default to the teacher's.
+ */
+export const InHouseTeacher = presetOrPretrained(
+  z.strictObject({
     preset: z.enum(DECODER_PRESET_NAMES).default('base'),
     dims: DecoderDimsOverride.optional(),
     lora: Lora.optional(),
     ...trainingFields,
-  })
-  .transform((t) => ({ ...t, maxSeqLen: t.maxSeqLen ?? decoderDimsOf(t).maxPosition }));
+  }),
+  z.strictObject({ pretrained: Pretrained, ...trainingFields }),
+  'teacher',
+).transform((t, ctx) => {
+  if (!isPretrained(t)) return { ...t, maxSeqLen: t.maxSeqLen ?? decoderDimsOf(t).maxPosition };
+  if (t.maxSeqLen === undefined) {
+    ctx.issues.push({ code: 'custom', path: ['maxSeqLen'], message: "a pretrained teacher needs maxSeqLen (tokens per example): its folder's context is only read when the run starts", input: t });
+    return z.NEVER;
+  }
+  return { ...t, maxSeqLen: t.maxSeqLen };
+});
+export type InHouseTeacherConfig = z.output<typeof InHouseTeacher>;
+export type PresetTeacherConfig = Exclude<InHouseTeacherConfig, { pretrained: unknown }>;
+
+/** The preset teacher's dimensions (the preset's, with dims on top); null for a pretrained one (its config.json decides). */
+export function teacherDims(teacher: InHouseTeacherConfig): DecoderDims | null {
+  return isPretrained(teacher) ? null : decoderDimsOf(teacher);
+}
+
+/** What the in-house teacher is, in a few words: its preset, or "pretrained <source>". */
+export function teacherLabel(teacher: InHouseTeacherConfig): string {
+  return isPretrained(teacher) ? pretrainedLabel(teacher.pretrained) : teacher.preset;
+}
+
+/** The in-house teacher's LoRA settings, preset or pretrained. */
+export function teacherLora(teacher: InHouseTeacherConfig): z.output<typeof Lora> | undefined {
+  return isPretrained(teacher) ? teacher.pretrained.lora : teacher.lora;
+}
 
 export const Synthetic = z.strictObject({
   /**
@@ -315,8 +350,10 @@ export function stageDims(stage: StageConfig): DecoderDims | EncoderDims | null 
 /** What a stage's student is, in a few words: its preset, or "pretrained <source>". */
 export function studentLabel(stage: StageConfig): string {
   const student = stage.student;
-  return isPretrained(student) ? `pretrained ${student.pretrained.source}${student.pretrained.lora ? ' + LoRA' : ''}` : student.preset;
+  return isPretrained(student) ? pretrainedLabel(student.pretrained) : student.preset;
 }
+
+const pretrainedLabel = (p: PretrainedConfig) => `pretrained ${p.source}${p.lora ? ' + LoRA' : ''}`;
 
 /** A stage's LoRA settings, preset or pretrained. */
 export function stageLora(stage: StageConfig): z.output<typeof Lora> | undefined {
@@ -484,8 +521,13 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
     }
   };
   const teacher = config.inHouseTeacher;
-  if (teacher.dims) checkDims('inHouseTeacher.dims', () => decoderConfig(decoderDimsOf(teacher), { vocabSize: 1 }));
-  checkTraining('inHouseTeacher', teacher, decoderDimsOf(teacher).maxPosition, `${teacher.preset}${teacher.dims ? ' (with dims)' : ''} decoder`);
+  if (isPretrained(teacher)) {
+    // Its context is the folder's max_position_embeddings: checked when the run reads config.json.
+    checkTraining('inHouseTeacher', teacher, Infinity, 'pretrained decoder');
+  } else {
+    if (teacher.dims) checkDims('inHouseTeacher.dims', () => decoderConfig(decoderDimsOf(teacher), { vocabSize: 1 }));
+    checkTraining('inHouseTeacher', teacher, decoderDimsOf(teacher).maxPosition, `${teacher.preset}${teacher.dims ? ' (with dims)' : ''} decoder`);
+  }
   // A decoder's context holds the prompt and the text it writes.
   if (config.synthetic.maxNewTokens >= teacher.maxSeqLen) {
     errors.push({ path: 'synthetic.maxNewTokens', message: `${config.synthetic.maxNewTokens} new tokens leave no room for the prompt in the in-house teacher's ${teacher.maxSeqLen}-token context` });
@@ -672,10 +714,10 @@ const formatBytes = (n: number) => (n >= 2 ** 30 ? `${+(n / 2 ** 30).toFixed(1)}
  */
 export function experimentMemoryIssues(config: ExperimentConfig, limits: MemoryLimits = {}): ExperimentIssue[] {
   const vocabSize = limits.vocabSize ?? NOMINAL_VOCAB_SIZE;
-  const models: [string, string, ModelConfig, { batchSize: number; maxSeqLen: number }][] = [
-    ['inHouseTeacher', `the in-house teacher (${config.inHouseTeacher.preset} decoder)`, decoderConfig(decoderDimsOf(config.inHouseTeacher), { vocabSize }), config.inHouseTeacher],
-  ];
-  // Pretrained students are sized from their folder's config.json when the run starts (pipeline.ts).
+  const models: [string, string, ModelConfig, { batchSize: number; maxSeqLen: number }][] = [];
+  // Pretrained models are sized from their folder's config.json when the run starts (pipeline.ts).
+  const teacherDimensions = teacherDims(config.inHouseTeacher);
+  if (teacherDimensions) models.push(['inHouseTeacher', `the in-house teacher (${teacherLabel(config.inHouseTeacher)} decoder)`, decoderConfig(teacherDimensions, { vocabSize }), config.inHouseTeacher]);
   config.stages.forEach((stage, i) => {
     const dims = stageDims(stage);
     if (!dims) return;

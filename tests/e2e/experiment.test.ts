@@ -268,7 +268,7 @@ describe('experiments in the trainer worker', () => {
         }
       },
       // On WebGPU (SwiftShader here), with 30 teacher steps: the stop asked for at step 1 lands in them.
-      { url, configJson: JSON.stringify({ ...tinyExperiment(), engine: 'webgpu', inHouseTeacher: { ...tinyExperiment().inHouseTeacher, steps: 30 } }), runId },
+      { url, configJson: JSON.stringify({ ...tinyExperiment(), engine: 'webgpu', inHouseTeacher: { ...(tinyExperiment().inHouseTeacher as object), steps: 30 } }), runId },
     );
     expect(outcome.stopped).toBe(true);
     expect(outcome.error).toMatch(/stopped by the user at step \d of teacher/);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
-import { decoderDimsOf, parseExperiment, type ExperimentInput } from '../../src/experiment/schema.ts';
+import { parseExperiment, teacherDims, type ExperimentInput } from '../../src/experiment/schema.ts';
 import { createNodeHost, fileStore, type NodeHost } from '../../src/experiment/run/node-host.ts';
 import { runExperiment } from '../../src/experiment/run/pipeline.ts';
 import { Stopped } from '../../src/experiment/run/stopped.ts';
@@ -78,7 +78,7 @@ describe('the in-house teacher memorises its seed set', () => {
 
     // What the teacher was trained to write: the seed answer as the layout's response holds it.
     const codec = new TaskCodec(new StudentTokenizer(read<StudentVocabJson>('vocab.json'), await loadQwenTokenizer()));
-    const layout = decoderLayout(MAX_SEQ_LEN, decoderDimsOf(config.inHouseTeacher).maxPosition, NEW_TOKENS);
+    const layout = decoderLayout(MAX_SEQ_LEN, teacherDims(config.inHouseTeacher)!.maxPosition, NEW_TOKENS);
     const expected = (a: Answer) => codec.parseResponse(codec.response(a.label, a.explanation).slice(0, layout.responseTokens));
     const bySeed = new Map(seed.map((a) => [a.exampleId, a]));
     for (const s of synthetic) {

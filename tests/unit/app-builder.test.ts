@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fieldValue, formatValueList, issuesAt, issuesUnder, parseValueList, setField, unusedStageId } from '../../src/app/lib/draft.ts';
 import { effectiveTrainingFlops, estimateTraining, modelSize, type SpeedFigures } from '../../src/app/lib/estimate.ts';
 import { TEMPLATES } from '../../src/app/lib/templates.ts';
+import { pipelineGraph } from '../../src/app/lib/pipeline-graph.ts';
 import { parseExperiment, safeParseExperiment } from '../../src/experiment/schema.ts';
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
 import { parameterCount, trainingMemoryEstimate } from '../../src/engine/nn/size.ts';
@@ -79,6 +80,22 @@ describe('sizes and estimates', () => {
     const e = estimateTraining([config, config], ['k', 'k'], speed, V)!;
     expect(e.teachers).toBe(1);
     expect(e.trainingSeconds).toBeCloseTo((teacherFlops + 2 * stageFlops) / 60_000, 9);
+  });
+  it('leaves a pretrained teacher out of the estimate (sized from its folder when the run starts), and counts it as unsized', () => {
+    const speed: SpeedFigures = { adapter: 'x', measuredAt: '', matmul: [], training: [{ model: 'decoder', preset: 'small', parameters: 1000, batch: 1, seqLen: 1, tokensPerSecond: 10 }] };
+    const config = parseExperiment({
+      inHouseTeacher: { pretrained: { source: 'qwen', lora: {} }, steps: 2, batchSize: 1, maxSeqLen: 16 },
+      synthetic: { maxNewTokens: 4 },
+      eval: { maxNewTokens: 4 },
+      stages: [{ id: 'e', task: 'explain', student: { preset: 'tiny' }, steps: 3, batchSize: 2, maxSeqLen: 16 }],
+    }).config;
+    const V = 100;
+    const e = estimateTraining([config], ['k'], speed, V)!;
+    expect(e.unsized).toBe(1);
+    // The stage alone: its source's forward passes are not counted when the source is unsized.
+    expect(e.trainingSeconds).toBeCloseTo((6 * modelSize('explain', { preset: 'tiny' }, 1, 1, V).parameters * 2 * 16 * 3) / 60_000, 9);
+    expect(pipelineGraph(config).nodes.find((n) => n.id === 'teacher')!.detail).toBe('pretrained qwen + LoRA decoder · 2 steps');
+    expect(fieldValue({}, config, 'inHouseTeacher.pretrained.source')).toBe('qwen');
   });
 });
 

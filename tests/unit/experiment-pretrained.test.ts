@@ -1,7 +1,9 @@
-// Pretrained students in the experiment schema: the {pretrained: {source, lora?}} form beside
+// Pretrained students (and in-house teachers) in the experiment schema: the {pretrained: {source, lora?}} form beside
 // presets, its defaults and errors, and that share links and experiment identity carry it.
 import { describe, expect, it } from 'vitest';
-import { experimentIdentity, isPretrained, minimalExperiment, parseExperiment, safeParseExperiment, sameExperiment, stageDims, stageLora, studentLabel } from '../../src/experiment/schema.ts';
+import { defaultExperiment, experimentIdentity, isPretrained, minimalExperiment, parseExperiment, safeParseExperiment, sameExperiment, stageDims, stageLora, studentLabel, teacherDims, teacherLabel, teacherLora } from '../../src/experiment/schema.ts';
+import { sharedKey } from '../../src/experiment/run/pipeline.ts';
+import { DECODER_PRESETS } from '../../src/engine/presets.ts';
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
 import { estimateTraining } from '../../src/app/lib/estimate.ts';
 
@@ -80,5 +82,60 @@ describe('pretrained students', () => {
     const other = parseExperiment(withStudent({ pretrained: { source: 'Qwen2.5-1.5B', lora: { rank: 8, alpha: 32, dropout: 0.05, targets: ['q', 'k', 'v', 'o'] } } })).config;
     expect(sameExperiment(other, config)).toBe(false);
     expect(experimentIdentity(config).stages[0]!.student).toEqual(config.stages[0]!.student);
+  });
+});
+
+describe('a pretrained in-house teacher', () => {
+  const teacherFrom = (inHouseTeacher: unknown, extra: Record<string, unknown> = {}) => ({ inHouseTeacher, stages: [{ id: 'e', task: 'explain', student: { preset: 'tiny' } }, { id: 'q', task: 'explain', student: { pretrained: { source: 's' } } }], ...extra });
+
+  it('parses {pretrained: {source, lora?}} with the training fields; the stages default to its maxSeqLen', () => {
+    const { config, warnings } = parseExperiment(teacherFrom({ pretrained: { source: 'models/Qwen2.5-0.5B', lora: { rank: 4 } }, steps: 30, maxSeqLen: 192 }));
+    expect(warnings).toEqual([]);
+    const t = config.inHouseTeacher;
+    expect(isPretrained(t)).toBe(true);
+    expect(t).toMatchObject({ pretrained: { source: 'models/Qwen2.5-0.5B', lora: { rank: 4, alpha: 16, dropout: 0, targets: ['q', 'v'] } }, steps: 30, maxSeqLen: 192, batchSize: 8 });
+    expect(t).not.toHaveProperty('preset');
+    expect(teacherDims(t)).toBeNull();
+    expect(teacherLora(t)).toMatchObject({ rank: 4 });
+    expect(teacherLabel(t)).toBe('pretrained models/Qwen2.5-0.5B + LoRA');
+    // A pretrained stage learns from the teacher's sequences; a preset one keeps its preset's context.
+    expect(config.stages.map((s) => s.maxSeqLen)).toEqual([128, 192]);
+    // The preset teacher is unchanged.
+    const preset = defaultExperiment().inHouseTeacher;
+    expect(preset).toMatchObject({ preset: 'base', maxSeqLen: DECODER_PRESETS.base.maxPosition });
+    expect(teacherLabel(preset)).toBe('base');
+    expect(teacherLora(preset)).toBeUndefined();
+  });
+
+  it('refuses preset fields beside pretrained, naming each, and a missing maxSeqLen', () => {
+    const errors = errorsOf(teacherFrom({ pretrained: { source: 'm' }, preset: 'base', dims: { layers: 2 }, lora: { rank: 2 }, maxSeqLen: 128 }));
+    expect(errors['inHouseTeacher.preset']).toMatch(/"preset" does not apply to a pretrained teacher: its size comes from the folder's config.json/);
+    expect(errors['inHouseTeacher.dims']).toMatch(/"dims" does not apply to a pretrained teacher/);
+    expect(errors['inHouseTeacher.lora']).toMatch(/put lora inside pretrained/);
+    expect(errorsOf(teacherFrom({ pretrained: { source: 'm' } }))).toEqual({ 'inHouseTeacher.maxSeqLen': expect.stringMatching(/a pretrained teacher needs maxSeqLen/) });
+    expect(errorsOf(teacherFrom({ pretrained: { source: '' }, maxSeqLen: 128 }))['inHouseTeacher.pretrained.source']).toMatch(/must not be empty/);
+    expect(errorsOf(teacherFrom({ pretrained: { source: 'm', lora: { rank: 0 } }, maxSeqLen: 128 }))['inHouseTeacher.pretrained.lora.rank']).toBeDefined();
+    // The cross-field rules still hold: warm-up against steps, the synthetic answers against its context.
+    expect(errorsOf(teacherFrom({ pretrained: { source: 'm' }, maxSeqLen: 128, steps: 4, schedule: { warmupSteps: 5 } }))['inHouseTeacher.schedule.warmupSteps']).toMatch(/longer than the 4 training steps/);
+    expect(errorsOf(teacherFrom({ pretrained: { source: 'm' }, maxSeqLen: 64 }, { synthetic: { maxNewTokens: 64 } }))['synthetic.maxNewTokens']).toMatch(/64-token context/);
+  });
+
+  it('is left out of the schema memory check (sized from config.json when the run starts); an unknown key inside it is warned about', () => {
+    // A batch the largest preset could not train at 24 GiB: refused for a preset teacher, accepted for a folder.
+    const huge = { batchSize: 4096, maxSeqLen: 4096 };
+    expect(Object.keys(errorsOf(teacherFrom({ preset: 'large', dims: { maxPosition: 4096 }, ...huge })))).toContain('inHouseTeacher.batchSize');
+    expect(safeParseExperiment(teacherFrom({ pretrained: { source: 'm' }, ...huge })).ok).toBe(true);
+    const result = safeParseExperiment(teacherFrom({ pretrained: { source: 'm', revision: 'main' }, maxSeqLen: 128 }));
+    expect(result.ok && result.warnings).toEqual([{ path: 'inHouseTeacher.pretrained.revision', message: 'unknown key, ignored' }]);
+  });
+
+  it('travels in share links, belongs to the identity, and its source is part of the key a sweep shares the teacher by', async () => {
+    const config = parseExperiment(teacherFrom({ pretrained: { source: 'Qwen2.5-0.5B', lora: { alpha: 32 } }, maxSeqLen: 128 })).config;
+    expect((minimalExperiment(config) as { inHouseTeacher: unknown }).inHouseTeacher).toEqual({ pretrained: { source: 'Qwen2.5-0.5B', lora: { alpha: 32 } }, maxSeqLen: 128 });
+    expect(decodeShareLink(encodeShareLink(config)).config).toEqual(config);
+    const other = parseExperiment(teacherFrom({ pretrained: { source: 'Qwen2.5-1.5B', lora: { alpha: 32 } }, maxSeqLen: 128 })).config;
+    expect(sameExperiment(config, other)).toBe(false);
+    expect(await sharedKey(config)).not.toBe(await sharedKey(other));
+    expect(await sharedKey(config)).toBe(await sharedKey(parseExperiment(teacherFrom({ pretrained: { source: 'Qwen2.5-0.5B', lora: { alpha: 32 } }, maxSeqLen: 128 }, { stages: [{ id: 'x', task: 'classify' }] })).config));
   });
 });

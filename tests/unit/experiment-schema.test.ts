@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DIVERGENCES } from '../../src/engine/kd-spec.ts';
-import { ExperimentError, decoderDimsOf, defaultExperiment, isPretrained, minimalExperiment, parseExperiment, parseExperimentJson, safeParseExperiment, stageDims } from '../../src/experiment/schema.ts';
+import { ExperimentError, defaultExperiment, isPretrained, minimalExperiment, parseExperiment, parseExperimentJson, safeParseExperiment, stageDims, teacherDims } from '../../src/experiment/schema.ts';
 
 function errorsOf(input: unknown): Record<string, string> {
   const result = safeParseExperiment(input);
@@ -38,7 +38,7 @@ describe('experiment defaults', () => {
       inHouseTeacher: { preset: 'tiny', dims: { hidden: 96, heads: 4, kvHeads: 2, maxPosition: 512 } },
       stages: [{ id: 'a', task: 'explain', student: { preset: 'tiny', dims: { maxPosition: 384 } } }, { id: 'b', task: 'classify', student: { preset: 'tiny', dims: { layers: 1 } } }],
     });
-    expect(decoderDimsOf(config.inHouseTeacher)).toEqual({ hidden: 96, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, maxPosition: 512 });
+    expect(teacherDims(config.inHouseTeacher)).toEqual({ hidden: 96, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, maxPosition: 512 });
     // maxSeqLen defaults to the overridden context length.
     expect(config.inHouseTeacher.maxSeqLen).toBe(512);
     expect(config.stages.map((s) => s.maxSeqLen)).toEqual([384, 128]);

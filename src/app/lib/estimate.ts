@@ -64,7 +64,7 @@ function stageFlops(stage: StageConfig, config: ExperimentConfig, vocabSize: num
   // a top-k teacher's log-probs are stored instead.
   if (stage.task !== 'explain' || stage.loss.wKd === 0) return own;
   const found = config.stages.find((s) => s.id === stage.source)?.student;
-  const source = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' ? null : config.inHouseTeacher) : found && !isPretrained(found) ? found : null;
+  const source = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' || isPretrained(config.inHouseTeacher) ? null : config.inHouseTeacher) : found && !isPretrained(found) ? found : null;
   return source ? own + 2 * modelSize('explain', source, 1, 1, vocabSize).parameters * tokens : own;
 }
 
@@ -74,7 +74,7 @@ export interface TimeEstimate {
   runs: number;
   /** Runs whose in-house teacher is trained (runs that share data, teacher and seed share it). */
   teachers: number;
-  /** Stages left out of trainingSeconds: pretrained students, sized only when their folder is read. */
+  /** Models left out of trainingSeconds: pretrained students and teachers, sized only when their folder is read. */
   unsized: number;
 }
 
@@ -94,7 +94,8 @@ export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: 
     if (!teachers.has(key)) {
       teachers.add(key);
       const t = config.inHouseTeacher;
-      flops += 6 * modelSize('explain', t, 1, 1, vocabSize).parameters * t.batchSize * t.maxSeqLen * t.steps;
+      if (isPretrained(t)) unsized++;
+      else flops += 6 * modelSize('explain', t, 1, 1, vocabSize).parameters * t.batchSize * t.maxSeqLen * t.steps;
     }
     for (const stage of config.stages) {
       const f = stageFlops(stage, config, vocabSize);

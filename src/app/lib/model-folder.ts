@@ -2,7 +2,7 @@
 // studio keeps, and what the folder's config.json makes of a stage's student (model type, size,
 // what trains, the training memory against the WASM backend's 4 GiB and a GPU's assumed 24 GiB),
 // in the words of src/experiment/pretrained-size.ts, which the run refuses with.
-import { describePretrained, GPU_LIMITS, WASM_LIMITS, type PretrainedDescription } from '../../experiment/pretrained-size.ts';
+import { describePretrained, GPU_LIMITS, stageUse, WASM_LIMITS, type PretrainedDescription } from '../../experiment/pretrained-size.ts';
 import { isPretrained, NOMINAL_VOCAB_SIZE, type ExperimentConfig, type PretrainedStudentConfig, type StageConfig } from '../../experiment/schema.ts';
 
 /** Files a model folder is read from (pretrained.ts readModelFolder); the rest (.bin, .gguf, READMEs) are not stored. */
@@ -51,8 +51,8 @@ export interface FolderSummary {
  * reason it does not; `problem` when config.json cannot make this stage's student at all.
  */
 export function summarizeFolder(configJson: unknown, stage: StageConfig, student: PretrainedStudentConfig): { ok: true; summary: FolderSummary } | { ok: false; problem: string } {
-  const onGpu = describePretrained(configJson, stage, student, NOMINAL_VOCAB_SIZE, GPU_LIMITS);
-  const onWasm = describePretrained(configJson, stage, student, NOMINAL_VOCAB_SIZE, WASM_LIMITS);
+  const onGpu = describePretrained(configJson, stageUse(stage), student.pretrained, NOMINAL_VOCAB_SIZE, GPU_LIMITS);
+  const onWasm = describePretrained(configJson, stageUse(stage), student.pretrained, NOMINAL_VOCAB_SIZE, WASM_LIMITS);
   const d: PretrainedDescription | undefined = onGpu.ok ? onGpu.description : onWasm.ok ? onWasm.description : undefined;
   if (!d) {
     // Refused on both: a problem of config.json itself, or too large even for a GPU.

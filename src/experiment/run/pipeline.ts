@@ -21,8 +21,9 @@ import { FIT_LABELS, type Example, type Review, type TeacherLabel } from '../../
 import { buildStudentVocab, DEFAULT_MAX_VOCAB, StudentTokenizer } from '../../data/vocab.ts';
 import { canonicalJson, sha256Hex } from '../../data/hash.ts';
 import { deriveSeed } from '../../data/rng.ts';
-import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, isPretrained, stageDims, stageLora, studentLabel, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type PretrainedStudentConfig, type StageConfig } from '../schema.ts';
-import { buildPretrainedStudent, dimsOf, planPretrainedStudent, type PretrainedInfo } from './pretrained-student.ts';
+import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, isPretrained, stageDims, stageLora, studentLabel, teacherDims, teacherLabel, teacherLora, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type PretrainedConfig, type PretrainedStudentConfig, type StageConfig } from '../schema.ts';
+import { buildPretrained, dimsOf, planPretrained, type PretrainedInfo } from './pretrained-student.ts';
+import { stageUse, teacherUse, type PretrainedUse } from '../pretrained-size.ts';
 import { decoderLayout, TaskCodec, vocabularyTexts, type DecoderLayout } from '../task.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 import { endStatus } from './stopped.ts';
@@ -77,7 +78,8 @@ export interface RunResults {
   finishedAt: string;
   timings: Record<string, number>;
   data: { examples: number; train: number; val: number; test: number; vocabSize: number; seedSet: { policy: string; candidates: number; accepted: number }; teacherLabels: Record<string, number> };
-  teacher: { preset: string; dims?: DecoderDims; parameters: number; steps: number; curves: StageResult['curves']; seconds: number; metrics: Record<string, unknown>; synthetic: { examples: number; labels: Record<string, number>; meanNewTokens: number; logits: string } };
+  /** `preset` is the preset's name or "pretrained <source>"; `pretrained` says what a teacher from a model folder was. */
+  teacher: { preset: string; dims?: DecoderDims; pretrained?: PretrainedInfo; parameters: number; steps: number; curves: StageResult['curves']; seconds: number; metrics: Record<string, unknown>; synthetic: { examples: number; labels: Record<string, number>; meanNewTokens: number; logits: string } };
   /** The trivial baselines on the same test references (absent in results written before they existed). */
   baselines?: BaselineResults;
   stages: StageResult[];
@@ -143,7 +145,7 @@ interface RunData {
   valRefs: Answer[];
 }
 
-type TeacherRun = TrainResult & { parameters: number };
+type TeacherRun = TrainResult & { parameters: number; dims?: DecoderDims; pretrained?: PretrainedInfo };
 
 async function openRun(config: ExperimentConfig, host: RunHost, store: ArtifactStore, opts: RunOptions): Promise<RunContext> {
   const startedAt = new Date().toISOString();
@@ -209,7 +211,8 @@ const layoutOf = (ctx: RunContext, maxSeqLen: number, maxPosition: number): Deco
     throw new RunError((e as Error).message);
   }
 };
-const teacherLayout = (ctx: RunContext) => layoutOf(ctx, ctx.config.inHouseTeacher.maxSeqLen, decoderDimsOf(ctx.config.inHouseTeacher).maxPosition);
+/** The teacher's context is its model's: the preset's, or a pretrained folder's max_position_embeddings. */
+const teacherLayout = (ctx: RunContext, teacher: DecoderLM) => layoutOf(ctx, ctx.config.inHouseTeacher.maxSeqLen, teacher.config.maxPosition);
 
 // ── data ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -277,14 +280,19 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 // ── in-house teacher ──────────────────────────────────────────────────────────────────────────
 
-/** SFT of the largest decoder on the seed set; its checkpoint goes to the shared store. */
+/**
+ * SFT of the teacher (a preset decoder, or one read from its model folder) on the seed set; its
+ * checkpoint (merged) goes to the shared store, with a PEFT adapter beside it when it trains LoRA.
+ */
 async function trainInHouseTeacher(ctx: RunContext, data: RunData): Promise<TeacherRun> {
   const { config, engine, host, shared } = ctx;
   const tcfg = config.inHouseTeacher;
-  const layout = teacherLayout(ctx);
   const resume = shared.scoped('checkpoints/teacher');
   return runPhase(ctx, 'in-house-teacher', () => readJson<TeacherRun>(shared, 'teacher.json'), async () => {
-    const model = newDecoder(engine, decoderDimsOf(tcfg), data.codec.vocabSize, deriveSeed(config.seed, STREAMS.teacherInit), tcfg.lora);
+    const seed = deriveSeed(config.seed, STREAMS.teacherInit);
+    const built: Student = isPretrained(tcfg) ? await pretrainedModel(ctx, data, teacherUse(tcfg), tcfg.pretrained, seed, 'in-house-teacher') : { model: newDecoder(engine, decoderDimsOf(tcfg), data.codec.vocabSize, seed, tcfg.lora) };
+    const model = built.model as DecoderLM;
+    const layout = teacherLayout(ctx, model);
     try {
       const seedItems = itemsOf(data, data.seedSet.answers);
       const valItems = itemsOf(data, data.valRefs);
@@ -303,8 +311,9 @@ async function trainInHouseTeacher(ctx: RunContext, data: RunData): Promise<Teac
         ...signalOf(ctx),
       });
       await storeCheckpoint(shared, 'checkpoints/teacher', model, { lantern_model: 'in-house-teacher' });
+      if (teacherLora(tcfg)) await storeAdapter(shared, 'checkpoints/teacher/adapter', model, built.pretrained?.source);
       await dropResumePoint(resume);
-      const summary = { ...result, parameters: model.parameterCount() };
+      const summary: TeacherRun = { ...result, parameters: model.parameterCount(), dims: dimsOf(model.config) as DecoderDims, ...(built.pretrained ? { pretrained: built.pretrained } : {}) };
       await writeJson(shared, 'teacher.json', summary);
       return summary;
     } finally {
@@ -328,7 +337,7 @@ async function writeSynthetic(ctx: RunContext, data: RunData): Promise<Synthetic
   const scfg = config.synthetic;
   return runPhase(ctx, 'synthetic', () => readJson<SyntheticAnswer[]>(shared, 'synthetic.json'), async () => {
     const teacher = (await finishedModel(ctx, 'teacher')) as DecoderLM;
-    const layout = teacherLayout(ctx);
+    const layout = teacherLayout(ctx, teacher);
     const answers: SyntheticAnswer[] = await answer(engine, teacher, data.codec, data.split.train, {
       layout,
       maxNewTokens: scfg.maxNewTokens,
@@ -354,7 +363,7 @@ async function evaluateInHouseTeacher(ctx: RunContext, data: RunData): Promise<R
   const key = await evalKey(ctx, 'teacher-metrics');
   return runPhase(ctx, 'evaluate:teacher', () => readJson<Record<string, unknown>>(ctx.shared, key), async () => {
     const teacher = (await finishedModel(ctx, 'teacher')) as DecoderLM;
-    const metrics = await evaluateExplainer(ctx.engine, ctx.host.now, teacher, data.codec, data.split.test, data.refs, ctx.config.eval, teacherLayout(ctx));
+    const metrics = await evaluateExplainer(ctx.engine, ctx.host.now, teacher, data.codec, data.split.test, data.refs, ctx.config.eval, teacherLayout(ctx, teacher));
     await writeJson(ctx.shared, key, metrics);
     return metrics;
   });
@@ -442,34 +451,42 @@ interface Student<M extends AnyModel = AnyModel> {
   pretrained?: PretrainedInfo;
 }
 
-/** A stage's student: seeded from its preset, or read from its model folder (planned against the run's vocabulary first). */
+/** A model read from its folder (a stage's student or the teacher), planned against the run's vocabulary first. */
+async function pretrainedModel(ctx: RunContext, data: RunData, use: PretrainedUse, pretrained: PretrainedConfig, seed: number, phase: string): Promise<Student> {
+  const folder = await ctx.host.modelFolder(pretrained.source);
+  const plan = await planPretrained(ctx.engine, folder, use, pretrained, { size: data.codec.vocabSize, tokenizer: data.student });
+  const { model, info } = await buildPretrained(ctx.host, plan, use, pretrained, seed);
+  ctx.host.emit({ type: 'note', phase, message: `${info.modelType} from ${info.source} loaded in ${info.loadSeconds.toFixed(1)} s; ${info.trainableParameters.toLocaleString('en-US')} of ${info.parameters.toLocaleString('en-US')} parameters train` });
+  return { model, pretrained: info };
+}
+
+/** A stage's student: seeded from its preset, or read from its model folder. */
 async function stageStudent<S extends StageConfig>(ctx: RunContext, data: RunData, stage: S, index: number, fromPreset: (student: Exclude<S['student'], PretrainedStudentConfig>, seed: number) => AnyModel): Promise<Student> {
   const seed = deriveSeed(ctx.config.seed, STREAMS.stageInit + index);
   const student = stage.student;
   if (!isPretrained(student)) return { model: fromPreset(student as Exclude<S['student'], PretrainedStudentConfig>, seed) };
-  const folder = await ctx.host.modelFolder(student.pretrained.source);
-  const plan = await planPretrainedStudent(ctx.engine, folder, stage, student, { size: data.codec.vocabSize, tokenizer: data.student });
-  const { model, info } = await buildPretrainedStudent(ctx.host, plan, stage, student, seed);
-  ctx.host.emit({ type: 'note', phase: `stage:${stage.id}`, message: `${info.modelType} from ${info.source} loaded in ${info.loadSeconds.toFixed(1)} s; ${info.trainableParameters.toLocaleString('en-US')} of ${info.parameters.toLocaleString('en-US')} parameters train` });
-  return { model, pretrained: info };
+  return pretrainedModel(ctx, data, stageUse(stage), student.pretrained, seed, `stage:${stage.id}`);
 }
 
 /**
- * Before anything is written: every pretrained student not yet trained is checked from its
- * folder's config.json (kind, context, memory at the vocabulary's cap) and tokenizer.json (Qwen's
- * control and byte tokens where Qwen has them), so a folder that cannot be used is refused
- * before labels are paid for or a teacher is trained.
+ * Before anything is written: a pretrained teacher and every pretrained student not yet trained
+ * is checked from its folder's config.json (kind, context, memory at the vocabulary's cap) and
+ * tokenizer.json (Qwen's control and byte tokens where Qwen has them), so a folder that cannot be
+ * used is refused before labels are paid for or a teacher is trained.
  */
-async function preflightPretrained(config: ExperimentConfig, host: RunHost, store: ArtifactStore): Promise<void> {
-  let base: StudentTokenizer | undefined;
+async function preflightPretrained(config: ExperimentConfig, host: RunHost, store: ArtifactStore, shared: ArtifactStore): Promise<void> {
+  const pending: [PretrainedUse, PretrainedConfig][] = [];
+  const teacher = config.inHouseTeacher;
+  if (isPretrained(teacher) && !(await shared.read('teacher.json'))) pending.push([teacherUse(teacher), teacher.pretrained]);
   for (const stage of config.stages) {
     const student = stage.student;
-    if (!isPretrained(student) || (await store.read(`stages/${stage.id}.json`))) continue;
-    // The tokens every student vocabulary keeps (control and byte tokens): a vocabulary built from no text.
-    const qwen = await host.qwenTokenizer();
-    base ??= new StudentTokenizer(buildStudentVocab(qwen, []), qwen);
-    await planPretrainedStudent(host.engine, await host.modelFolder(student.pretrained.source), stage, student, { size: DEFAULT_MAX_VOCAB, tokenizer: base, sizeOnly: true });
+    if (isPretrained(student) && !(await store.read(`stages/${stage.id}.json`))) pending.push([stageUse(stage), student.pretrained]);
   }
+  if (!pending.length) return;
+  // The tokens every student vocabulary keeps (control and byte tokens): a vocabulary built from no text.
+  const qwen = await host.qwenTokenizer();
+  const base = new StudentTokenizer(buildStudentVocab(qwen, []), qwen);
+  for (const [use, pretrained] of pending) await planPretrained(host.engine, await host.modelFolder(pretrained.source), use, pretrained, { size: DEFAULT_MAX_VOCAB, tokenizer: base, sizeOnly: true });
 }
 
 async function runExplainStage(ctx: RunContext, data: RunData, pool: TeacherSequence[], stage: ExplainStageConfig, index: number): Promise<StageResult> {
@@ -556,8 +573,9 @@ function collectResults(ctx: RunContext, data: RunData, teacherRun: TeacherRun, 
       teacherLabels: countLabels(data.labelList),
     },
     teacher: {
-      preset: config.inHouseTeacher.preset,
-      dims: decoderDimsOf(config.inHouseTeacher),
+      preset: teacherLabel(config.inHouseTeacher),
+      dims: teacherDims(config.inHouseTeacher) ?? teacherRun.dims,
+      ...(teacherRun.pretrained ? { pretrained: teacherRun.pretrained } : {}),
       parameters: teacherRun.parameters,
       steps: teacherRun.steps,
       curves: { train: downsample(teacherRun.train), val: downsample(teacherRun.val) },
@@ -572,7 +590,7 @@ function collectResults(ctx: RunContext, data: RunData, teacherRun: TeacherRun, 
 
 export async function runExperiment(config: ExperimentConfig, host: RunHost, store: ArtifactStore, opts: RunOptions = {}): Promise<RunResults> {
   if (config.sweep) throw new RunError('this experiment has a sweep: run it with runSweep (each run is an experiment without one)');
-  await preflightPretrained(config, host, store);
+  await preflightPretrained(config, host, store, opts.shared ?? store);
   const ctx = await openRun(config, host, store, opts);
   try {
     const data = await prepareData(ctx);

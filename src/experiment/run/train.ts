@@ -20,13 +20,13 @@ import type { PoolKind } from '../../engine/ops/pooling.ts';
 import { FIT_LABELS } from '../../data/schema.ts';
 import { SPECIAL_IDS } from '../../data/vocab.ts';
 import { createRng, deriveSeed } from '../../data/rng.ts';
-import type { ExperimentConfig } from '../schema.ts';
+import type { ExperimentConfig, PretrainedConfig } from '../schema.ts';
 import { LORA_TRAINABLE, loraModules } from '../pretrained-size.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 import type { StepLoss } from './losses.ts';
 
 type Training = Pick<ExperimentConfig['inHouseTeacher'], 'optimizer' | 'schedule' | 'steps' | 'batchSize' | 'evalEvery'>;
-type LoraConfig = ExperimentConfig['inHouseTeacher']['lora'];
+type LoraConfig = PretrainedConfig['lora'];
 
 /** Adds the stage's LoRA adapters (frozen base) to a model; without `lora` the model is returned as it is. */
 export function withLora<M extends AnyModel>(model: M, lora: LoraConfig, seed: number): M {
