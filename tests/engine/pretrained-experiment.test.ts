@@ -1,4 +1,4 @@
-// Experiments whose students start from a Hugging Face model folder: a tiny Qwen2 folder written
+// Experiments whose students (or in-house teacher) start from a Hugging Face model folder: a tiny Qwen2 folder written
 // here (HF names, a transformers-style config.json, Qwen's own tokenizer.json) fine-tuned in full
 // by one stage and with LoRA by another (WASM backend): the LoRA stage's base weights are
 // bit-identical after training, its adapters changed, the merged checkpoint gives the logits of
@@ -16,6 +16,7 @@ import { loadCheckpoint } from '../../src/engine/checkpoint.ts';
 import { DecoderLM } from '../../src/engine/nn/decoder.ts';
 import { applyLora, loraLayers, mergedWeight } from '../../src/engine/nn/lora.ts';
 import { loraParameterCount } from '../../src/engine/nn/size.ts';
+import { hfLoadPlan } from '../../src/engine/nn/config.ts';
 import { compare } from '../../src/engine/selftest/check.ts';
 import { parseExperiment, type PretrainedStudentConfig } from '../../src/experiment/schema.ts';
 import { stageUse } from '../../src/experiment/pretrained-size.ts';
@@ -35,13 +36,13 @@ const folderTensors = makeTensors(decoderSpecs(DIMS, { qkvBias: true, lmHead: fa
 const LORA = { rank: 4, alpha: 8, dropout: 0.1, targets: ['q', 'v', 'down'] } as const;
 
 const training = { steps: 3, batchSize: 2, maxSeqLen: 96, evalEvery: 0, optimizer: { lr: 0.01 }, schedule: { kind: 'constant' } } as const;
-const experiment = (stages: unknown[]) =>
+const experiment = (stages: unknown[], inHouseTeacher: unknown = { preset: 'tiny', ...training }) =>
   parseExperiment({
     name: 'pretrained students',
     seed: 3,
     dataset: { demo: { seed: 2, n: 20 }, split: { train: 0.7, val: 0.1, test: 0.2 } },
     seedSet: { policy: 'auto-accept', minConfidence: 0.5 },
-    inHouseTeacher: { preset: 'tiny', ...training },
+    inHouseTeacher,
     synthetic: { logits: 'full', maxNewTokens: 6 },
     stages,
     eval: { maxNewTokens: 6, metrics: ['rouge', 'consistency'] },
@@ -98,6 +99,20 @@ afterAll(async () => {
 
 const tensorsOf = (path: string) => readSafetensors(new Uint8Array(readFileSync(path))).tensors;
 
+/** The folder's tensor `name`, with the embedding's rows those of the kept Qwen ids in the student vocabulary's order (null: the mean row). */
+function foldersRows(name: string, keptIds: readonly (number | null)[]): Float32Array {
+  const t = folderTensors.get(name)!;
+  if (name !== 'model.embed_tokens.weight') return t.data;
+  const H = DIMS.hidden;
+  const mean = new Float32Array(H);
+  const acc = new Float64Array(H);
+  for (let r = 0; r < DIMS.vocab; r++) for (let c = 0; c < H; c++) acc[c] += t.data[r * H + c]!;
+  acc.forEach((v, c) => (mean[c] = v / DIMS.vocab));
+  const outRows = new Float32Array(keptIds.length * H);
+  keptIds.forEach((id, i) => outRows.set(id === null ? mean : t.data.subarray(id * H, (id + 1) * H), i * H));
+  return outRows;
+}
+
 describe('experiments with pretrained students', () => {
   it('fine-tunes a Qwen2 folder in full and with LoRA: frozen base, changed adapters, merged = base + adapters, a PEFT adapter', async () => {
     const out = tempDir('lantern-pretrained-run-');
@@ -124,20 +139,8 @@ describe('experiments with pretrained students', () => {
       for (const p of s.curves.train) expect(Number.isFinite(p.loss)).toBe(true);
     }
 
-    // The folder's rows of the kept Qwen ids, as the student vocabulary orders them (null: the mean row).
-    const embed = folderTensors.get('model.embed_tokens.weight')!;
     const H = DIMS.hidden;
-    const prunedRows = (name: string) => {
-      const t = folderTensors.get(name)!;
-      if (name !== 'model.embed_tokens.weight') return t.data;
-      const mean = new Float32Array(H);
-      const acc = new Float64Array(H);
-      for (let r = 0; r < DIMS.vocab; r++) for (let c = 0; c < H; c++) acc[c] += embed.data[r * H + c]!;
-      acc.forEach((v, c) => (mean[c] = v / DIMS.vocab));
-      const outRows = new Float32Array(keptIds.length * H);
-      keptIds.forEach((id, i) => outRows.set(id === null ? mean : embed.data.subarray(id * H, (id + 1) * H), i * H));
-      return outRows;
-    };
+    const prunedRows = (name: string) => foldersRows(name, keptIds);
 
     // LoRA: every weight that is not adapted is the folder's, bit for bit (the embedding as pruned);
     // each adapted one is exactly the folder's merged with the trained adapter.
@@ -248,7 +251,7 @@ describe('experiments with pretrained students', () => {
     await writeFolder(root, 'encoder', modernBertConfig(), makeTensors(modernBertSpecs(TINY_ENCODER), 4));
     await writeFolder(root, 'qwen-7b', qwen7b, null); // config.json only: refused from its figures, no weights needed
     const cases: [unknown, RegExp][] = [
-      [stage('missing'), /student\.pretrained\.source "missing": cannot read the model folder .*missing/],
+      [stage('missing'), /stage "student": pretrained\.source "missing": cannot read the model folder .*missing/],
       [stage('no-config'), /no-config has no config\.json/],
       [stage('no-tokenizer'), /no-tokenizer has no tokenizer\.json: a pretrained student must use the Qwen tokenizer/],
       [stage('other-tokenizer'), /its tokenizer is not the Qwen tokenizer .*id \d+ .* is "[^"]+" in the Qwen tokenizer but absent in this tokenizer\.json/],
@@ -284,5 +287,79 @@ describe('experiments with pretrained students', () => {
     console.log(`Qwen2.5-0.5B, vocabulary pruned to 8192, batch 1 × 256, LoRA r=8 on q,v: ${JSON.stringify(plan.info.memory)}`);
     const fullStage = stageOf();
     await expect(planPretrained(engine, folder, stageUse(fullStage), (fullStage.student as PretrainedStudentConfig).pretrained, { size: 8192, tokenizer: studentVocab, sizeOnly: true })).rejects.toThrow(/every weight trained\) needs about [\d.]+ GiB .* the limit is 4 GiB/);
+  });
+});
+
+describe('an experiment whose in-house teacher is a pretrained folder', () => {
+  it('fine-tunes the tiny Qwen2 folder with LoRA as the teacher: frozen base, a PEFT adapter, results say what was loaded, and the students distil from it', async () => {
+    const out = tempDir('lantern-pretrained-teacher-');
+    const config = experiment(
+      [
+        { id: 'small', task: 'explain', student: { preset: 'tiny' }, source: 'teacher', loss: { divergence: 'fkl', wCe: 0.5, wKd: 1 }, ...training },
+        { id: 'cls', task: 'classify', student: { preset: 'tiny' }, source: 'teacher', loss: { divergence: 'fkl', wCe: 0.5, wKd: 1 }, ...training },
+      ],
+      { pretrained: { source: 'qwen-tiny', lora: LORA }, ...training },
+    );
+    const folderBefore = readFileSync(join(root, 'qwen-tiny', 'model.safetensors'));
+    const results = await runExperiment(config, host, fileStore(out));
+
+    // What was loaded is recorded, as a stage's pretrained student is.
+    expect(results.teacher.preset).toBe('pretrained qwen-tiny + LoRA');
+    expect(results.teacher.dims).toEqual({ hidden: DIMS.hidden, layers: DIMS.layers, heads: DIMS.heads, kvHeads: DIMS.kvHeads, intermediate: DIMS.intermediate, maxPosition: DIMS.maxPosition });
+    expect(results.teacher.pretrained).toMatchObject({ source: 'qwen-tiny', modelType: 'qwen2', lora: { rank: 4, alpha: 8, dropout: 0.1, modules: ['q_proj', 'v_proj', 'down_proj'] } });
+    // LoRA's count does not depend on the vocabulary: the folder's own config gives it.
+    expect(results.teacher.pretrained!.trainableParameters).toBe(loraParameterCount(hfLoadPlan(folderConfig).config, ['q_proj', 'v_proj', 'down_proj'], 4));
+    expect(results.teacher.curves.train.map((p) => p.step)).toEqual([1, 2, 3]);
+
+    // The teacher's checkpoint: merged (frozen weights the folder's, adapted ones base + adapter), and its PEFT adapter beside it.
+    const keptIds = new StudentTokenizer(JSON.parse(readFileSync(join(out, 'vocab.json'), 'utf8')), qwen).qwenIds();
+    const merged = tensorsOf(join(out, 'checkpoints', 'teacher', 'model.safetensors'));
+    const adapterDir = join(out, 'checkpoints', 'teacher', 'adapter');
+    const adapter = tensorsOf(join(adapterDir, 'adapter_model.safetensors'));
+    expect(JSON.parse(readFileSync(join(adapterDir, 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, base_model_name_or_path: 'qwen-tiny' });
+    const H = DIMS.hidden;
+    const kv = DIMS.kvHeads * (H / DIMS.heads);
+    const shapes: Record<string, [number, number]> = { q_proj: [H, H], v_proj: [H, kv], down_proj: [DIMS.intermediate, H] };
+    const modules = Array.from({ length: DIMS.layers }, (_, l) => [`model.layers.${l}.self_attn.q_proj`, `model.layers.${l}.self_attn.v_proj`, `model.layers.${l}.mlp.down_proj`]).flat();
+    for (const m of modules) {
+      const [inF, outF] = shapes[m.split('.').at(-1)!]!;
+      const A = adapter.get(`base_model.model.${m}.lora_A.weight`)!;
+      const B = adapter.get(`base_model.model.${m}.lora_B.weight`)!;
+      expect(B.data.some((v) => v !== 0), `${m} lora_B trained`).toBe(true);
+      expect(merged.get(`${m}.weight`)!.data).toEqual(mergedWeight(folderTensors.get(`${m}.weight`)!.data, A.data, B.data, outF, inF, 4, 8));
+    }
+    const adapted = new Set(modules.map((m) => `${m}.weight`));
+    for (const [name, t] of merged) if (!adapted.has(name)) expect(t.data, `${name} frozen`).toEqual(foldersRows(name, keptIds));
+    // The folder itself is only read.
+    expect(readFileSync(join(root, 'qwen-tiny', 'model.safetensors')).equals(folderBefore)).toBe(true);
+
+    // The teacher wrote the synthetic answers, and both students trained on them (the explainer on its online logits).
+    expect(results.teacher.synthetic.examples).toBe(results.data.train);
+    expect(results.stages.map((s) => [s.id, s.source])).toEqual([['small', 'teacher'], ['cls', 'teacher']]);
+    for (const s of results.stages) {
+      expect(s.curves.train.map((p) => p.step)).toEqual([1, 2, 3]);
+      for (const p of s.curves.train) expect(Number.isFinite(p.loss)).toBe(true);
+    }
+  });
+
+  it('refuses a teacher folder that cannot be used before the run writes anything or allocates a tensor, naming the teacher', async () => {
+    const stages = [{ id: 'small', task: 'explain', student: { preset: 'tiny' }, source: 'teacher', ...training }];
+    await writeFolder(root, 'teacher-encoder', modernBertConfig(), makeTensors(modernBertSpecs(TINY_ENCODER), 4));
+    await writeFolder(root, 'teacher-no-tokenizer', folderConfig, folderTensors, null);
+    await writeFolder(root, 'teacher-large', { ...folderConfig, hidden_size: 3584, intermediate_size: 18944, num_hidden_layers: 28, num_attention_heads: 28, num_key_value_heads: 4 }, null);
+    const cases: [unknown, RegExp][] = [
+      [{ pretrained: { source: 'missing' }, ...training }, /the in-house teacher: pretrained\.source "missing": cannot read the model folder/],
+      [{ pretrained: { source: 'teacher-encoder' }, ...training }, /the in-house teacher: .*teacher-encoder: the in-house teacher needs a decoder, and this folder's config\.json describes an encoder/],
+      [{ pretrained: { source: 'teacher-no-tokenizer' }, ...training }, /the in-house teacher: .*teacher-no-tokenizer has no tokenizer\.json: a pretrained teacher must use the Qwen tokenizer/],
+      [{ pretrained: { source: 'qwen-tiny' }, ...training, maxSeqLen: 300 }, /the in-house teacher: .*qwen-tiny: maxSeqLen 300 exceeds the model's max_position_embeddings 256/],
+      [{ pretrained: { source: 'teacher-large' }, ...training }, /the in-house teacher: .*the teacher \(qwen2 from teacher-large, every weight trained\) needs about [\d.]+ GiB .* the limit is 4 GiB \(the WASM backend's memory\)/],
+    ];
+    const live = engine.pool.getStats().liveBytes;
+    for (const [teacher, error] of cases) {
+      const out = tempDir('lantern-pretrained-teacher-bad-');
+      await expect(runExperiment(experiment(stages, teacher), host, fileStore(out)), String(error)).rejects.toThrow(error);
+      expect(readdirSync(out), 'the run wrote nothing').toEqual([]);
+      expect(engine.pool.getStats().liveBytes).toBe(live);
+    }
   });
 });

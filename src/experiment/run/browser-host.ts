@@ -83,7 +83,7 @@ export function createBrowserHost(opts: BrowserHostOptions): RunHost {
       try {
         return await storedModelFolder(source);
       } catch (e) {
-        throw new RunError(`student.pretrained.source "${source}": ${(e as Error).message}`);
+        throw new RunError(`pretrained.source "${source}": ${(e as Error).message}`);
       }
     },
     now: () => performance.now(),

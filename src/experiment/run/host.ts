@@ -52,7 +52,7 @@ export interface RunHost {
   /** Ids of the dataset's seed split, built on the Review page (seedSet.policy 'reviewed'). */
   loadSeedSplit(): Promise<string[]>;
   /**
-   * The Hugging Face model folder a pretrained student names (student.pretrained.source):
+   * The Hugging Face model folder a pretrained student or teacher names (pretrained.source):
    * headless, a folder path (relative to the experiment file); in the studio, a model stored in
    * the browser (src/data/model-store.ts). Only listed here: files are read when asked for, so
    * config.json can be checked before any weights are read.

@@ -161,7 +161,7 @@ export async function createNodeHost(opts: NodeHostOptions = {}): Promise<NodeHo
       try {
         return await nodeModelFolder(resolve(baseDir, source));
       } catch (e) {
-        throw new RunError(`student.pretrained.source "${source}": ${(e as Error).message} (headless runs read a Hugging Face model folder at this path, relative to the experiment file)`);
+        throw new RunError(`pretrained.source "${source}": ${(e as Error).message} (headless runs read a Hugging Face model folder at this path, relative to the experiment file)`);
       }
     },
     now: () => performance.now(),

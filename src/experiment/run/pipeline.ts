@@ -451,9 +451,19 @@ interface Student<M extends AnyModel = AnyModel> {
   pretrained?: PretrainedInfo;
 }
 
+/** The folder a pretrained model names; the host's error is prefixed with whose folder it is. */
+async function folderOf(host: RunHost, use: PretrainedUse, pretrained: PretrainedConfig) {
+  try {
+    return await host.modelFolder(pretrained.source);
+  } catch (e) {
+    if (e instanceof RunError) throw new RunError(`${use.name}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** A model read from its folder (a stage's student or the teacher), planned against the run's vocabulary first. */
 async function pretrainedModel(ctx: RunContext, data: RunData, use: PretrainedUse, pretrained: PretrainedConfig, seed: number, phase: string): Promise<Student> {
-  const folder = await ctx.host.modelFolder(pretrained.source);
+  const folder = await folderOf(ctx.host, use, pretrained);
   const plan = await planPretrained(ctx.engine, folder, use, pretrained, { size: data.codec.vocabSize, tokenizer: data.student });
   const { model, info } = await buildPretrained(ctx.host, plan, use, pretrained, seed);
   ctx.host.emit({ type: 'note', phase, message: `${info.modelType} from ${info.source} loaded in ${info.loadSeconds.toFixed(1)} s; ${info.trainableParameters.toLocaleString('en-US')} of ${info.parameters.toLocaleString('en-US')} parameters train` });
@@ -486,7 +496,7 @@ async function preflightPretrained(config: ExperimentConfig, host: RunHost, stor
   // The tokens every student vocabulary keeps (control and byte tokens): a vocabulary built from no text.
   const qwen = await host.qwenTokenizer();
   const base = new StudentTokenizer(buildStudentVocab(qwen, []), qwen);
-  for (const [use, pretrained] of pending) await planPretrained(host.engine, await host.modelFolder(pretrained.source), use, pretrained, { size: DEFAULT_MAX_VOCAB, tokenizer: base, sizeOnly: true });
+  for (const [use, pretrained] of pending) await planPretrained(host.engine, await folderOf(host, use, pretrained), use, pretrained, { size: DEFAULT_MAX_VOCAB, tokenizer: base, sizeOnly: true });
 }
 
 async function runExplainStage(ctx: RunContext, data: RunData, pool: TeacherSequence[], stage: ExplainStageConfig, index: number): Promise<StageResult> {
