@@ -27,7 +27,9 @@ A stage's student may start from a Hugging Face model folder with the Qwen token
 "student": {"pretrained": {"source": "PATH", "lora": {"rank": 8}}} (PATH relative to the
 experiment file; without "lora" every weight trains). Its config.json is checked and its training
 memory estimated before anything runs; a LoRA stage also writes a PEFT adapter to
-DIR/checkpoints/<stage>/adapter/.
+DIR/checkpoints/<stage>/adapter/. The in-house teacher may too: "inHouseTeacher":
+{"pretrained": {"source": "PATH", "lora": {…}}, "maxSeqLen": N} (its adapter:
+DIR/checkpoints/teacher/adapter/).
 
 Writes DIR/results.json, DIR/checkpoints/<stage>/{model.safetensors,config.json} (sweeps: one
 folder per run under DIR/runs/) and DIR/state.json, and prints the metrics table on stdout: each
