@@ -154,6 +154,19 @@ export function isPretrained<S extends object>(student: S | PretrainedStudentCon
   return 'pretrained' in student;
 }
 
+/** A model as an experiment names it (the in-house teacher, a stage's student): a preset or a folder. */
+type ModelChoice = { preset: string; lora?: z.output<typeof Lora> | undefined } | PretrainedStudentConfig;
+
+/** What a model is, in a few words: its preset, or "pretrained <source>" (+ LoRA). */
+export function modelLabel(model: ModelChoice): string {
+  return isPretrained(model) ? `pretrained ${model.pretrained.source}${model.pretrained.lora ? ' + LoRA' : ''}` : model.preset;
+}
+
+/** A model's LoRA settings, preset or pretrained. */
+export function modelLora(model: ModelChoice): z.output<typeof Lora> | undefined {
+  return isPretrained(model) ? model.pretrained.lora : model.lora;
+}
+
 /** Fields of a preset model that a folder's config.json decides instead. */
 const PRESET_ONLY = { preset: 'its size comes from the folder\'s config.json', dims: 'its size comes from the folder\'s config.json', pooling: "its pooling comes from the folder's config.json (classifier_pooling)", lora: 'put lora inside pretrained: {"pretrained": {"source": …, "lora": {…}}}' } as const;
 
@@ -241,16 +254,6 @@ export type PresetTeacherConfig = Exclude<InHouseTeacherConfig, { pretrained: un
 /** The preset teacher's dimensions (the preset's, with dims on top); null for a pretrained one (its config.json decides). */
 export function teacherDims(teacher: InHouseTeacherConfig): DecoderDims | null {
   return isPretrained(teacher) ? null : decoderDimsOf(teacher);
-}
-
-/** What the in-house teacher is, in a few words: its preset, or "pretrained <source>". */
-export function teacherLabel(teacher: InHouseTeacherConfig): string {
-  return isPretrained(teacher) ? pretrainedLabel(teacher.pretrained) : teacher.preset;
-}
-
-/** The in-house teacher's LoRA settings, preset or pretrained. */
-export function teacherLora(teacher: InHouseTeacherConfig): z.output<typeof Lora> | undefined {
-  return isPretrained(teacher) ? teacher.pretrained.lora : teacher.lora;
 }
 
 export const Synthetic = z.strictObject({
@@ -347,19 +350,6 @@ export function stageDims(stage: StageConfig): DecoderDims | EncoderDims | null 
   return stage.task === 'explain' ? decoderDimsOf(student as ExplainPresetStudent) : encoderDimsOf(student as ClassifyPresetStudent);
 }
 
-/** What a stage's student is, in a few words: its preset, or "pretrained <source>". */
-export function studentLabel(stage: StageConfig): string {
-  const student = stage.student;
-  return isPretrained(student) ? pretrainedLabel(student.pretrained) : student.preset;
-}
-
-const pretrainedLabel = (p: PretrainedConfig) => `pretrained ${p.source}${p.lora ? ' + LoRA' : ''}`;
-
-/** A stage's LoRA settings, preset or pretrained. */
-export function stageLora(stage: StageConfig): z.output<typeof Lora> | undefined {
-  const student = stage.student;
-  return isPretrained(student) ? student.pretrained.lora : student.lora;
-}
 
 export const DEFAULT_STAGES = [
   { id: 'explainer', task: 'explain' },
@@ -717,12 +707,12 @@ export function experimentMemoryIssues(config: ExperimentConfig, limits: MemoryL
   const models: [string, string, ModelConfig, { batchSize: number; maxSeqLen: number }][] = [];
   // Pretrained models are sized from their folder's config.json when the run starts (pipeline.ts).
   const teacherDimensions = teacherDims(config.inHouseTeacher);
-  if (teacherDimensions) models.push(['inHouseTeacher', `the in-house teacher (${teacherLabel(config.inHouseTeacher)} decoder)`, decoderConfig(teacherDimensions, { vocabSize }), config.inHouseTeacher]);
+  if (teacherDimensions) models.push(['inHouseTeacher', `the in-house teacher (${modelLabel(config.inHouseTeacher)} decoder)`, decoderConfig(teacherDimensions, { vocabSize }), config.inHouseTeacher]);
   config.stages.forEach((stage, i) => {
     const dims = stageDims(stage);
     if (!dims) return;
     const model = stage.task === 'explain' ? decoderConfig(dims as DecoderDims, { vocabSize }) : encoderConfig(dims as EncoderDims, { vocabSize, numClasses: 3 });
-    models.push([`stages.${i}`, `stage "${stage.id}" (${studentLabel(stage)} ${model.kind})`, model, stage]);
+    models.push([`stages.${i}`, `stage "${stage.id}" (${modelLabel(stage.student)} ${model.kind})`, model, stage]);
   });
   const issues: ExperimentIssue[] = [];
   models.forEach(([path, what, model, t]) => {

@@ -19,7 +19,7 @@ import { fromHfConfig, type ModelConfig } from '../engine/nn/config.ts';
 import { StudentVocabJson } from '../data/vocab.ts';
 import { FIT_LABELS } from '../data/schema.ts';
 import { sha256Bytes } from '../data/hash.ts';
-import { studentLabel, type ExperimentConfig, type StageConfig } from '../experiment/schema.ts';
+import { modelLabel, type ExperimentConfig, type StageConfig } from '../experiment/schema.ts';
 import { decoderLayout } from '../experiment/task.ts';
 import { exportOnnx, OPSET } from './onnx/index.ts';
 import { decodeModel } from './onnx/proto.ts';
@@ -115,7 +115,7 @@ export async function buildBundle(src: BundleSource): Promise<Uint8Array> {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
     task: stage.task,
-    stage: { id: stage.id, preset: studentLabel(stage), source: stage.source, parameters: src.parameters, maxSeqLen: maxLength },
+    stage: { id: stage.id, preset: modelLabel(stage.student), source: stage.source, parameters: src.parameters, maxSeqLen: maxLength },
     model: { architecture: String((src.config.architectures as string[] | undefined)?.[0] ?? ''), kind: config.kind, vocabSize: config.vocabSize, onnxOpset: OPSET },
     input: TASK_FORMAT,
     ...(labelTokenIds ? { labelTokenIds } : {}),

@@ -6,7 +6,7 @@ import { generateDemoExamples } from '../../src/data/demo.ts';
 import { buildStudentVocab, StudentTokenizer, type StudentVocabJson } from '../../src/data/vocab.ts';
 import { loadQwenTokenizer } from '../../src/data/tokenizer-node.ts';
 import { vocabularyTexts, TaskCodec } from '../../src/experiment/task.ts';
-import { parseExperimentJson, studentLabel, type ExperimentConfig } from '../../src/experiment/schema.ts';
+import { parseExperimentJson, modelLabel, type ExperimentConfig } from '../../src/experiment/schema.ts';
 import { decoderConfig, encoderConfig, toHfConfig, type DecoderConfig, type EncoderConfig, type ModelConfig } from '../../src/engine/nn/config.ts';
 import { writeSafetensors, type NamedTensorData } from '../../src/engine/safetensors.ts';
 import type { InitKind, Initializer } from '../../src/engine/nn/module.ts';
@@ -102,7 +102,7 @@ export async function writeRunFolder(dir: string, fx: ExportFixture, checkpoints
   const stages = fx.experiment.stages.map((s) => ({
     id: s.id,
     task: s.task,
-    preset: studentLabel(s),
+    preset: modelLabel(s.student),
     source: s.source,
     parameters: 1000,
     steps: 1,

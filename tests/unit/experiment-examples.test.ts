@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { DIVERGENCES } from '../../src/engine/kd-spec.ts';
-import { expandSweep, parseExperimentJson, studentLabel } from '../../src/experiment/schema.ts';
+import { expandSweep, parseExperimentJson, modelLabel } from '../../src/experiment/schema.ts';
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
 
 const load = (name: string) => parseExperimentJson(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
@@ -32,7 +32,7 @@ describe('example experiments', () => {
       const byId = new Map(config.stages.map((s) => [s.id, s]));
       expect(byId.get('small-staged')!.source).toBe('mid');
       expect(byId.get('small-direct')!.source).toBe('teacher');
-      expect(studentLabel(byId.get('small-staged')!)).toBe(studentLabel(byId.get('small-direct')!));
+      expect(modelLabel(byId.get('small-staged')!.student)).toBe(modelLabel(byId.get('small-direct')!.student));
     }
   });
 
@@ -54,14 +54,14 @@ describe('example experiments', () => {
     for (const name of ['sweep-losses.tiny', 'staged-vs-direct.tiny']) {
       const { config } = load(name);
       for (const stage of config.stages) {
-        expect(studentLabel(stage)).toBe('tiny');
+        expect(modelLabel(stage.student)).toBe('tiny');
         expect(stage.steps).toBeLessThanOrEqual(10);
       }
       expect(config.dataset.demo!.n).toBeLessThanOrEqual(50);
     }
     for (const name of ['sweep-losses', 'staged-vs-direct']) {
       const { config } = load(name);
-      expect(config.stages.every((s) => studentLabel(s) !== 'tiny' && s.steps >= 1000)).toBe(true);
+      expect(config.stages.every((s) => modelLabel(s.student) !== 'tiny' && s.steps >= 1000)).toBe(true);
       expect(config.sweep!.seeds!.length).toBeGreaterThanOrEqual(3);
     }
   });

@@ -1,7 +1,7 @@
 // Pretrained students (and in-house teachers) in the experiment schema: the {pretrained: {source, lora?}} form beside
 // presets, its defaults and errors, and that share links and experiment identity carry it.
 import { describe, expect, it } from 'vitest';
-import { defaultExperiment, experimentIdentity, isPretrained, minimalExperiment, parseExperiment, safeParseExperiment, sameExperiment, stageDims, stageLora, studentLabel, teacherDims, teacherLabel, teacherLora } from '../../src/experiment/schema.ts';
+import { defaultExperiment, experimentIdentity, isPretrained, minimalExperiment, parseExperiment, safeParseExperiment, sameExperiment, stageDims, modelLora, modelLabel, teacherDims } from '../../src/experiment/schema.ts';
 import { sharedKey } from '../../src/experiment/run/pipeline.ts';
 import { DECODER_PRESETS } from '../../src/engine/presets.ts';
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
@@ -27,13 +27,13 @@ describe('pretrained students', () => {
     expect(isPretrained(stage.student)).toBe(true);
     expect(stage.maxSeqLen).toBe(200);
     expect(stageDims(stage)).toBeNull();
-    expect(stageLora(stage)).toMatchObject({ rank: 4 });
-    expect(studentLabel(stage)).toBe('pretrained models/Qwen2.5-0.5B + LoRA');
+    expect(modelLora(stage.student)).toMatchObject({ rank: 4 });
+    expect(modelLabel(stage.student)).toBe('pretrained models/Qwen2.5-0.5B + LoRA');
     // Without lora: full fine-tuning; an explicit maxSeqLen is kept.
     const full = parseExperiment(withStudent({ pretrained: { source: 'm' } }, 'classify', { maxSeqLen: 64 })).config.stages[0]!;
     expect(full.student).toEqual({ pretrained: { source: 'm' } });
     expect(full.maxSeqLen).toBe(64);
-    expect(stageLora(full)).toBeUndefined();
+    expect(modelLora(full.student)).toBeUndefined();
     // Preset students are unchanged.
     const preset = parseExperiment(withStudent({ preset: 'tiny' })).config.stages[0]!;
     expect(preset.student).toEqual({ preset: 'tiny' });
@@ -96,15 +96,15 @@ describe('a pretrained in-house teacher', () => {
     expect(t).toMatchObject({ pretrained: { source: 'models/Qwen2.5-0.5B', lora: { rank: 4, alpha: 16, dropout: 0, targets: ['q', 'v'] } }, steps: 30, maxSeqLen: 192, batchSize: 8 });
     expect(t).not.toHaveProperty('preset');
     expect(teacherDims(t)).toBeNull();
-    expect(teacherLora(t)).toMatchObject({ rank: 4 });
-    expect(teacherLabel(t)).toBe('pretrained models/Qwen2.5-0.5B + LoRA');
+    expect(modelLora(t)).toMatchObject({ rank: 4 });
+    expect(modelLabel(t)).toBe('pretrained models/Qwen2.5-0.5B + LoRA');
     // A pretrained stage learns from the teacher's sequences; a preset one keeps its preset's context.
     expect(config.stages.map((s) => s.maxSeqLen)).toEqual([128, 192]);
     // The preset teacher is unchanged.
     const preset = defaultExperiment().inHouseTeacher;
     expect(preset).toMatchObject({ preset: 'base', maxSeqLen: DECODER_PRESETS.base.maxPosition });
-    expect(teacherLabel(preset)).toBe('base');
-    expect(teacherLora(preset)).toBeUndefined();
+    expect(modelLabel(preset)).toBe('base');
+    expect(modelLora(preset)).toBeUndefined();
   });
 
   it('refuses preset fields beside pretrained, naming each, and a missing maxSeqLen', () => {

@@ -5,7 +5,7 @@
 import { aggregateRows, flatMetrics, type MetricSummary, type SweepGroup } from '../../experiment/run/sweep.ts';
 import { summarize } from '../../metrics/stats.ts';
 import { ROUGE_TYPES } from '../../metrics/rouge.ts';
-import { studentLabel, type ExperimentConfig, type StageConfig } from '../../experiment/schema.ts';
+import { modelLabel, type ExperimentConfig, type StageConfig } from '../../experiment/schema.ts';
 import { lowerIsBetter, metricLabel, type AnyResults, type SweepResults, type SweepRow } from './results.ts';
 
 /** A single run as the rows and aggregate of a one-run sweep (n = 1: no intervals). */
@@ -115,7 +115,7 @@ export function stagedVsDirect(sweep: SweepResults, opts: { group?: string; a?: 
   // The parameter count tells apart students of one preset with other dims (results.json's rows hold it).
   const groupRows = sweep.rows.filter((r) => !group || group.runs.includes(r.id));
   const parametersOf = (id: string) => groupRows.map((r) => r.parameters?.[id]).find((p) => typeof p === 'number') ?? null;
-  const chains = markBest(columns, rows).map((r, i) => ({ ...r, stageId: finals[i]!.id, chain: chainOf(config, finals[i]!.id), preset: studentLabel(finals[i]!), parameters: parametersOf(finals[i]!.id) }));
+  const chains = markBest(columns, rows).map((r, i) => ({ ...r, stageId: finals[i]!.id, chain: chainOf(config, finals[i]!.id), preset: modelLabel(finals[i]!.student), parameters: parametersOf(finals[i]!.id) }));
 
   let difference: ChainComparison['difference'] = null;
   const byLength = [...chains].sort((x, y) => y.chain.length - x.chain.length);

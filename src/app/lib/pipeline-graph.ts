@@ -1,7 +1,7 @@
 // The experiment's pipeline as a graph (pure): dataset → black-box teacher labels → seed set →
 // in-house teacher → stages, each stage drawn after the model it learns from (chains of any
 // depth), plus which node a run's phase belongs to, for highlighting the live phase.
-import { studentLabel, teacherLabel, type ExperimentConfig } from '../../experiment/schema.ts';
+import { modelLabel, type ExperimentConfig } from '../../experiment/schema.ts';
 
 export interface GraphNode {
   /** 'dataset' | 'labels' | 'seed-set' | 'teacher' | a stage id. */
@@ -40,7 +40,7 @@ export function pipelineGraph(config: ExperimentConfig): PipelineGraph {
     { id: 'dataset', kind: 'dataset', title: 'Dataset', detail: datasetDetail(config.dataset), col: 0, row: 0 },
     { id: 'labels', kind: 'labels', title: 'Teacher labels', detail: `${config.teacher.provider}${config.teacher.model ? ` · ${config.teacher.model}` : ''}`, col: 1, row: 0 },
     { id: 'seed-set', kind: 'seed-set', title: 'Seed set', detail: seedSet, col: 2, row: 0 },
-    { id: 'teacher', kind: 'teacher', title: 'In-house teacher', detail: `${teacherLabel(config.inHouseTeacher)} decoder · ${config.inHouseTeacher.steps} steps`, col: 3, row: 0 },
+    { id: 'teacher', kind: 'teacher', title: 'In-house teacher', detail: `${modelLabel(config.inHouseTeacher)} decoder · ${config.inHouseTeacher.steps} steps`, col: 3, row: 0 },
   ];
   const edges: GraphEdge[] = [
     { from: 'dataset', to: 'labels' },
@@ -55,7 +55,7 @@ export function pipelineGraph(config: ExperimentConfig): PipelineGraph {
     const row = rowsUsed.get(col) ?? 0;
     rowsUsed.set(col, row + 1);
     const model = s.task === 'explain' ? 'decoder' : 'encoder';
-    nodes.push({ id: s.id, kind: 'stage', title: s.id, detail: `${s.task} · ${studentLabel(s)} ${model} · ${s.loss.divergence}`, col, row, stage: i });
+    nodes.push({ id: s.id, kind: 'stage', title: s.id, detail: `${s.task} · ${modelLabel(s.student)} ${model} · ${s.loss.divergence}`, col, row, stage: i });
     edges.push({ from: s.source, to: s.id });
   });
   return { nodes, edges, cols: Math.max(...nodes.map((n) => n.col)) + 1, rows: Math.max(1, ...rowsUsed.values()) };

@@ -21,7 +21,7 @@ import { FIT_LABELS, type Example, type Review, type TeacherLabel } from '../../
 import { buildStudentVocab, DEFAULT_MAX_VOCAB, StudentTokenizer } from '../../data/vocab.ts';
 import { canonicalJson, sha256Hex } from '../../data/hash.ts';
 import { deriveSeed } from '../../data/rng.ts';
-import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, isPretrained, stageDims, stageLora, studentLabel, teacherDims, teacherLabel, teacherLora, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type PretrainedConfig, type PretrainedStudentConfig, type StageConfig } from '../schema.ts';
+import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, isPretrained, stageDims, modelLora, modelLabel, teacherDims, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type PretrainedConfig, type PretrainedStudentConfig, type StageConfig } from '../schema.ts';
 import { buildPretrained, dimsOf, planPretrained, type PretrainedInfo } from './pretrained-student.ts';
 import { stageUse, teacherUse, type PretrainedUse } from '../pretrained-size.ts';
 import { decoderLayout, TaskCodec, vocabularyTexts, type DecoderLayout } from '../task.ts';
@@ -311,7 +311,7 @@ async function trainInHouseTeacher(ctx: RunContext, data: RunData): Promise<Teac
         ...signalOf(ctx),
       });
       await storeCheckpoint(shared, 'checkpoints/teacher', model, { lantern_model: 'in-house-teacher' });
-      if (teacherLora(tcfg)) await storeAdapter(shared, 'checkpoints/teacher/adapter', model, built.pretrained?.source);
+      if (modelLora(tcfg)) await storeAdapter(shared, 'checkpoints/teacher/adapter', model, built.pretrained?.source);
       await dropResumePoint(resume);
       const summary: TeacherRun = { ...result, parameters: model.parameterCount(), dims: dimsOf(model.config) as DecoderDims, ...(built.pretrained ? { pretrained: built.pretrained } : {}) };
       await writeJson(shared, 'teacher.json', summary);
@@ -422,14 +422,14 @@ async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfi
       ...signalOf(ctx),
     });
     await storeCheckpoint(store, `checkpoints/${stage.id}`, model, { lantern_stage: stage.id, lantern_task: stage.task });
-    if (stageLora(stage)) await storeAdapter(store, `checkpoints/${stage.id}/adapter`, model, built.pretrained?.source);
+    if (modelLora(stage.student)) await storeAdapter(store, `checkpoints/${stage.id}/adapter`, model, built.pretrained?.source);
     await dropResumePoint(stageStore);
     host.emit({ type: 'phase', phase: `evaluate:${stage.id}`, status: 'start' });
     const metrics = await evaluate(model);
     return {
       id: stage.id,
       task: stage.task,
-      preset: studentLabel(stage),
+      preset: modelLabel(stage.student),
       dims: stageDims(stage) ?? dimsOf(model.config),
       ...(built.pretrained ? { pretrained: built.pretrained } : {}),
       source: stage.source,
@@ -583,7 +583,7 @@ function collectResults(ctx: RunContext, data: RunData, teacherRun: TeacherRun, 
       teacherLabels: countLabels(data.labelList),
     },
     teacher: {
-      preset: teacherLabel(config.inHouseTeacher),
+      preset: modelLabel(config.inHouseTeacher),
       dims: teacherDims(config.inHouseTeacher) ?? teacherRun.dims,
       ...(teacherRun.pretrained ? { pretrained: teacherRun.pretrained } : {}),
       parameters: teacherRun.parameters,

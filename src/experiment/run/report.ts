@@ -7,7 +7,7 @@
 import type { Interval, Summary } from '../../metrics/stats.ts';
 import type { RunResults } from './pipeline.ts';
 import type { SweepResults } from './sweep.ts';
-import { studentLabel, teacherLabel } from '../schema.ts';
+import { modelLabel } from '../schema.ts';
 
 export interface TableCell {
   value: number | null;
@@ -112,11 +112,11 @@ export function sweepTables(results: SweepResults): MetricTable[] {
     const rows: MetricTable['rows'] = [];
     if (sharedTeacher) {
       const g = results.aggregate[0]!;
-      rows.push({ label: `teacher (${teacherLabel(results.experiment.inHouseTeacher)})`, params: results.rows.find((r) => r.group === g.group)?.parameters?.teacher ?? null, cells: columns.map(([k]) => summaryCell(g.metrics[`teacher.${k}`])) });
+      rows.push({ label: `teacher (${modelLabel(results.experiment.inHouseTeacher)})`, params: results.rows.find((r) => r.group === g.group)?.parameters?.teacher ?? null, cells: columns.map(([k]) => summaryCell(g.metrics[`teacher.${k}`])) });
     }
     for (const g of results.aggregate) {
       for (const id of ids) {
-        const preset = id === 'teacher' ? teacherLabel(results.experiment.inHouseTeacher) : studentLabel(stages.find((s) => s.id === id)!);
+        const preset = id === 'teacher' ? modelLabel(results.experiment.inHouseTeacher) : modelLabel(stages.find((s) => s.id === id)!.student);
         const params = results.rows.find((r) => r.group === g.group)?.parameters?.[id] ?? null;
         rows.push({ label: `${results.aggregate.length > 1 ? `${groupLabel(g.assignments)}: ` : ''}${id} (${preset})`, params, cells: columns.map(([k]) => summaryCell(g.metrics[`${id}.${k}`])) });
       }
