@@ -141,6 +141,17 @@ describe('ReviewSession', () => {
     expect(session.message).toMatch(/would be empty/);
   });
 
+  it('keeps a label picked for the pair in view when the reload after its own save arrives late', async () => {
+    const { session, reviews } = await setup();
+    await session.perform({ type: 'accept' });
+    const picked = session.current!.label.label === 'low' ? 'high' : 'low';
+    await session.perform({ type: 'label', label: picked });
+    session.refreshReviews(await reviews());
+    expect(session.draft?.label).toBe(picked);
+    await session.perform({ type: 'accept' });
+    expect(session.counts).toMatchObject({ accepted: 1, fixed: 1 });
+  });
+
   it('takes decisions made in another tab without reordering the queue', async () => {
     const { session, dataset } = await setup();
     const order = [...session.queue];

@@ -74,6 +74,10 @@ export function draftFor(item: ReviewItem): Draft {
   return { label: r?.fixedLabel ?? item.label.label, explanation: r?.fixedExplanation ?? item.label.explanation, note: r?.note ?? '' };
 }
 
+export function sameDraft(a: Draft, b: Draft): boolean {
+  return a.label === b.label && a.explanation === b.explanation && a.note === b.note;
+}
+
 /** Whether accepting the draft would be a fix (another label, or a rewritten explanation). */
 export function draftIsFix(item: ReviewItem, draft: Draft): boolean {
   return draft.label !== item.label.label || draft.explanation.trim() !== item.label.explanation.trim();

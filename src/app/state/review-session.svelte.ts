@@ -7,7 +7,7 @@ import type { LanternStore } from '../../data/store.ts';
 import { chooseSeedSet, labelCounts, reviewedAnswer, type SeedAnswer, type SeedSetOptions } from '../../data/seed-set.ts';
 import { describeError } from '../lib/errors.ts';
 import type { ReviewAction } from '../lib/review-keys.ts';
-import { decide, draftFor, draftIsFix, reviewCounts, reviewItems, sortItems, stateOf, type Draft, type ReviewItem, type ReviewSort } from '../lib/review-queue.ts';
+import { decide, draftFor, draftIsFix, sameDraft, reviewCounts, reviewItems, sortItems, stateOf, type Draft, type ReviewItem, type ReviewSort } from '../lib/review-queue.ts';
 import type { StoreChange } from './studio.svelte.ts';
 
 export type QueueScope = 'pending' | 'all';
@@ -72,8 +72,12 @@ export class ReviewSession {
 
   /** Takes decisions made elsewhere (another tab, the bulk table) without reordering the queue. */
   refreshReviews(reviews: ReadonlyMap<string, Review>): void {
+    const before = this.current;
+    // A reload after this tab's own save arrives late: a label already picked for the pair in view
+    // must survive it. The draft follows a new decision only if the reviewer has not touched it.
+    const untouched = !!before && !!this.draft && sameDraft(this.draft, draftFor(before));
     this.items = this.items.map((i) => ({ ...i, review: reviews.get(i.exampleId) ?? null }));
-    if (this.current && !this.editing) this.draft = draftFor(this.current);
+    if (this.current && !this.editing && untouched) this.draft = draftFor(this.current);
   }
 
   setDataset(dataset: Dataset): void {
