@@ -31,6 +31,17 @@ export class WebGPUUnavailableError extends Error {
   }
 }
 
+/** A software rasteriser posing as a GPU (SwiftShader, llvmpipe, WARP): WebGPU works there, but on the CPU. */
+export function isSoftwareAdapterInfo(a: AdapterReport['adapter']): boolean {
+  return a.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i.test([a.vendor, a.architecture, a.device, a.description].join(' '));
+}
+
+/** The adapter a device came from, as describeAdapter names it (GPUDevice.adapterInfo; empty where the browser lacks it). */
+export function deviceAdapterInfo(device: GPUDevice): AdapterReport['adapter'] {
+  const info = (device as { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
+  return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', device: info?.device ?? '', description: info?.description ?? '', isFallbackAdapter: Boolean(info?.isFallbackAdapter) };
+}
+
 export function describeAdapter(adapter: GPUAdapter): AdapterReport {
   const info = adapter.info;
   const limits = Object.fromEntries(TRAINING_LIMITS.map((k) => [k, Number(adapter.limits[k])])) as Record<TrainingLimit, number>;

@@ -39,6 +39,16 @@ export class Engine {
     throw new EngineError(`this engine runs on the ${this.backend.kind} backend: it has no GPU device`);
   }
 
+  /** The WebGPU device is a software rasteriser (ops pick kernels without workgroup memory there). */
+  get softwareAdapter(): boolean {
+    return this.backend instanceof WebGpuBackend && this.backend.softwareAdapter;
+  }
+
+  /** The WebGPU device has subgroups of exactly 4 lanes. */
+  get quadSubgroups(): boolean {
+    return this.backend instanceof WebGpuBackend && this.backend.quadSubgroups;
+  }
+
   get limits(): EngineLimits {
     return this.backend.limits;
   }

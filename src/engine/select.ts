@@ -3,15 +3,14 @@
 // does an order of magnitude more) or none at all. A user or an experiment can force either.
 import { Engine } from './runtime.ts';
 import type { BackendKind, BackendReport, EngineChoice } from './backend.ts';
-import type { AcquiredDevice, AdapterReport } from './gpu.ts';
+import { isSoftwareAdapterInfo, type AcquiredDevice, type AdapterReport } from './gpu.ts';
 import { WasmBackend } from './wasm/backend.ts';
 
 export { ENGINE_CHOICES, type BackendReport, type EngineChoice } from './backend.ts';
 
 /** A software rasteriser posing as a GPU: WebGPU works there, but slowly. */
 export function isSoftwareAdapter(report: AdapterReport): boolean {
-  const a = report.adapter;
-  return a.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i.test([a.vendor, a.architecture, a.device, a.description].join(' '));
+  return isSoftwareAdapterInfo(report.adapter);
 }
 
 export interface SelectedEngine {

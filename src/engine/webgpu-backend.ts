@@ -2,6 +2,7 @@
 // collects every dispatch of a step into one compute pass until flush() submits it. Reads flush;
 // nothing else waits on the GPU.
 import { BufferPool } from './pool.ts';
+import { deviceAdapterInfo, isSoftwareAdapterInfo } from './gpu.ts';
 import { DeviceLostError, EngineError, GpuMemoryError } from './errors.ts';
 import { DispatchProfiler, type Profile } from './profile.ts';
 import type { Backend, DispatchItem, EngineLimits, Kernel, Storage } from './backend.ts';
@@ -28,7 +29,19 @@ export class WebGpuBackend implements Backend {
   /** Set while profile() runs: every dispatch is stamped (src/engine/profile.ts). */
   private profiler: DispatchProfiler | null = null;
 
+  /**
+   * A software rasteriser (SwiftShader, llvmpipe): workgroup memory is ordinary memory and a
+   * barrier switches coroutines, so kernels that avoid both run faster there (ops/matmul.ts).
+   * Tests set it (and quadSubgroups) to run every kernel variant on one adapter.
+   */
+  softwareAdapter: boolean;
+  /** Subgroups of exactly 4 lanes (SwiftShader's SIMD width): matmul shares loads across such quads. */
+  quadSubgroups: boolean;
+
   constructor(readonly device: GPUDevice) {
+    this.softwareAdapter = isSoftwareAdapterInfo(deviceAdapterInfo(device));
+    const info = (device as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+    this.quadSubgroups = device.features.has('subgroups') && info?.subgroupMinSize === 4 && info?.subgroupMaxSize === 4;
     this.pool = new BufferPool(device, Number(device.limits.maxBufferSize));
     // Read through the device so that a device with other limits (tests) is seen as such.
     this.limits = {

@@ -1,8 +1,11 @@
 // Matmul edge cases beyond the self-test list: sizes off the 64×64 tile and the vec4 alignment,
-// every transpose combination with gradients, batches, empty inner dimension, shape errors.
-import { beforeAll, describe, expect, it } from 'vitest';
+// every transpose combination with gradients, batches, empty inner dimension, shape errors. The
+// products run on each kernel variant (tiled for GPUs, direct for software adapters, and direct
+// with quad-shared loads where subgroups are 4 lanes), whichever this adapter would pick.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
+import { WebGpuBackend } from '../../src/engine/webgpu-backend.ts';
 import { checkOp, type OpCheck } from '../../src/engine/selftest/check.ts';
 import { linear, matmul } from '../../src/engine/ops/matmul.ts';
 import * as cpu from '../../src/engine/cpu/matmul.ts';
@@ -41,30 +44,73 @@ describe('matmul edge cases', () => {
     [true, true],
   ] as const;
 
-  // Ragged on every side (65, 66 cross a tile; 5, 33 are not multiples of 4), then aligned
-  // multiples of 4 that still end mid-tile (vec4 loads with bounds checks).
-  for (const [M, K, N] of [
-    [65, 5, 66],
-    [1, 33, 3],
-    [68, 20, 4],
-  ] as const) {
-    for (const [tA, tB] of flags) {
-      it(`${M}×${K}·${K}×${N} transA=${tA} transB=${tB}: forward and gradients match the CPU`, async () => {
-        const result = await checkOp(engine, productCheck(M, K, N, tA, tB));
+  const variants = [
+    { name: 'tiled', software: false, quad: false },
+    { name: 'direct', software: true, quad: false },
+    { name: 'direct, quad-shared', software: true, quad: true },
+  ];
+  for (const variant of variants) {
+    describe(`${variant.name} kernel`, () => {
+      let detected: { software: boolean; quad: boolean };
+      let backend: WebGpuBackend;
+      beforeAll(() => {
+        backend = engine.backend as WebGpuBackend;
+        detected = { software: backend.softwareAdapter, quad: backend.quadSubgroups };
+        backend.softwareAdapter = variant.software;
+        backend.quadSubgroups = variant.quad;
+      });
+      afterAll(() => {
+        backend.softwareAdapter = detected.software;
+        backend.quadSubgroups = detected.quad;
+      });
+      const runnable = () => !variant.quad || detected.quad;
+
+      // Ragged on every side (65, 66 cross a tile; 5, 33 are not multiples of 4), then aligned
+      // multiples of 4 that still end mid-tile (vec4 loads with bounds checks).
+      for (const [M, K, N] of [
+        [65, 5, 66],
+        [1, 33, 3],
+        [68, 20, 4],
+      ] as const) {
+        for (const [tA, tB] of flags) {
+          it(`${M}×${K}·${K}×${N} transA=${tA} transB=${tB}: forward and gradients match the CPU`, async (ctx) => {
+            if (!runnable()) return ctx.skip();
+            const result = await checkOp(engine, productCheck(M, K, N, tA, tB));
+            expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+          });
+        }
+      }
+
+      it('batched products past a tile edge, each with its own b', async (ctx) => {
+        if (!runnable()) return ctx.skip();
+        const result = await checkOp(engine, productCheck(66, 17, 3, false, false, 3));
         expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
       });
-    }
+
+      it('batched transposed a with a shared transposed b sums the shared gradient over the batch', async (ctx) => {
+        if (!runnable()) return ctx.skip();
+        const result = await checkOp(engine, productCheck(5, 9, 7, true, true, 4, true));
+        expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+      });
+
+      it('linear with a bias, aligned and ragged outputs', async (ctx) => {
+        if (!runnable()) return ctx.skip();
+        for (const [M, K, N] of [
+          [9, 12, 8],
+          [7, 6, 5],
+        ] as const) {
+          const x = engine.upload(Float32Array.from({ length: M * K }, (_, i) => Math.sin(i)), [M, K]);
+          const w = engine.upload(Float32Array.from({ length: N * K }, (_, i) => Math.cos(i)), [N, K]);
+          const bias = engine.upload(Float32Array.from({ length: N }, (_, i) => i - 2), [N]);
+          const out = linear(x, w, bias);
+          const y = await out.read();
+          const want = cpu.matmul(Float64Array.from(await x.read()), Float64Array.from(await w.read()), { batch: 1, M, N, K, transA: false, transB: true });
+          for (let i = 0; i < M * N; i++) expect(y[i]).toBeCloseTo(want[i]! + (i % N) - 2, 4);
+          for (const t of [x, w, bias, out]) t.release();
+        }
+      });
+    });
   }
-
-  it('batched products past a tile edge, each with its own b', async () => {
-    const result = await checkOp(engine, productCheck(66, 17, 3, false, false, 3));
-    expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
-  });
-
-  it('batched transposed a with a shared transposed b sums the shared gradient over the batch', async () => {
-    const result = await checkOp(engine, productCheck(5, 9, 7, true, true, 4, true));
-    expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
-  });
 
   it('an empty inner dimension gives zeros', async () => {
     const out = engine.tidy(() => matmul(engine.upload(new Float32Array(0), [3, 0]), engine.upload(new Float32Array(0), [0, 2])).keep());

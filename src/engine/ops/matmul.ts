@@ -1,7 +1,10 @@
-// Matrix products: a register-tiled WGSL kernel (64×64 output tile per workgroup of 8×8 threads,
-// 8×8 outputs per thread, K in tiles of 16 through workgroup memory, vec4 loads where the
-// contiguous dimension allows), with transposed operands, batching over workgroup z and a fused bias.
-// Backward reuses the same kernel through the transpose flags: no explicit transposes.
+// Matrix products, with transposed operands, batching over workgroup z and a fused bias, in one of
+// two WGSL kernels chosen by the adapter (never by timing, so a run computes the same bits each time):
+// - tiled (real GPUs): a 64×64 output tile per workgroup of 8×8 threads, 8×8 outputs per thread,
+//   K in tiles of 16 through workgroup memory, vec4 loads where the contiguous dimension allows;
+// - direct (software adapters): 4×4 outputs per thread read straight from storage, no workgroup
+//   memory and no barrier (see directWgsl for why).
+// Backward reuses the same kernels through the transpose flags: no explicit transposes.
 import type { Engine, Kernel } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { EngineError, ShapeError } from '../errors.ts';
@@ -132,11 +135,20 @@ function gemm(engine: Engine, a: Tensor, b: Tensor, g: Geometry, outShape: reado
     engine.fill(out, 0);
     return out;
   }
-  const groups = [Math.ceil(g.N / TILE), Math.ceil(g.M / TILE), g.batch];
+  const direct = engine.softwareAdapter;
+  const side = direct ? DIRECT_SIDE * DIRECT_THREADS : TILE;
+  const groups = [Math.ceil(g.N / side), Math.ceil(g.M / side), g.batch];
   const maxGroups = engine.limits.maxComputeWorkgroupsPerDimension;
   if (groups.some((n) => n > maxGroups)) {
     out.release();
     throw new EngineError(`matmul: ${g.batch} products of ${g.M}×${g.N} exceed this GPU's ${maxGroups} workgroups per dimension`);
+  }
+  const uniforms = new Uint32Array([g.M, g.N, g.K, g.batchedA ? g.M * g.K : 0, g.batchedB ? g.K * g.N : 0, g.M * g.N, 0, 0]);
+  const bindings = bias ? [a, b, bias, out] : [a, b, out];
+  if (direct) {
+    const spec: DirectSpec = { transA: g.transA, transB: g.transB, vecC: g.N % 4 === 0, bias: bias !== null, quad: engine.quadSubgroups };
+    engine.dispatch(directKernel(engine, spec), bindings, groups, uniforms);
+    return out;
   }
   const spec: KernelSpec = {
     transA: g.transA,
@@ -146,8 +158,7 @@ function gemm(engine: Engine, a: Tensor, b: Tensor, g: Geometry, outShape: reado
     vecC: g.N % 4 === 0,
     bias: bias !== null,
   };
-  const uniforms = new Uint32Array([g.M, g.N, g.K, g.batchedA ? g.M * g.K : 0, g.batchedB ? g.K * g.N : 0, g.M * g.N, 0, 0]);
-  engine.dispatch(matmulKernel(engine, spec), bias ? [a, b, bias, out] : [a, b, out], groups, uniforms);
+  engine.dispatch(matmulKernel(engine, spec), bindings, groups, uniforms);
   return out;
 }
 
@@ -285,6 +296,102 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       ${fma.join('\n      ')}
     }
     workgroupBarrier();
+  }
+  ${store.join('\n  ')}
+}`;
+}
+
+/** Outputs per thread along each side in the direct kernel, and threads per workgroup side. */
+const DIRECT_SIDE = 4;
+const DIRECT_THREADS = 8;
+
+interface DirectSpec {
+  transA: boolean;
+  transB: boolean;
+  /** N is a multiple of 4: each row of a thread's block is stored as one vec4. */
+  vecC: boolean;
+  bias: boolean;
+  /** Subgroups of 4 lanes: each lane of a quad loads one of the quad's four rows of A and shares it by shuffle. */
+  quad: boolean;
+}
+
+function directKernel(engine: Engine, s: DirectSpec): Kernel {
+  const key = `matmul-direct:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.vecC ? 4 : 1}${s.bias ? ':bias' : ''}${s.quad ? ':quad' : ''}`;
+  return engine.kernel(key, directWgsl(s));
+}
+
+/**
+ * The direct kernel, for software adapters. There every WGSL scalar is a 4-lane CPU register (one
+ * lane per invocation), workgroup memory is plain memory and a barrier is a coroutine switch, so
+ * the tiled kernel's staging only adds loads and switches, and its 64 accumulators per thread
+ * spill. Here a thread keeps 4×4 outputs (16 registers), reads A and B straight from storage with
+ * K unrolled by 4, and a workgroup of 8×8 threads covers a 32×32 block (cache reuse). Indices are
+ * clamped, so edge threads read valid memory and only the stores check bounds. With 4-lane
+ * subgroups (SwiftShader), the four lanes of a quad share rows: each loads one row's 4 values of
+ * A and the others take it by shuffle, a quarter of A's loads. That relies on a quad being four
+ * consecutive invocations along x (8 threads wide), which holds where subgroups are 4 lanes.
+ * On the 2-core CI machine's SwiftShader it ran 1.3–3.7× the tiled kernel (bench/engine.ts).
+ */
+function directWgsl(s: DirectSpec): string {
+  const R = DIRECT_SIDE;
+  const outBinding = s.bias ? 3 : 2;
+  const aAt = (k: string, row: string) => (s.transA ? `a[aBase + (${k}) * u.M + ${row}]` : `a[aBase + ${row} * u.K + ${k}]`);
+  const bAt = (k: string, j: number) => (s.transB ? `b[bBase + c${j} * u.K + ${k}]` : `b[bBase + (${k}) * u.N + c${j}]`);
+  /** One step over `T` values of k from `k`: B's T×4 block as vec4 rows, then the 4×T A values into the accumulators. */
+  const step = (T: number) => {
+    const lines: string[] = [];
+    const kt = (t: number) => (t === 0 ? 'k' : `k + ${t}u`);
+    for (let t = 0; t < T; t++) lines.push(`let b${t} = vec4f(${[0, 1, 2, 3].map((j) => bAt(kt(t), j)).join(', ')});`);
+    if (s.quad) {
+      lines.push(`let mine = vec4f(${[0, 1, 2, 3].map((t) => (t < T ? aAt(kt(t), 'rq') : '0.0')).join(', ')});`);
+      for (let i = 0; i < R; i++) {
+        lines.push(`{ let ar = subgroupShuffle(mine, quad + ${i}u);`);
+        for (let t = 0; t < T; t++) lines.push(`  acc${i} = fma(vec4f(ar[${t}]), b${t}, acc${i});`);
+        lines.push('}');
+      }
+    } else {
+      for (let i = 0; i < R; i++) for (let t = 0; t < T; t++) lines.push(`acc${i} = fma(vec4f(${aAt(kt(t), `r${i}`)}), b${t}, acc${i});`);
+    }
+    return lines.join('\n    ');
+  };
+  const store: string[] = [];
+  for (let i = 0; i < R; i++) {
+    store.push(`if (m0 + ${i}u < u.M) {`);
+    const row = `cBase + (m0 + ${i}u) * u.N + n0`;
+    if (s.vecC) {
+      const biasVec = s.bias ? ` + vec4f(bias[n0], bias[n0 + 1u], bias[n0 + 2u], bias[n0 + 3u])` : '';
+      store.push(`  if (n0 < u.N) { out[(${row}) / 4u] = acc${i}${biasVec}; }`);
+    } else {
+      for (let c = 0; c < 4; c++) store.push(`  if (n0 + ${c}u < u.N) { out[${row} + ${c}u] = acc${i}[${c}]${s.bias ? ` + bias[n0 + ${c}u]` : ''}; }`);
+    }
+    store.push('}');
+  }
+  const rows = s.quad ? 'let quad = lane & ~3u;\n  let rq = min(m0 + (lane & 3u), u.M - 1u);' : Array.from({ length: R }, (_, i) => `let r${i} = min(m0 + ${i}u, u.M - 1u);`).join('\n  ');
+  return /* wgsl */ `
+${s.quad ? 'enable subgroups;' : ''}
+struct U { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, _p0: u32, _p1: u32 }
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+${s.bias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : ''}
+@group(0) @binding(${outBinding}) var<storage, read_write> out: ${s.vecC ? 'array<vec4f>' : 'array<f32>'};
+@group(0) @binding(${outBinding + 1}) var<uniform> u: U;
+
+@compute @workgroup_size(${DIRECT_THREADS}, ${DIRECT_THREADS})
+fn main(@builtin(global_invocation_id) gid: vec3u${s.quad ? ', @builtin(subgroup_invocation_id) lane: u32' : ''}) {
+  let m0 = gid.y * ${R}u;
+  let n0 = gid.x * ${R}u;
+  let aBase = gid.z * u.strideA;
+  let bBase = gid.z * u.strideB;
+  let cBase = gid.z * u.strideC;
+  ${rows}
+  ${Array.from({ length: R }, (_, j) => `let c${j} = min(n0 + ${j}u, u.N - 1u);`).join('\n  ')}
+  ${Array.from({ length: R }, (_, i) => `var acc${i} = vec4f(0.0);`).join('\n  ')}
+  let k4 = u.K & ~3u;
+  for (var k = 0u; k < k4; k += 4u) {
+    ${step(4)}
+  }
+  for (var k = k4; k < u.K; k++) {
+    ${step(1)}
   }
   ${store.join('\n  ')}
 }`;
