@@ -136,8 +136,9 @@ function gemm(engine: Engine, a: Tensor, b: Tensor, g: Geometry, outShape: reado
     return out;
   }
   const direct = engine.softwareAdapter;
-  const side = direct ? DIRECT_SIDE * DIRECT_THREADS : TILE;
-  const groups = [Math.ceil(g.N / side), Math.ceil(g.M / side), g.batch];
+  const rowsPerGroup = direct ? directRows(engine.quadSubgroups) * DIRECT_THREADS : TILE;
+  const colsPerGroup = direct ? DIRECT_COLS * DIRECT_THREADS : TILE;
+  const groups = [Math.ceil(g.N / colsPerGroup), Math.ceil(g.M / rowsPerGroup), g.batch];
   const maxGroups = engine.limits.maxComputeWorkgroupsPerDimension;
   if (groups.some((n) => n > maxGroups)) {
     out.release();
@@ -146,7 +147,7 @@ function gemm(engine: Engine, a: Tensor, b: Tensor, g: Geometry, outShape: reado
   const uniforms = new Uint32Array([g.M, g.N, g.K, g.batchedA ? g.M * g.K : 0, g.batchedB ? g.K * g.N : 0, g.M * g.N, 0, 0]);
   const bindings = bias ? [a, b, bias, out] : [a, b, out];
   if (direct) {
-    const spec: DirectSpec = { transA: g.transA, transB: g.transB, vecC: g.N % 4 === 0, bias: bias !== null, quad: engine.quadSubgroups };
+    const spec: DirectSpec = { transA: g.transA, transB: g.transB, vecC: g.N % 4 === 0, bias: bias !== null, quad: engine.quadSubgroups, rows: directRows(engine.quadSubgroups), cols: DIRECT_COLS };
     engine.dispatch(directKernel(engine, spec), bindings, groups, uniforms);
     return out;
   }
@@ -301,8 +302,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 }`;
 }
 
-/** Outputs per thread along each side in the direct kernel, and threads per workgroup side. */
-const DIRECT_SIDE = 4;
+/** Threads per side of the direct kernel's workgroup. */
+/**
+ * Outputs per thread of the direct kernel: 8 rows × 4 columns where quads share A's loads (each
+ * lane loads 2 of the 8 rows), 4 × 4 without. Measured on SwiftShader (bench/webgpu-matmul.ts):
+ * 8 × 4 beat 4 × 4 by 10–45% on every training shape, 16 × 4 and 8 × 8 only on the large ones.
+ */
+const directRows = (quad: boolean) => (quad ? 8 : 4);
+const DIRECT_COLS = 4;
 const DIRECT_THREADS = 8;
 
 interface DirectSpec {
@@ -313,10 +320,13 @@ interface DirectSpec {
   bias: boolean;
   /** Subgroups of 4 lanes: each lane of a quad loads one of the quad's four rows of A and shares it by shuffle. */
   quad: boolean;
+  /** Outputs per thread: rows (a multiple of 4 with quad) × cols (a multiple of 4). */
+  rows: number;
+  cols: number;
 }
 
 function directKernel(engine: Engine, s: DirectSpec): Kernel {
-  const key = `matmul-direct:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.vecC ? 4 : 1}${s.bias ? ':bias' : ''}${s.quad ? ':quad' : ''}`;
+  const key = `matmul-direct:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.vecC ? 4 : 1}${s.bias ? ':bias' : ''}${s.quad ? ':quad' : ''}:${s.rows}x${s.cols}`;
   return engine.kernel(key, directWgsl(s));
 }
 
@@ -324,49 +334,60 @@ function directKernel(engine: Engine, s: DirectSpec): Kernel {
  * The direct kernel, for software adapters. There every WGSL scalar is a 4-lane CPU register (one
  * lane per invocation), workgroup memory is plain memory and a barrier is a coroutine switch, so
  * the tiled kernel's staging only adds loads and switches, and its 64 accumulators per thread
- * spill. Here a thread keeps 4×4 outputs (16 registers), reads A and B straight from storage with
- * K unrolled by 4, and a workgroup of 8×8 threads covers a 32×32 block (cache reuse). Indices are
- * clamped, so edge threads read valid memory and only the stores check bounds. With 4-lane
- * subgroups (SwiftShader), the four lanes of a quad share rows: each loads one row's 4 values of
- * A and the others take it by shuffle, a quarter of A's loads. That relies on a quad being four
- * consecutive invocations along x (8 threads wide), which holds where subgroups are 4 lanes.
- * On the 2-core CI machine's SwiftShader it ran 1.3–3.7× the tiled kernel (bench/engine.ts).
+ * spill. Here a thread keeps a small block of outputs in registers and reads A and B straight from
+ * storage with K unrolled by 4; an 8×8 workgroup covers neighbouring blocks (cache reuse). Each
+ * storage load costs far more than an FMA there (per-lane addressing and bounds checks), so the
+ * lever is loads per FMA: with 4-lane subgroups (SwiftShader) the four lanes of a quad share their
+ * rows, each lane loads a quarter of them and the others take them by shuffle. That relies on a
+ * quad being four consecutive invocations along x (8 threads wide), which holds where subgroups
+ * are 4 lanes. Indices are clamped, so edge threads read valid memory and only stores check bounds.
  */
 function directWgsl(s: DirectSpec): string {
-  const R = DIRECT_SIDE;
+  const R = s.rows;
+  const C = s.cols;
+  const Q = C / 4; // vec4s per row of a thread's block
   const outBinding = s.bias ? 3 : 2;
   const aAt = (k: string, row: string) => (s.transA ? `a[aBase + (${k}) * u.M + ${row}]` : `a[aBase + ${row} * u.K + ${k}]`);
   const bAt = (k: string, j: number) => (s.transB ? `b[bBase + c${j} * u.K + ${k}]` : `b[bBase + (${k}) * u.N + c${j}]`);
-  /** One step over `T` values of k from `k`: B's T×4 block as vec4 rows, then the 4×T A values into the accumulators. */
+  /** One step over `T` values of k from `k`: B's T×C block as vec4s, then the R×T A values into the accumulators. */
   const step = (T: number) => {
     const lines: string[] = [];
     const kt = (t: number) => (t === 0 ? 'k' : `k + ${t}u`);
-    for (let t = 0; t < T; t++) lines.push(`let b${t} = vec4f(${[0, 1, 2, 3].map((j) => bAt(kt(t), j)).join(', ')});`);
+    for (let t = 0; t < T; t++) for (let q = 0; q < Q; q++) lines.push(`let b${t}_${q} = vec4f(${[0, 1, 2, 3].map((j) => bAt(kt(t), 4 * q + j)).join(', ')});`);
+    const accumulate = (i: number, t: number, a: string) => {
+      for (let q = 0; q < Q; q++) lines.push(`acc${i}_${q} = fma(vec4f(${a}), b${t}_${q}, acc${i}_${q});`);
+    };
     if (s.quad) {
-      lines.push(`let mine = vec4f(${[0, 1, 2, 3].map((t) => (t < T ? aAt(kt(t), 'rq') : '0.0')).join(', ')});`);
+      for (let p = 0; p < R / 4; p++) lines.push(`let mine${p} = vec4f(${[0, 1, 2, 3].map((t) => (t < T ? aAt(kt(t), `rq${p}`) : '0.0')).join(', ')});`);
       for (let i = 0; i < R; i++) {
-        lines.push(`{ let ar = subgroupShuffle(mine, quad + ${i}u);`);
-        for (let t = 0; t < T; t++) lines.push(`  acc${i} = fma(vec4f(ar[${t}]), b${t}, acc${i});`);
-        lines.push('}');
+        lines.push(`let ar${i} = subgroupShuffle(mine${i >> 2}, quad + ${i & 3}u);`);
+        for (let t = 0; t < T; t++) accumulate(i, t, `ar${i}[${t}]`);
       }
     } else {
-      for (let i = 0; i < R; i++) for (let t = 0; t < T; t++) lines.push(`acc${i} = fma(vec4f(${aAt(kt(t), `r${i}`)}), b${t}, acc${i});`);
+      for (let i = 0; i < R; i++) for (let t = 0; t < T; t++) accumulate(i, t, aAt(kt(t), `r${i}`));
     }
     return lines.join('\n    ');
   };
   const store: string[] = [];
   for (let i = 0; i < R; i++) {
     store.push(`if (m0 + ${i}u < u.M) {`);
-    const row = `cBase + (m0 + ${i}u) * u.N + n0`;
-    if (s.vecC) {
-      const biasVec = s.bias ? ` + vec4f(bias[n0], bias[n0 + 1u], bias[n0 + 2u], bias[n0 + 3u])` : '';
-      store.push(`  if (n0 < u.N) { out[(${row}) / 4u] = acc${i}${biasVec}; }`);
-    } else {
-      for (let c = 0; c < 4; c++) store.push(`  if (n0 + ${c}u < u.N) { out[${row} + ${c}u] = acc${i}[${c}]${s.bias ? ` + bias[n0 + ${c}u]` : ''}; }`);
+    for (let q = 0; q < Q; q++) {
+      const n = `n0 + ${4 * q}u`;
+      const at = `cBase + (m0 + ${i}u) * u.N + ${n}`;
+      if (s.vecC) {
+        const biasVec = s.bias ? ` + vec4f(${[0, 1, 2, 3].map((c) => `bias[${n} + ${c}u]`).join(', ')})` : '';
+        store.push(`  if (${n} < u.N) { out[(${at}) / 4u] = acc${i}_${q}${biasVec}; }`);
+      } else {
+        for (let c = 0; c < 4; c++) store.push(`  if (${n} + ${c}u < u.N) { out[${at} + ${c}u] = acc${i}_${q}[${c}]${s.bias ? ` + bias[${n} + ${c}u]` : ''}; }`);
+      }
     }
     store.push('}');
   }
-  const rows = s.quad ? 'let quad = lane & ~3u;\n  let rq = min(m0 + (lane & 3u), u.M - 1u);' : Array.from({ length: R }, (_, i) => `let r${i} = min(m0 + ${i}u, u.M - 1u);`).join('\n  ');
+  const rows = s.quad
+    ? ['let quad = lane & ~3u;', ...Array.from({ length: R / 4 }, (_, p) => `let rq${p} = min(m0 + ${4 * p}u + (lane & 3u), u.M - 1u);`)]
+    : Array.from({ length: R }, (_, i) => `let r${i} = min(m0 + ${i}u, u.M - 1u);`);
+  const accumulators: string[] = [];
+  for (let i = 0; i < R; i++) for (let q = 0; q < Q; q++) accumulators.push(`var acc${i}_${q} = vec4f(0.0);`);
   return /* wgsl */ `
 ${s.quad ? 'enable subgroups;' : ''}
 struct U { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, _p0: u32, _p1: u32 }
@@ -379,13 +400,13 @@ ${s.bias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : ''}
 @compute @workgroup_size(${DIRECT_THREADS}, ${DIRECT_THREADS})
 fn main(@builtin(global_invocation_id) gid: vec3u${s.quad ? ', @builtin(subgroup_invocation_id) lane: u32' : ''}) {
   let m0 = gid.y * ${R}u;
-  let n0 = gid.x * ${R}u;
+  let n0 = gid.x * ${C}u;
   let aBase = gid.z * u.strideA;
   let bBase = gid.z * u.strideB;
   let cBase = gid.z * u.strideC;
-  ${rows}
-  ${Array.from({ length: R }, (_, j) => `let c${j} = min(n0 + ${j}u, u.N - 1u);`).join('\n  ')}
-  ${Array.from({ length: R }, (_, i) => `var acc${i} = vec4f(0.0);`).join('\n  ')}
+  ${rows.join('\n  ')}
+  ${Array.from({ length: C }, (_, j) => `let c${j} = min(n0 + ${j}u, u.N - 1u);`).join('\n  ')}
+  ${accumulators.join('\n  ')}
   let k4 = u.K & ~3u;
   for (var k = 0u; k < k4; k += 4u) {
     ${step(4)}
