@@ -9,6 +9,8 @@ import type { Backend, DispatchItem, EngineLimits, Kernel, Storage } from './bac
 
 interface GpuKernel extends Kernel {
   readonly pipeline: GPUComputePipeline;
+  /** Asked once: getBindGroupLayout makes a new object (and a native call) every time. */
+  readonly layout: GPUBindGroupLayout;
 }
 
 const UNIFORM_BYTES = 256;
@@ -85,7 +87,8 @@ export class WebGpuBackend implements Backend {
     let k = this.kernels.get(key);
     if (!k) {
       const module = this.device.createShaderModule({ code, label: key });
-      k = { key, pipeline: this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint }, label: key }) };
+      const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint }, label: key });
+      k = { key, pipeline, layout: pipeline.getBindGroupLayout(0) };
       this.kernels.set(key, k);
     }
     return k;
@@ -108,7 +111,7 @@ export class WebGpuBackend implements Backend {
     }
     const [x, y = 1, z = 1] = workgroups;
     if (x === 0 || y === 0 || z === 0) return;
-    const bindGroup = this.device.createBindGroup({ layout: k.pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = this.device.createBindGroup({ layout: k.layout, entries });
     const timestampWrites = this.profiler?.next(kernel.key);
     if (timestampWrites) this.endPass();
     const pass = timestampWrites ? this.commandEncoder().beginComputePass({ timestampWrites }) : this.computePass();
