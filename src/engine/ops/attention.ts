@@ -318,6 +318,238 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 }`;
 }
 
+// ---- direct kernels, for software adapters ------------------------------------------------------
+//
+// On a software adapter (SwiftShader) workgroup memory is plain memory and workgroupBarrier() is a
+// coroutine switch, so staging tiles only adds copies and switches. These kernels run the same
+// math with one thread per query (or key) reading rows straight from storage: no workgroup
+// memory, no barrier. With no tile to share, each thread's loop stops at its own causal bound,
+// and a padded key is skipped before it is read (it may hold NaN), the branch being the same for
+// every thread of the workgroup. Rows are bound as vec4 arrays when D is a multiple of 4.
+
+/** Rows of D floats, as vec4 chunks: one vec4 load per chunk when D is a multiple of 4. */
+class DirectRows {
+  readonly n: number;
+  readonly aligned: boolean;
+  constructor(readonly D: number) {
+    this.n = Math.ceil(D / 4);
+    this.aligned = D % 4 === 0;
+  }
+  /** The binding's element type. */
+  get array(): string {
+    return this.aligned ? 'array<vec4f>' : 'array<f32>';
+  }
+  /** Chunk c of row `row` of buf, padded past D with zeros. */
+  at(buf: string, row: string, c: number): string {
+    if (this.aligned) return `${buf}[(${row}) * ${this.n}u + ${c}u]`;
+    const parts = [0, 1, 2, 3].map((k) => (4 * c + k < this.D ? `${buf}[(${row}) * D + ${4 * c + k}u]` : '0.0'));
+    return `vec4f(${parts.join(', ')})`;
+  }
+  private each(fn: (c: number) => string, sep = '\n    '): string {
+    return Array.from({ length: this.n }, (_, c) => fn(c)).join(sep);
+  }
+  declare(name: string): string {
+    return this.each((c) => `var ${name}${c} = vec4f(0.0);`, '\n  ');
+  }
+  load(name: string, buf: string, row: string, factor = ''): string {
+    return this.each((c) => `${name}${c} = ${this.at(buf, row, c)}${factor};`);
+  }
+  /** Σ_c dot(reg_c, chunk c of the row). */
+  dot(reg: string, buf: string, row: string): string {
+    return this.each((c) => `dot(${reg}${c}, ${this.at(buf, row, c)})`, ' + ');
+  }
+  /** Chunk c of the row into locals name_c (read once, used twice). */
+  fetch(name: string, buf: string, row: string): string {
+    return this.each((c) => `let ${name}${c} = ${this.at(buf, row, c)};`, '\n      ');
+  }
+  dotLocals(a: string, b: string): string {
+    return this.each((c) => `dot(${a}${c}, ${b}${c})`, ' + ');
+  }
+  /** reg_c = reg_c · keep + weight · src_c for locals src_c. */
+  axpy(reg: string, keep: string | null, weight: string, src: string): string {
+    return this.each((c) => `${reg}${c} = ${keep ? `${reg}${c} * ${keep} + ` : `${reg}${c} + `}${weight} * ${src}${c};`, '\n      ');
+  }
+  store(name: string, buf: string, row: string, factor = ''): string {
+    if (this.aligned) return this.each((c) => `${buf}[(${row}) * ${this.n}u + ${c}u] = ${name}${c}${factor};`);
+    const lines: string[] = [];
+    for (let c = 0; c < this.n; c++) {
+      for (let k = 0; k < 4 && 4 * c + k < this.D; k++) lines.push(`${buf}[(${row}) * D + ${4 * c + k}u] = ${name}${c}[${k}]${factor};`);
+    }
+    return lines.join('\n    ');
+  }
+}
+
+/** `continue` past a padded key j (every thread of a workgroup shares b and j: no divergence). */
+function skipPadded(hasMask: boolean, j: string): string {
+  return hasMask ? `if (keyMask[b * u.s + ${j}] == 0.0) { continue; }` : '';
+}
+
+function directHeader(D: number): string {
+  return `const D = ${D}u;
+// Finite stand-in for -inf: exp(NEG - x) is 0 and never NaN.
+const NEG = -1.0e30;`;
+}
+
+/**
+ * Keys query i sees end at its own causal bound; a dead thread (i ≥ T) sees none. Its row index
+ * is clamped so that its loads stay inside the buffers.
+ */
+const DIRECT_QUERY_PROLOGUE = `let i = gid.x;
+  let h = gid.y;
+  let b = gid.z;
+  let kh = h / (u.nh / u.nkv);
+  let isLive = i < u.t;
+  let qRow = (b * u.t + min(i, u.t - 1u)) * u.nh + h;
+  var end = u.s;
+  if (u.causal == 1u) { end = min(u.s, u.offset + i + 1u); }
+  if (!isLive) { end = 0u; }`;
+
+function forwardDirectWgsl(D: number, hasMask: boolean): string {
+  const r = new DirectRows(D);
+  const m = maskCode(hasMask, 3);
+  const n = hasMask ? 4 : 3;
+  return /* wgsl */ `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> q: ${r.array};
+@group(0) @binding(1) var<storage, read> k: ${r.array};
+@group(0) @binding(2) var<storage, read> v: ${r.array};
+${m.decl}
+@group(0) @binding(${n}) var<storage, read_write> out: ${r.array};
+@group(0) @binding(${n + 1}) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(${n + 2}) var<uniform> u: U;
+${directHeader(D)}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  ${DIRECT_QUERY_PROLOGUE}
+  ${r.declare('q')}
+  ${r.declare('acc')}
+  ${r.load('q', 'q', 'qRow', ' * u.scale')}
+  var mx = NEG;
+  var sum = 0.0;
+  for (var j = 0u; j < end; j++) {
+    ${skipPadded(hasMask, 'j')}
+    let kRow = (b * u.s + j) * u.nkv + kh;
+    let sc = ${r.dot('q', 'k', 'kRow')};
+    let newMx = max(mx, sc);
+    let corr = exp(mx - newMx);
+    let p = exp(sc - newMx);
+    sum = sum * corr + p;
+    ${r.fetch('vr', 'v', 'kRow')}
+    ${r.axpy('acc', 'corr', 'p', 'vr')}
+    mx = newMx;
+  }
+  if (isLive) {
+    let inv = select(0.0, 1.0 / sum, sum > 0.0);
+    ${r.store('acc', 'out', 'qRow', ' * inv')}
+    lse[(b * u.nh + h) * u.t + i] = select(0.0, mx + log(sum), sum > 0.0);
+  }
+}`;
+}
+
+function backwardQueryDirectWgsl(D: number, hasMask: boolean): string {
+  const r = new DirectRows(D);
+  const m = maskCode(hasMask, 3);
+  const n = hasMask ? 4 : 3;
+  return /* wgsl */ `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> q: ${r.array};
+@group(0) @binding(1) var<storage, read> k: ${r.array};
+@group(0) @binding(2) var<storage, read> v: ${r.array};
+${m.decl}
+@group(0) @binding(${n}) var<storage, read> out: ${r.array};
+@group(0) @binding(${n + 1}) var<storage, read> gOut: ${r.array};
+@group(0) @binding(${n + 2}) var<storage, read> lse: array<f32>;
+@group(0) @binding(${n + 3}) var<storage, read_write> delta: array<f32>;
+@group(0) @binding(${n + 4}) var<storage, read_write> gq: ${r.array};
+@group(0) @binding(${n + 5}) var<uniform> u: U;
+${directHeader(D)}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  ${DIRECT_QUERY_PROLOGUE}
+  let stat = (b * u.nh + h) * u.t + min(i, u.t - 1u);
+  ${r.declare('q')}
+  ${r.declare('o')}
+  ${r.declare('go')}
+  ${r.declare('dq')}
+  ${r.load('q', 'q', 'qRow', ' * u.scale')}
+  ${r.load('o', 'out', 'qRow')}
+  ${r.load('go', 'gOut', 'qRow')}
+  let di = ${r.dotLocals('go', 'o')};
+  let li = lse[stat];
+  for (var j = 0u; j < end; j++) {
+    ${skipPadded(hasMask, 'j')}
+    let kRow = (b * u.s + j) * u.nkv + kh;
+    ${r.fetch('kr', 'k', 'kRow')}
+    let sc = ${r.dotLocals('q', 'kr')};
+    let dp = ${r.dot('go', 'v', 'kRow')};
+    let ds = exp(sc - li) * (dp - di);
+    ${r.axpy('dq', null, 'ds', 'kr')}
+  }
+  if (isLive) {
+    delta[stat] = di;
+    ${r.store('dq', 'gq', 'qRow', ' * u.scale')}
+  }
+}`;
+}
+
+function backwardKeyDirectWgsl(D: number, hasMask: boolean): string {
+  const r = new DirectRows(D);
+  const m = maskCode(hasMask, 3);
+  const n = hasMask ? 4 : 3;
+  return /* wgsl */ `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> q: ${r.array};
+@group(0) @binding(1) var<storage, read> k: ${r.array};
+@group(0) @binding(2) var<storage, read> v: ${r.array};
+${m.decl}
+@group(0) @binding(${n}) var<storage, read> gOut: ${r.array};
+@group(0) @binding(${n + 1}) var<storage, read> lse: array<f32>;
+@group(0) @binding(${n + 2}) var<storage, read> delta: array<f32>;
+@group(0) @binding(${n + 3}) var<storage, read_write> gk: ${r.array};
+@group(0) @binding(${n + 4}) var<storage, read_write> gv: ${r.array};
+@group(0) @binding(${n + 5}) var<uniform> u: U;
+${directHeader(D)}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let j = gid.x;
+  let kh = gid.y;
+  let b = gid.z;
+  let groupSize = u.nh / u.nkv;
+  let kRow = (b * u.s + min(j, u.s - 1u)) * u.nkv + kh;
+  // Query i sees key j when i ≥ j − offset under causal; a padded or dead key is seen by none
+  // (and its row, which may hold NaN, is never read).
+  var start = 0u;
+  if (u.causal == 1u && j > u.offset) { start = j - u.offset; }
+  var isLive = j < u.s;
+  ${hasMask ? 'if (isLive && keyMask[b * u.s + j] == 0.0) { isLive = false; }' : ''}
+  if (!isLive) { start = u.t; }
+  ${r.declare('k')}
+  ${r.declare('v')}
+  ${r.declare('dk')}
+  ${r.declare('dv')}
+  if (isLive) {
+    ${r.load('k', 'k', 'kRow', ' * u.scale')}
+    ${r.load('v', 'v', 'kRow')}
+  }
+  for (var h = kh * groupSize; h < (kh + 1u) * groupSize; h++) {
+    for (var i = start; i < u.t; i++) {
+      let qRow = (b * u.t + i) * u.nh + h;
+      let stat = (b * u.nh + h) * u.t + i;
+      ${r.fetch('gr', 'gOut', 'qRow')}
+      let p = exp(${r.dot('k', 'q', 'qRow')} - lse[stat]);
+      let ds = p * (${r.dotLocals('v', 'gr')} - delta[stat]);
+      ${r.axpy('dv', null, 'p', 'gr')}
+      ${r.fetch('qr', 'q', 'qRow')}
+      ${r.axpy('dk', null, 'ds', 'qr')}
+    }
+  }
+  if (j < u.s) {
+    ${r.store('dk', 'gk', 'kRow', ' * u.scale')}
+    ${r.store('dv', 'gv', 'kRow')}
+  }
+}`;
+}
+
 function dims(t: Tensor): [number, number, number, number] {
   return t.shape as [number, number, number, number];
 }
@@ -349,8 +581,18 @@ function uniforms(q: Tensor, k: Tensor, opts: AttentionOptions): ArrayBuffer {
   return u;
 }
 
-function kernel(engine: Engine, name: string, D: number, hasMask: boolean, wgsl: (D: number, hasMask: boolean) => string) {
-  return engine.kernel(`attention.${name}.D${D}${hasMask ? '.masked' : ''}`, wgsl(D, hasMask));
+type Pass = 'forward' | 'backwardQuery' | 'backwardKey';
+const TILED: Record<Pass, (D: number, hasMask: boolean) => string> = { forward: forwardWgsl, backwardQuery: backwardQueryWgsl, backwardKey: backwardKeyWgsl };
+const DIRECT: Record<Pass, (D: number, hasMask: boolean) => string> = { forward: forwardDirectWgsl, backwardQuery: backwardQueryDirectWgsl, backwardKey: backwardKeyDirectWgsl };
+
+/**
+ * The tiled kernels (real GPUs; the WASM backend implements their keys by name) or the direct
+ * ones (software adapters), chosen by the adapter, never by timing.
+ */
+function kernel(engine: Engine, pass: Pass, D: number, hasMask: boolean) {
+  const direct = engine.softwareAdapter;
+  const key = `${direct ? 'attention-direct' : 'attention'}.${pass}.D${D}${hasMask ? '.masked' : ''}`;
+  return engine.kernel(key, (direct ? DIRECT : TILED)[pass](D, hasMask));
 }
 
 /** softmax(scale·q·kᵀ + mask)·v per head → [B, T, nH, D]. */
@@ -364,7 +606,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const u = uniforms(q, k, opts);
   const out = engine.empty(q.shape);
   const lse = engine.empty([B, nH, T]);
-  engine.dispatch(kernel(engine, 'forward', D, !!mask, forwardWgsl), [q, k, v, ...masked, out, lse], [Math.ceil(T / WG), nH, B], u);
+  engine.dispatch(kernel(engine, 'forward', D, !!mask), [q, k, v, ...masked, out, lse], [Math.ceil(T / WG), nH, B], u);
   if (!engine.autograd.needsGrad([q, k, v])) {
     lse.release();
     return out;
@@ -374,8 +616,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     const gq = engine.empty(q.shape);
     const gk = engine.empty(k.shape);
     const gv = engine.empty(v.shape);
-    engine.dispatch(kernel(engine, 'backwardQuery', D, !!mask, backwardQueryWgsl), [q, k, v, ...masked, out, gOut!, lse, delta, gq], [Math.ceil(T / WG), nH, B], u);
-    engine.dispatch(kernel(engine, 'backwardKey', D, !!mask, backwardKeyWgsl), [q, k, v, ...masked, gOut!, lse, delta, gk, gv], [Math.ceil(S / WG), nKV, B], u);
+    engine.dispatch(kernel(engine, 'backwardQuery', D, !!mask), [q, k, v, ...masked, out, gOut!, lse, delta, gq], [Math.ceil(T / WG), nH, B], u);
+    engine.dispatch(kernel(engine, 'backwardKey', D, !!mask), [q, k, v, ...masked, gOut!, lse, delta, gk, gv], [Math.ceil(S / WG), nKV, B], u);
     delta.release();
     lse.release();
     return [gq, gk, gv, ...masked.map(() => null)];
