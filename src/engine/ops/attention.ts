@@ -10,6 +10,7 @@
 //   kernel 2, one thread per key of one kv head: dvⱼ = Σ pᵢⱼ dOᵢ and dkⱼ = scale Σ pᵢⱼ(dOᵢ·vⱼ − δᵢ) qᵢ,
 //   summed over every query head that shares the kv head in a fixed order: deterministic, no atomics.
 // A query with no visible key (all padding, or nothing before it under causal) outputs zeros.
+// Software adapters get direct variants of the three kernels instead (see "direct kernels" below).
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
@@ -322,14 +323,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 //
 // On a software adapter (SwiftShader) workgroup memory is plain memory and workgroupBarrier() is a
 // coroutine switch, so staging tiles only adds copies and switches. These kernels run the same
-// math reading rows straight from storage: no workgroup memory, no barrier. A thread owns ROWS
+// math reading rows straight from storage: no workgroup memory, no barrier. A thread owns DIRECT_ROWS
 // consecutive queries (or keys), so each key (or query) row it loads serves ROWS of them: on a
 // CPU the loads, not the arithmetic, are what costs. Its loop stops at its last query's causal
 // bound, and a padded key is skipped before it is read (it may hold NaN), a branch every thread
 // of the workgroup takes alike. Rows are bound as vec4 arrays when D is a multiple of 4.
 
-/** Queries (or keys) per workgroup, as in the tiled kernels, and per thread (4 measured best with 8 on
- * SwiftShader: bench/webgpu-attention.ts). */
+/** Queries (or keys) per workgroup, as in the tiled kernels, and per thread: on SwiftShader 4 and 8
+ * ran alike, 1 and 2 up to 2× slower, 16 slower under causal (bench/webgpu-attention.ts). */
 const DIRECT_SPAN = 64;
 const DIRECT_ROWS = 4;
 
