@@ -1,8 +1,13 @@
 // Behaviour of the sequence ops beyond the GPU-vs-CPU checks: grouped-query heads, padding,
 // the KV-cache query offset, dropout masks, embedding gradients with repeated ids, pooling.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+// Attention runs on each kernel variant (tiled for GPUs, direct for software adapters), with the
+// self-test's attention checks, whichever this adapter would pick.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../helpers/webgpu.ts';
 import { Engine } from '../../src/engine/runtime.ts';
+import { WebGpuBackend } from '../../src/engine/webgpu-backend.ts';
+import { checkOp } from '../../src/engine/selftest/check.ts';
+import { checks as attentionChecks } from '../../src/engine/selftest/checks/attention.ts';
 import type { Tensor } from '../../src/engine/tensor.ts';
 import { ShapeError } from '../../src/engine/errors.ts';
 import { randn } from '../../src/engine/random.ts';
@@ -56,174 +61,196 @@ async function run(q: Float32Array, k: Float32Array, v: Float32Array, shapes: { 
   });
 }
 
-describe('attention', () => {
-  it('grouped-query heads equal full attention with each kv head repeated; kv gradients sum over the heads sharing it', async () => {
-    const [B, T, S, nH, nKV, D] = [2, 4, 5, 4, 2, 8];
-    const group = nH / nKV;
-    const q = random(B * T * nH * D, 1);
-    const k = random(B * S * nKV * D, 2);
-    const v = random(B * S * nKV * D, 3);
-    // Repeat each kv head for the query heads that share it.
-    const repeat = (x: Float32Array) => {
-      const out = new Float32Array(B * S * nH * D);
-      for (let bs = 0; bs < B * S; bs++) for (let h = 0; h < nH; h++) out.set(x.subarray((bs * nKV + Math.floor(h / group)) * D, (bs * nKV + Math.floor(h / group) + 1) * D), (bs * nH + h) * D);
-      return out;
-    };
-    const gOut = random(B * T * nH * D, 4);
-    const grads = async (kvHeads: number, kData: Float32Array, vData: Float32Array) =>
-      engine.tidy(async () => {
-        const [qt, kt, vt] = [param(q, [B, T, nH, D]), param(kData, [B, S, kvHeads, D]), param(vData, [B, S, kvHeads, D])];
-        const out = attention(qt, kt, vt, { causal: true });
-        engine.autograd.backward(out, engine.upload(gOut, out.shape));
-        return { out: await out.read(), gq: await qt.grad!.read(), gk: (await kt.grad!.read()) as Float32Array, gv: (await vt.grad!.read()) as Float32Array };
-      });
-    const gqa = await grads(nKV, k, v);
-    const full = await grads(nH, repeat(k), repeat(v));
-    expect(maxAbsDiff(gqa.out, full.out)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(gqa.gq, full.gq)).toBeLessThan(1e-5);
-    // The shared kv head's gradient is the sum of its repeated copies' gradients.
-    const sumGroups = (g: Float32Array) => {
-      const out = new Float32Array(B * S * nKV * D);
-      for (let bs = 0; bs < B * S; bs++) for (let h = 0; h < nH; h++) for (let d = 0; d < D; d++) out[(bs * nKV + Math.floor(h / group)) * D + d]! += g[(bs * nH + h) * D + d]!;
-      return out;
-    };
-    expect(maxAbsDiff(gqa.gk, sumGroups(full.gk))).toBeLessThan(1e-5);
-    expect(maxAbsDiff(gqa.gv, sumGroups(full.gv))).toBeLessThan(1e-5);
-  });
-
-  it('a fully padded row gives zeros, not NaN, and sends no gradient', async () => {
-    const [B, T, S, nH, D] = [2, 3, 3, 2, 4];
-    const mask = Float32Array.from([1, 1, 0, 0, 0, 0]);
-    const result = await engine.tidy(async () => {
-      const [q, k, v] = [param(random(B * T * nH * D, 5), [B, T, nH, D]), param(random(B * S * nH * D, 6), [B, S, nH, D]), param(random(B * S * nH * D, 7), [B, S, nH, D])];
-      for (const causal of [false, true]) {
-        const out = attention(q, k, v, { causal, keyMask: engine.upload(mask, [B, S]) });
-        engine.autograd.backward(out, engine.full(out.shape, 1));
-      }
-      return { out: await attention(q, k, v, { causal: false, keyMask: engine.upload(mask, [B, S]) }).read(), gq: await q.grad!.read(), gk: await k.grad!.read(), gv: await v.grad!.read() };
+for (const variant of [
+  { name: 'tiled', software: false },
+  { name: 'direct', software: true },
+]) {
+  describe(`attention, ${variant.name} kernels`, () => {
+    let detected: boolean;
+    beforeAll(() => {
+      const backend = engine.backend as WebGpuBackend;
+      detected = backend.softwareAdapter;
+      backend.softwareAdapter = variant.software;
     });
-    const half = T * nH * D;
-    for (const values of [result.out, result.gq, result.gk, result.gv]) expect(Array.from(values).every(Number.isFinite)).toBe(true);
-    expect(Array.from(result.out.subarray(half)).every((x) => x === 0)).toBe(true);
-    expect(Array.from(result.out.subarray(0, half)).some((x) => x !== 0)).toBe(true);
-    expect(Array.from(result.gq.subarray(half)).every((x) => x === 0)).toBe(true);
-    // Padded keys (row 0's third key and all of row 1) get no gradient.
-    const keyRow = nH * D;
-    for (const g of [result.gk, result.gv]) {
-      expect(Array.from(g.subarray(2 * keyRow)).every((x) => x === 0)).toBe(true);
-      expect(Array.from(g.subarray(0, 2 * keyRow)).some((x) => x !== 0)).toBe(true);
-    }
-  });
+    afterAll(() => {
+      (engine.backend as WebGpuBackend).softwareAdapter = detected;
+    });
 
-  it('ignores whatever sits under padded keys, even NaN', async () => {
-    const q = random(36, 8);
-    const k = random(30, 9);
-    const v = random(30, 10);
-    const mask = Float32Array.from([1, 0, 1, 1, 0]);
-    const gOut = random(36, 17);
-    const pass = (kData: Float32Array, vData: Float32Array) =>
-      engine.tidy(async () => {
-        const [qt, kt, vt] = [param(q, [1, 3, 2, 6]), param(kData, [1, 5, 1, 6]), param(vData, [1, 5, 1, 6])];
-        const out = attention(qt, kt, vt, { causal: false, keyMask: engine.upload(mask, [1, 5]) });
+    for (const check of attentionChecks) {
+      it(`${check.name}: forward and gradients match the CPU`, async () => {
+        const result = await checkOp(engine, check);
+        expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+      });
+    }
+
+    it('grouped-query heads equal full attention with each kv head repeated; kv gradients sum over the heads sharing it', async () => {
+      const [B, T, S, nH, nKV, D] = [2, 4, 5, 4, 2, 8];
+      const group = nH / nKV;
+      const q = random(B * T * nH * D, 1);
+      const k = random(B * S * nKV * D, 2);
+      const v = random(B * S * nKV * D, 3);
+      // Repeat each kv head for the query heads that share it.
+      const repeat = (x: Float32Array) => {
+        const out = new Float32Array(B * S * nH * D);
+        for (let bs = 0; bs < B * S; bs++) for (let h = 0; h < nH; h++) out.set(x.subarray((bs * nKV + Math.floor(h / group)) * D, (bs * nKV + Math.floor(h / group) + 1) * D), (bs * nH + h) * D);
+        return out;
+      };
+      const gOut = random(B * T * nH * D, 4);
+      const grads = async (kvHeads: number, kData: Float32Array, vData: Float32Array) =>
+        engine.tidy(async () => {
+          const [qt, kt, vt] = [param(q, [B, T, nH, D]), param(kData, [B, S, kvHeads, D]), param(vData, [B, S, kvHeads, D])];
+          const out = attention(qt, kt, vt, { causal: true });
+          engine.autograd.backward(out, engine.upload(gOut, out.shape));
+          return { out: await out.read(), gq: await qt.grad!.read(), gk: (await kt.grad!.read()) as Float32Array, gv: (await vt.grad!.read()) as Float32Array };
+        });
+      const gqa = await grads(nKV, k, v);
+      const full = await grads(nH, repeat(k), repeat(v));
+      expect(maxAbsDiff(gqa.out, full.out)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(gqa.gq, full.gq)).toBeLessThan(1e-5);
+      // The shared kv head's gradient is the sum of its repeated copies' gradients.
+      const sumGroups = (g: Float32Array) => {
+        const out = new Float32Array(B * S * nKV * D);
+        for (let bs = 0; bs < B * S; bs++) for (let h = 0; h < nH; h++) for (let d = 0; d < D; d++) out[(bs * nKV + Math.floor(h / group)) * D + d]! += g[(bs * nH + h) * D + d]!;
+        return out;
+      };
+      expect(maxAbsDiff(gqa.gk, sumGroups(full.gk))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(gqa.gv, sumGroups(full.gv))).toBeLessThan(1e-5);
+    });
+
+    it('a fully padded row gives zeros, not NaN, and sends no gradient', async () => {
+      const [B, T, S, nH, D] = [2, 3, 3, 2, 4];
+      const mask = Float32Array.from([1, 1, 0, 0, 0, 0]);
+      const result = await engine.tidy(async () => {
+        const [q, k, v] = [param(random(B * T * nH * D, 5), [B, T, nH, D]), param(random(B * S * nH * D, 6), [B, S, nH, D]), param(random(B * S * nH * D, 7), [B, S, nH, D])];
+        for (const causal of [false, true]) {
+          const out = attention(q, k, v, { causal, keyMask: engine.upload(mask, [B, S]) });
+          engine.autograd.backward(out, engine.full(out.shape, 1));
+        }
+        return { out: await attention(q, k, v, { causal: false, keyMask: engine.upload(mask, [B, S]) }).read(), gq: await q.grad!.read(), gk: await k.grad!.read(), gv: await v.grad!.read() };
+      });
+      const half = T * nH * D;
+      for (const values of [result.out, result.gq, result.gk, result.gv]) expect(Array.from(values).every(Number.isFinite)).toBe(true);
+      expect(Array.from(result.out.subarray(half)).every((x) => x === 0)).toBe(true);
+      expect(Array.from(result.out.subarray(0, half)).some((x) => x !== 0)).toBe(true);
+      expect(Array.from(result.gq.subarray(half)).every((x) => x === 0)).toBe(true);
+      // Padded keys (row 0's third key and all of row 1) get no gradient.
+      const keyRow = nH * D;
+      for (const g of [result.gk, result.gv]) {
+        expect(Array.from(g.subarray(2 * keyRow)).every((x) => x === 0)).toBe(true);
+        expect(Array.from(g.subarray(0, 2 * keyRow)).some((x) => x !== 0)).toBe(true);
+      }
+    });
+
+    it('ignores whatever sits under padded keys, even NaN', async () => {
+      const q = random(36, 8);
+      const k = random(30, 9);
+      const v = random(30, 10);
+      const mask = Float32Array.from([1, 0, 1, 1, 0]);
+      const gOut = random(36, 17);
+      const pass = (kData: Float32Array, vData: Float32Array) =>
+        engine.tidy(async () => {
+          const [qt, kt, vt] = [param(q, [1, 3, 2, 6]), param(kData, [1, 5, 1, 6]), param(vData, [1, 5, 1, 6])];
+          const out = attention(qt, kt, vt, { causal: false, keyMask: engine.upload(mask, [1, 5]) });
+          engine.autograd.backward(out, engine.upload(gOut, out.shape));
+          return [await out.read(), await qt.grad!.read(), await kt.grad!.read(), await vt.grad!.read()];
+        });
+      const clean = await pass(k, v);
+      // Garbage at padded positions 1 and 4 (an unwritten buffer may hold anything).
+      const k2 = k.slice();
+      const v2 = v.slice();
+      for (const j of [1, 4]) for (let d = 0; d < 6; d++) {
+        k2[j * 6 + d] = d % 2 ? NaN : 1e30;
+        v2[j * 6 + d] = NaN;
+      }
+      const dirty = await pass(k2, v2);
+      for (let n = 0; n < 4; n++) expect(Array.from(dirty[n]!)).toEqual(Array.from(clean[n]!));
+    });
+
+    it('causal attention with queryOffset reproduces a full causal pass row by row (chunked prefill and one-token decode)', async () => {
+      const [S, nH, nKV, D] = [7, 4, 2, 8];
+      const qw = nH * D;
+      const kw = nKV * D;
+      const q = random(S * qw, 11);
+      const k = random(S * kw, 12);
+      const v = random(S * kw, 13);
+      const full = await run(q, k, v, { B: 1, T: S, S, nH, nKV, D }, { causal: true });
+      // Chunks of 3 queries after `offset` cached keys.
+      for (const offset of [0, 3, 4]) {
+        const T = Math.min(3, S - offset);
+        const part = await run(rows(q, qw, offset, offset + T), rows(k, kw, 0, offset + T), rows(v, kw, 0, offset + T), { B: 1, T, S: offset + T, nH, nKV, D }, { causal: true, queryOffset: offset });
+        expect(maxAbsDiff(part, rows(full, qw, offset, offset + T))).toBeLessThan(1e-5);
+      }
+      // One token at a time over the whole cache: the last query sees every key, so causal does not cut.
+      for (let t = 0; t < S; t++) {
+        const step = await run(rows(q, qw, t, t + 1), rows(k, kw, 0, t + 1), rows(v, kw, 0, t + 1), { B: 1, T: 1, S: t + 1, nH, nKV, D }, { causal: true, queryOffset: t });
+        expect(maxAbsDiff(step, rows(full, qw, t, t + 1))).toBeLessThan(1e-5);
+      }
+    });
+
+    it('bidirectional attention sees later keys and does not depend on key order', async () => {
+      const shapes = { B: 1, T: 5, S: 5, nH: 2, nKV: 2, D: 4 };
+      const w = 8;
+      const q = random(40, 14);
+      const k = random(40, 15);
+      const v = random(40, 16);
+      const both = await run(q, k, v, shapes, { causal: false });
+      const causal = await run(q, k, v, shapes, { causal: true });
+      // The first query differs (it sees later keys only without causal); the last sees all keys either way.
+      expect(maxAbsDiff(rows(both, w, 0, 1), rows(causal, w, 0, 1))).toBeGreaterThan(1e-3);
+      expect(maxAbsDiff(rows(both, w, 4, 5), rows(causal, w, 4, 5))).toBeLessThan(1e-5);
+      const perm = [3, 0, 4, 1, 2];
+      const permute = (x: Float32Array) => Float32Array.from(perm.flatMap((j) => Array.from(rows(x, w, j, j + 1))));
+      const shuffled = await run(q, permute(k), permute(v), shapes, { causal: false });
+      expect(maxAbsDiff(shuffled, both)).toBeLessThan(1e-5);
+    });
+
+    it('matches the reference over several query and key workgroups with a query offset, padding and grouped heads', async () => {
+      const dims = { B: 2, T: 70, S: 75, nH: 4, nKV: 2, D: 8 };
+      const { B, T, S, nH, nKV, D } = dims;
+      const [q, k, v, gOut] = [random(B * T * nH * D, 50), random(B * S * nKV * D, 51), random(B * S * nKV * D, 52), random(B * T * nH * D, 53)];
+      // Row 0 has padding inside the window, row 1 at its start.
+      const mask = Float32Array.from({ length: B * S }, (_, n) => (n < S ? (n % 11 === 3 ? 0 : 1) : n - S < 4 ? 0 : 1));
+      const opts = { causal: true, queryOffset: 5 };
+      const got = await engine.tidy(async () => {
+        const [qt, kt, vt] = [param(q, [B, T, nH, D]), param(k, [B, S, nKV, D]), param(v, [B, S, nKV, D])];
+        const out = attention(qt, kt, vt, { ...opts, keyMask: engine.upload(mask, [B, S]) });
         engine.autograd.backward(out, engine.upload(gOut, out.shape));
         return [await out.read(), await qt.grad!.read(), await kt.grad!.read(), await vt.grad!.read()];
       });
-    const clean = await pass(k, v);
-    // Garbage at padded positions 1 and 4 (an unwritten buffer may hold anything).
-    const k2 = k.slice();
-    const v2 = v.slice();
-    for (const j of [1, 4]) for (let d = 0; d < 6; d++) {
-      k2[j * 6 + d] = d % 2 ? NaN : 1e30;
-      v2[j * 6 + d] = NaN;
-    }
-    const dirty = await pass(k2, v2);
-    for (let n = 0; n < 4; n++) expect(Array.from(dirty[n]!)).toEqual(Array.from(clean[n]!));
-  });
-
-  it('causal attention with queryOffset reproduces a full causal pass row by row (chunked prefill and one-token decode)', async () => {
-    const [S, nH, nKV, D] = [7, 4, 2, 8];
-    const qw = nH * D;
-    const kw = nKV * D;
-    const q = random(S * qw, 11);
-    const k = random(S * kw, 12);
-    const v = random(S * kw, 13);
-    const full = await run(q, k, v, { B: 1, T: S, S, nH, nKV, D }, { causal: true });
-    // Chunks of 3 queries after `offset` cached keys.
-    for (const offset of [0, 3, 4]) {
-      const T = Math.min(3, S - offset);
-      const part = await run(rows(q, qw, offset, offset + T), rows(k, kw, 0, offset + T), rows(v, kw, 0, offset + T), { B: 1, T, S: offset + T, nH, nKV, D }, { causal: true, queryOffset: offset });
-      expect(maxAbsDiff(part, rows(full, qw, offset, offset + T))).toBeLessThan(1e-5);
-    }
-    // One token at a time over the whole cache: the last query sees every key, so causal does not cut.
-    for (let t = 0; t < S; t++) {
-      const step = await run(rows(q, qw, t, t + 1), rows(k, kw, 0, t + 1), rows(v, kw, 0, t + 1), { B: 1, T: 1, S: t + 1, nH, nKV, D }, { causal: true, queryOffset: t });
-      expect(maxAbsDiff(step, rows(full, qw, t, t + 1))).toBeLessThan(1e-5);
-    }
-  });
-
-  it('bidirectional attention sees later keys and does not depend on key order', async () => {
-    const shapes = { B: 1, T: 5, S: 5, nH: 2, nKV: 2, D: 4 };
-    const w = 8;
-    const q = random(40, 14);
-    const k = random(40, 15);
-    const v = random(40, 16);
-    const both = await run(q, k, v, shapes, { causal: false });
-    const causal = await run(q, k, v, shapes, { causal: true });
-    // The first query differs (it sees later keys only without causal); the last sees all keys either way.
-    expect(maxAbsDiff(rows(both, w, 0, 1), rows(causal, w, 0, 1))).toBeGreaterThan(1e-3);
-    expect(maxAbsDiff(rows(both, w, 4, 5), rows(causal, w, 4, 5))).toBeLessThan(1e-5);
-    const perm = [3, 0, 4, 1, 2];
-    const permute = (x: Float32Array) => Float32Array.from(perm.flatMap((j) => Array.from(rows(x, w, j, j + 1))));
-    const shuffled = await run(q, permute(k), permute(v), shapes, { causal: false });
-    expect(maxAbsDiff(shuffled, both)).toBeLessThan(1e-5);
-  });
-
-  it('matches the reference over several query and key workgroups with a query offset, padding and grouped heads', async () => {
-    const dims = { B: 2, T: 70, S: 75, nH: 4, nKV: 2, D: 8 };
-    const { B, T, S, nH, nKV, D } = dims;
-    const [q, k, v, gOut] = [random(B * T * nH * D, 50), random(B * S * nKV * D, 51), random(B * S * nKV * D, 52), random(B * T * nH * D, 53)];
-    // Row 0 has padding inside the window, row 1 at its start.
-    const mask = Float32Array.from({ length: B * S }, (_, n) => (n < S ? (n % 11 === 3 ? 0 : 1) : n - S < 4 ? 0 : 1));
-    const opts = { causal: true, queryOffset: 5 };
-    const got = await engine.tidy(async () => {
-      const [qt, kt, vt] = [param(q, [B, T, nH, D]), param(k, [B, S, nKV, D]), param(v, [B, S, nKV, D])];
-      const out = attention(qt, kt, vt, { ...opts, keyMask: engine.upload(mask, [B, S]) });
-      engine.autograd.backward(out, engine.upload(gOut, out.shape));
-      return [await out.read(), await qt.grad!.read(), await kt.grad!.read(), await vt.grad!.read()];
+      const f64 = (x: Float32Array) => Float64Array.from(x);
+      const ref = { ...opts, keyMask: mask };
+      const want = [cpuAttention.attention(f64(q), f64(k), f64(v), dims, ref), ...cpuAttention.attentionBackward(f64(q), f64(k), f64(v), f64(gOut), dims, ref)];
+      for (let n = 0; n < 4; n++) expect(maxAbsDiff(got[n]!, want[n]!)).toBeLessThan(1e-4);
     });
-    const f64 = (x: Float32Array) => Float64Array.from(x);
-    const ref = { ...opts, keyMask: mask };
-    const want = [cpuAttention.attention(f64(q), f64(k), f64(v), dims, ref), ...cpuAttention.attentionBackward(f64(q), f64(k), f64(v), f64(gOut), dims, ref)];
-    for (let n = 0; n < 4; n++) expect(maxAbsDiff(got[n]!, want[n]!)).toBeLessThan(1e-4);
-  });
 
-  it('holds no buffer after a training step beyond what it returns', async () => {
-    const before = engine.pool.getStats().liveBuffers;
-    for (let step = 0; step < 3; step++) {
-      await engine.tidy(async () => {
-        const [q, k, v] = [param(random(2 * 4 * 2 * 8, 40), [2, 4, 2, 8]), param(random(2 * 4 * 8, 41), [2, 4, 1, 8]), param(random(2 * 4 * 8, 42), [2, 4, 1, 8])];
-        const mask = engine.upload(Float32Array.from([1, 1, 1, 0, 1, 1, 1, 1]), [2, 4]);
-        const out = attention(q, k, v, { causal: true, keyMask: mask });
-        engine.autograd.backward(out, engine.full(out.shape, 1));
-        await engine.sync();
+    it('holds no buffer after a training step beyond what it returns', async () => {
+      const before = engine.pool.getStats().liveBuffers;
+      for (let step = 0; step < 3; step++) {
+        await engine.tidy(async () => {
+          const [q, k, v] = [param(random(2 * 4 * 2 * 8, 40), [2, 4, 2, 8]), param(random(2 * 4 * 8, 41), [2, 4, 1, 8]), param(random(2 * 4 * 8, 42), [2, 4, 1, 8])];
+          const mask = engine.upload(Float32Array.from([1, 1, 1, 0, 1, 1, 1, 1]), [2, 4]);
+          const out = attention(q, k, v, { causal: true, keyMask: mask });
+          engine.autograd.backward(out, engine.full(out.shape, 1));
+          await engine.sync();
+        });
+        for (const p of params) p.release();
+        params = [];
+      }
+      expect(engine.pool.getStats().liveBuffers).toBe(before);
+    });
+
+    it('rejects heads that do not group, and masks of the wrong shape', () => {
+      engine.tidy(() => {
+        const q = engine.zeros([1, 2, 3, 4]);
+        const kv = engine.zeros([1, 2, 2, 4]);
+        expect(() => attention(q, kv, kv, { causal: false })).toThrow(ShapeError);
+        const kv1 = engine.zeros([1, 2, 1, 4]);
+        expect(() => attention(q, kv1, kv1, { causal: false, keyMask: engine.zeros([1, 3]) })).toThrow(/keyMask/);
+        expect(() => attention(q, kv1, kv1, { causal: true, queryOffset: -1 })).toThrow(/queryOffset/);
       });
-      for (const p of params) p.release();
-      params = [];
-    }
-    expect(engine.pool.getStats().liveBuffers).toBe(before);
-  });
-
-  it('rejects heads that do not group, and masks of the wrong shape', () => {
-    engine.tidy(() => {
-      const q = engine.zeros([1, 2, 3, 4]);
-      const kv = engine.zeros([1, 2, 2, 4]);
-      expect(() => attention(q, kv, kv, { causal: false })).toThrow(ShapeError);
-      const kv1 = engine.zeros([1, 2, 1, 4]);
-      expect(() => attention(q, kv1, kv1, { causal: false, keyMask: engine.zeros([1, 3]) })).toThrow(/keyMask/);
-      expect(() => attention(q, kv1, kv1, { causal: true, queryOffset: -1 })).toThrow(/queryOffset/);
     });
   });
-});
+}
 
 describe('dropout', () => {
   const n = 20000;

@@ -10,6 +10,7 @@
 //   kernel 2, one thread per key of one kv head: dvⱼ = Σ pᵢⱼ dOᵢ and dkⱼ = scale Σ pᵢⱼ(dOᵢ·vⱼ − δᵢ) qᵢ,
 //   summed over every query head that shares the kv head in a fixed order: deterministic, no atomics.
 // A query with no visible key (all padding, or nothing before it under causal) outputs zeros.
+// Software adapters get direct variants of the three kernels instead (see "direct kernels" below).
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
@@ -318,6 +319,291 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 }`;
 }
 
+// ---- direct kernels, for software adapters ------------------------------------------------------
+//
+// On a software adapter (SwiftShader) workgroup memory is plain memory and workgroupBarrier() is a
+// coroutine switch, so staging tiles only adds copies and switches. These kernels run the same
+// math reading rows straight from storage: no workgroup memory, no barrier. A thread owns DIRECT_ROWS
+// consecutive queries (or keys), so each key (or query) row it loads serves ROWS of them: on a
+// CPU the loads, not the arithmetic, are what costs. Its loop stops at its last query's causal
+// bound, and a padded key is skipped before it is read (it may hold NaN), a branch every thread
+// of the workgroup takes alike. Rows are bound as vec4 arrays when D is a multiple of 4.
+
+/** Queries (or keys) per workgroup, as in the tiled kernels, and per thread: on SwiftShader 4 and 8
+ * ran alike, 1 and 2 up to 2× slower, 16 slower under causal (bench/webgpu-attention.ts). */
+const DIRECT_SPAN = 64;
+const DIRECT_ROWS = 4;
+
+/** Rows of D floats, as vec4 chunks: one vec4 load per chunk when D is a multiple of 4. */
+class DirectRows {
+  readonly n: number;
+  readonly aligned: boolean;
+  constructor(readonly D: number) {
+    this.n = Math.ceil(D / 4);
+    this.aligned = D % 4 === 0;
+  }
+  /** The binding's element type. */
+  get array(): string {
+    return this.aligned ? 'array<vec4f>' : 'array<f32>';
+  }
+  /** Chunk c of row `row` of buf, padded past D with zeros. */
+  at(buf: string, row: string, c: number): string {
+    if (this.aligned) return `${buf}[(${row}) * ${this.n}u + ${c}u]`;
+    const parts = [0, 1, 2, 3].map((k) => (4 * c + k < this.D ? `${buf}[(${row}) * D + ${4 * c + k}u]` : '0.0'));
+    return `vec4f(${parts.join(', ')})`;
+  }
+  each(fn: (c: number) => string, sep = '\n    '): string {
+    return Array.from({ length: this.n }, (_, c) => fn(c)).join(sep);
+  }
+  declare(name: string): string {
+    return this.each((c) => `var ${name}_${c} = vec4f(0.0);`, '\n  ');
+  }
+  load(name: string, buf: string, row: string, factor = ''): string {
+    return this.each((c) => `${name}_${c} = ${this.at(buf, row, c)}${factor};`);
+  }
+  /** Chunks of the row into locals name_c (read once, used by every row of the thread). */
+  fetch(name: string, buf: string, row: string): string {
+    return this.each((c) => `let ${name}_${c} = ${this.at(buf, row, c)};`, '\n      ');
+  }
+  dot(a: string, b: string): string {
+    return this.each((c) => `dot(${a}_${c}, ${b}_${c})`, ' + ');
+  }
+  /** reg_c = reg_c · keep + weight · src_c. */
+  axpy(reg: string, keep: string | null, weight: string, src: string): string {
+    return this.each((c) => `${reg}_${c} = ${keep ? `${reg}_${c} * ${keep} + ` : `${reg}_${c} + `}${weight} * ${src}_${c};`, '\n      ');
+  }
+  store(name: string, buf: string, row: string, factor = ''): string {
+    if (this.aligned) return this.each((c) => `${buf}[(${row}) * ${this.n}u + ${c}u] = ${name}_${c}${factor};`, '\n      ');
+    const lines: string[] = [];
+    for (let c = 0; c < this.n; c++) {
+      for (let k = 0; k < 4 && 4 * c + k < this.D; k++) lines.push(`${buf}[(${row}) * D + ${4 * c + k}u] = ${name}_${c}[${k}]${factor};`);
+    }
+    return lines.join('\n      ');
+  }
+}
+
+/** Generates `fn(a)` for each of a thread's rows a. */
+function perRow(rows: number, fn: (a: number) => string, sep = '\n  '): string {
+  return Array.from({ length: rows }, (_, a) => fn(a)).join(sep);
+}
+
+function directHeader(D: number): string {
+  return `const D = ${D}u;
+// Finite stand-in for -inf: exp(NEG - x) is 0 and never NaN.
+const NEG = -1.0e30;`;
+}
+
+/**
+ * A thread's queries i_a = first + a; a query past T is computed on a clamped row and never
+ * stored. Keys end at the last query's causal bound (none for a thread past T); query a sees key
+ * j when see_a(j).
+ */
+function directQueryPrologue(rows: number): string {
+  return `let h = wid.y;
+  let b = wid.z;
+  let kh = h / (u.nh / u.nkv);
+  let first = wid.x * ${DIRECT_SPAN}u + lid * ${rows}u;
+  ${perRow(rows, (a) => `let i_${a} = first + ${a}u;\n  let qRow_${a} = (b * u.t + min(i_${a}, u.t - 1u)) * u.nh + h;`)}
+  var end = u.s;
+  if (u.causal == 1u) { end = min(u.s, u.offset + min(first + ${rows - 1}u, u.t - 1u) + 1u); }
+  if (first >= u.t) { end = 0u; }`;
+}
+
+function sees(a: number, j: string): string {
+  return `(u.causal == 0u || ${j} <= u.offset + i_${a})`;
+}
+
+function skipPadded(hasMask: boolean, j: string): string {
+  return hasMask ? `if (keyMask[b * u.s + ${j}] == 0.0) { continue; }` : '';
+}
+
+function forwardDirectWgsl(D: number, hasMask: boolean): string {
+  const r = new DirectRows(D);
+  const R = DIRECT_ROWS;
+  const m = maskCode(hasMask, 3);
+  const n = hasMask ? 4 : 3;
+  return /* wgsl */ `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> q: ${r.array};
+@group(0) @binding(1) var<storage, read> k: ${r.array};
+@group(0) @binding(2) var<storage, read> v: ${r.array};
+${m.decl}
+@group(0) @binding(${n}) var<storage, read_write> out: ${r.array};
+@group(0) @binding(${n + 1}) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(${n + 2}) var<uniform> u: U;
+${directHeader(D)}
+@compute @workgroup_size(${DIRECT_SPAN / R})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  ${directQueryPrologue(R)}
+  ${perRow(R, (a) => `${r.declare(`q${a}`)}\n  ${r.declare(`acc${a}`)}\n  ${r.load(`q${a}`, 'q', `qRow_${a}`, ' * u.scale')}\n  var mx_${a} = NEG;\n  var sum_${a} = 0.0;`)}
+  for (var j = 0u; j < end; j++) {
+    ${skipPadded(hasMask, 'j')}
+    let kRow = (b * u.s + j) * u.nkv + kh;
+    ${r.fetch('kr', 'k', 'kRow')}
+    ${r.fetch('vr', 'v', 'kRow')}
+    ${perRow(
+      R,
+      (a) => `{
+      // Branch-free online softmax: a key query a does not see leaves its max, sum and accumulator alone.
+      let ok = ${sees(a, 'j')};
+      let sc = ${r.dot(`q${a}`, 'kr')};
+      let newMx = select(mx_${a}, max(mx_${a}, sc), ok);
+      let corr = exp(mx_${a} - newMx);
+      let p = select(0.0, exp(sc - newMx), ok);
+      sum_${a} = sum_${a} * corr + p;
+      ${r.axpy(`acc${a}`, 'corr', 'p', 'vr')}
+      mx_${a} = newMx;
+    }`,
+      '\n    ',
+    )}
+  }
+  ${perRow(
+    R,
+    (a) => `if (i_${a} < u.t) {
+    let inv = select(0.0, 1.0 / sum_${a}, sum_${a} > 0.0);
+    ${r.store(`acc${a}`, 'out', `qRow_${a}`, ' * inv')}
+    lse[(b * u.nh + h) * u.t + i_${a}] = select(0.0, mx_${a} + log(sum_${a}), sum_${a} > 0.0);
+  }`,
+  )}
+}`;
+}
+
+function backwardQueryDirectWgsl(D: number, hasMask: boolean): string {
+  const r = new DirectRows(D);
+  const R = DIRECT_ROWS;
+  const m = maskCode(hasMask, 3);
+  const n = hasMask ? 4 : 3;
+  return /* wgsl */ `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> q: ${r.array};
+@group(0) @binding(1) var<storage, read> k: ${r.array};
+@group(0) @binding(2) var<storage, read> v: ${r.array};
+${m.decl}
+@group(0) @binding(${n}) var<storage, read> out: ${r.array};
+@group(0) @binding(${n + 1}) var<storage, read> gOut: ${r.array};
+@group(0) @binding(${n + 2}) var<storage, read> lse: array<f32>;
+@group(0) @binding(${n + 3}) var<storage, read_write> delta: array<f32>;
+@group(0) @binding(${n + 4}) var<storage, read_write> gq: ${r.array};
+@group(0) @binding(${n + 5}) var<uniform> u: U;
+${directHeader(D)}
+@compute @workgroup_size(${DIRECT_SPAN / R})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  ${directQueryPrologue(R)}
+  ${perRow(
+    R,
+    (a) => `let stat_${a} = (b * u.nh + h) * u.t + min(i_${a}, u.t - 1u);
+  ${r.declare(`q${a}`)}
+  ${r.declare(`o${a}`)}
+  ${r.declare(`go${a}`)}
+  ${r.declare(`dq${a}`)}
+  ${r.load(`q${a}`, 'q', `qRow_${a}`, ' * u.scale')}
+  ${r.load(`o${a}`, 'out', `qRow_${a}`)}
+  ${r.load(`go${a}`, 'gOut', `qRow_${a}`)}
+  let di_${a} = ${r.dot(`go${a}`, `o${a}`)};
+  let li_${a} = lse[stat_${a}];`,
+  )}
+  for (var j = 0u; j < end; j++) {
+    ${skipPadded(hasMask, 'j')}
+    let kRow = (b * u.s + j) * u.nkv + kh;
+    ${r.fetch('kr', 'k', 'kRow')}
+    ${r.fetch('vr', 'v', 'kRow')}
+    ${perRow(
+      R,
+      (a) => `{
+      let sc = ${r.dot(`q${a}`, 'kr')};
+      let dp = ${r.dot(`go${a}`, 'vr')};
+      let ds = select(0.0, exp(sc - li_${a}) * (dp - di_${a}), ${sees(a, 'j')});
+      ${r.axpy(`dq${a}`, null, 'ds', 'kr')}
+    }`,
+      '\n    ',
+    )}
+  }
+  ${perRow(
+    R,
+    (a) => `if (i_${a} < u.t) {
+    delta[stat_${a}] = di_${a};
+    ${r.store(`dq${a}`, 'gq', `qRow_${a}`, ' * u.scale')}
+  }`,
+  )}
+}`;
+}
+
+function backwardKeyDirectWgsl(D: number, hasMask: boolean): string {
+  const r = new DirectRows(D);
+  const R = DIRECT_ROWS;
+  const m = maskCode(hasMask, 3);
+  const n = hasMask ? 4 : 3;
+  return /* wgsl */ `
+${UNIFORMS}
+@group(0) @binding(0) var<storage, read> q: ${r.array};
+@group(0) @binding(1) var<storage, read> k: ${r.array};
+@group(0) @binding(2) var<storage, read> v: ${r.array};
+${m.decl}
+@group(0) @binding(${n}) var<storage, read> gOut: ${r.array};
+@group(0) @binding(${n + 1}) var<storage, read> lse: array<f32>;
+@group(0) @binding(${n + 2}) var<storage, read> delta: array<f32>;
+@group(0) @binding(${n + 3}) var<storage, read_write> gk: ${r.array};
+@group(0) @binding(${n + 4}) var<storage, read_write> gv: ${r.array};
+@group(0) @binding(${n + 5}) var<uniform> u: U;
+${directHeader(D)}
+@compute @workgroup_size(${DIRECT_SPAN / R})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let kh = wid.y;
+  let b = wid.z;
+  let groupSize = u.nh / u.nkv;
+  let first = wid.x * ${DIRECT_SPAN}u + lid * ${R}u;
+  // Key a is live when it exists and is not padding; a padded key's row (which may hold NaN) is
+  // never read, and it is seen by no query.
+  ${perRow(
+    R,
+    (a) => `let j_${a} = first + ${a}u;
+  let kRow_${a} = (b * u.s + min(j_${a}, u.s - 1u)) * u.nkv + kh;
+  var live_${a} = j_${a} < u.s;
+  ${hasMask ? `if (live_${a} && keyMask[b * u.s + j_${a}] == 0.0) { live_${a} = false; }` : ''}
+  ${r.declare(`k${a}`)}
+  ${r.declare(`v${a}`)}
+  ${r.declare(`dk${a}`)}
+  ${r.declare(`dv${a}`)}
+  if (live_${a}) {
+    ${r.load(`k${a}`, 'k', `kRow_${a}`, ' * u.scale')}
+    ${r.load(`v${a}`, 'v', `kRow_${a}`)}
+  }`,
+  )}
+  // Under causal, query i sees key j when i ≥ j − offset: start at the first key's first query.
+  var start = 0u;
+  if (u.causal == 1u && first > u.offset) { start = first - u.offset; }
+  if (!(${perRow(R, (a) => `live_${a}`, ' || ')})) { start = u.t; }
+  for (var h = kh * groupSize; h < (kh + 1u) * groupSize; h++) {
+    for (var i = start; i < u.t; i++) {
+      let qRow = (b * u.t + i) * u.nh + h;
+      let stat = (b * u.nh + h) * u.t + i;
+      let li = lse[stat];
+      let di = delta[stat];
+      ${r.fetch('qr', 'q', 'qRow')}
+      ${r.fetch('gr', 'gOut', 'qRow')}
+      ${perRow(
+        R,
+        (a) => `{
+        let ok = live_${a} && (u.causal == 0u || j_${a} <= u.offset + i);
+        let p = select(0.0, exp(${r.dot(`k${a}`, 'qr')} - li), ok);
+        let ds = p * (${r.dot(`v${a}`, 'gr')} - di);
+        ${r.axpy(`dv${a}`, null, 'p', 'gr')}
+        ${r.axpy(`dk${a}`, null, 'ds', 'qr')}
+      }`,
+        '\n      ',
+      )}
+    }
+  }
+  ${perRow(
+    R,
+    (a) => `if (j_${a} < u.s) {
+    ${r.store(`dk${a}`, 'gk', `kRow_${a}`, ' * u.scale')}
+    ${r.store(`dv${a}`, 'gv', `kRow_${a}`)}
+  }`,
+  )}
+}`;
+}
+
 function dims(t: Tensor): [number, number, number, number] {
   return t.shape as [number, number, number, number];
 }
@@ -349,8 +635,18 @@ function uniforms(q: Tensor, k: Tensor, opts: AttentionOptions): ArrayBuffer {
   return u;
 }
 
-function kernel(engine: Engine, name: string, D: number, hasMask: boolean, wgsl: (D: number, hasMask: boolean) => string) {
-  return engine.kernel(`attention.${name}.D${D}${hasMask ? '.masked' : ''}`, wgsl(D, hasMask));
+type Pass = 'forward' | 'backwardQuery' | 'backwardKey';
+const TILED: Record<Pass, (D: number, hasMask: boolean) => string> = { forward: forwardWgsl, backwardQuery: backwardQueryWgsl, backwardKey: backwardKeyWgsl };
+const DIRECT: Record<Pass, (D: number, hasMask: boolean) => string> = { forward: forwardDirectWgsl, backwardQuery: backwardQueryDirectWgsl, backwardKey: backwardKeyDirectWgsl };
+
+/**
+ * The tiled kernels (real GPUs; the WASM backend implements their keys by name) or the direct
+ * ones (software adapters), chosen by the adapter, never by timing.
+ */
+function kernel(engine: Engine, pass: Pass, D: number, hasMask: boolean) {
+  const direct = engine.softwareAdapter;
+  const key = `${direct ? 'attention-direct' : 'attention'}.${pass}.D${D}${hasMask ? '.masked' : ''}`;
+  return engine.kernel(key, (direct ? DIRECT : TILED)[pass](D, hasMask));
 }
 
 /** softmax(scale·q·kᵀ + mask)·v per head → [B, T, nH, D]. */
@@ -362,9 +658,10 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const mask = opts.keyMask;
   const masked = mask ? [mask] : [];
   const u = uniforms(q, k, opts);
+  const wg = engine.softwareAdapter ? DIRECT_SPAN : WG;
   const out = engine.empty(q.shape);
   const lse = engine.empty([B, nH, T]);
-  engine.dispatch(kernel(engine, 'forward', D, !!mask, forwardWgsl), [q, k, v, ...masked, out, lse], [Math.ceil(T / WG), nH, B], u);
+  engine.dispatch(kernel(engine, 'forward', D, !!mask), [q, k, v, ...masked, out, lse], [Math.ceil(T / wg), nH, B], u);
   if (!engine.autograd.needsGrad([q, k, v])) {
     lse.release();
     return out;
@@ -374,8 +671,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     const gq = engine.empty(q.shape);
     const gk = engine.empty(k.shape);
     const gv = engine.empty(v.shape);
-    engine.dispatch(kernel(engine, 'backwardQuery', D, !!mask, backwardQueryWgsl), [q, k, v, ...masked, out, gOut!, lse, delta, gq], [Math.ceil(T / WG), nH, B], u);
-    engine.dispatch(kernel(engine, 'backwardKey', D, !!mask, backwardKeyWgsl), [q, k, v, ...masked, gOut!, lse, delta, gk, gv], [Math.ceil(S / WG), nKV, B], u);
+    engine.dispatch(kernel(engine, 'backwardQuery', D, !!mask), [q, k, v, ...masked, out, gOut!, lse, delta, gq], [Math.ceil(T / wg), nH, B], u);
+    engine.dispatch(kernel(engine, 'backwardKey', D, !!mask), [q, k, v, ...masked, gOut!, lse, delta, gk, gv], [Math.ceil(S / wg), nKV, B], u);
     delta.release();
     lse.release();
     return [gq, gk, gv, ...masked.map(() => null)];
