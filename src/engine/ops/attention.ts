@@ -645,7 +645,7 @@ const DIRECT: Record<Pass, (D: number, hasMask: boolean) => string> = { forward:
  */
 function kernel(engine: Engine, pass: Pass, D: number, hasMask: boolean) {
   const direct = engine.softwareAdapter;
-  const key = `${direct ? 'attention-direct' : 'attention'}.${pass}.D${D}${hasMask ? '.masked' : ''}`;
+  const key = `${direct ? 'attention.direct' : 'attention'}.${pass}.D${D}${hasMask ? '.masked' : ''}`;
   return engine.kernel(key, (direct ? DIRECT : TILED)[pass](D, hasMask));
 }
 

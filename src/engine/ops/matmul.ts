@@ -326,7 +326,7 @@ interface DirectSpec {
 }
 
 function directKernel(engine: Engine, s: DirectSpec): Kernel {
-  const key = `matmul-direct:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.vecC ? 4 : 1}${s.bias ? ':bias' : ''}${s.quad ? ':quad' : ''}:${s.rows}x${s.cols}`;
+  const key = `matmul.direct:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.vecC ? 4 : 1}${s.bias ? ':bias' : ''}${s.quad ? ':quad' : ''}:${s.rows}x${s.cols}`;
   return engine.kernel(key, directWgsl(s));
 }
 
