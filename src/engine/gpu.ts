@@ -36,10 +36,20 @@ export function isSoftwareAdapterInfo(a: AdapterReport['adapter']): boolean {
   return a.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i.test([a.vendor, a.architecture, a.device, a.description].join(' '));
 }
 
-/** The adapter a device came from, as describeAdapter names it (GPUDevice.adapterInfo; empty where the browser lacks it). */
+/** An adapter's info in the report's fields; `legacyFallback` is where older implementations put isFallbackAdapter. */
+function adapterFields(info: GPUAdapterInfo | undefined, legacyFallback?: boolean): AdapterReport['adapter'] {
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? legacyFallback),
+  };
+}
+
+/** The adapter a device came from (GPUDevice.adapterInfo; empty where the browser lacks it). */
 export function deviceAdapterInfo(device: GPUDevice): AdapterReport['adapter'] {
-  const info = (device as { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
-  return { vendor: info?.vendor ?? '', architecture: info?.architecture ?? '', device: info?.device ?? '', description: info?.description ?? '', isFallbackAdapter: Boolean(info?.isFallbackAdapter) };
+  return adapterFields((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo);
 }
 
 export function describeAdapter(adapter: GPUAdapter): AdapterReport {
@@ -47,14 +57,7 @@ export function describeAdapter(adapter: GPUAdapter): AdapterReport {
   const limits = Object.fromEntries(TRAINING_LIMITS.map((k) => [k, Number(adapter.limits[k])])) as Record<TrainingLimit, number>;
   const features = Object.fromEntries(TRAINING_FEATURES.map((f) => [f, adapter.features.has(f)])) as Record<TrainingFeature, boolean>;
   return {
-    adapter: {
-      vendor: info?.vendor ?? '',
-      architecture: info?.architecture ?? '',
-      device: info?.device ?? '',
-      description: info?.description ?? '',
-      // Older implementations put this on the adapter, newer ones on info.
-      isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean })?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
-    },
+    adapter: adapterFields(info, (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
     limits,
     features,
     allFeatures: [...adapter.features].map(String).sort(),
