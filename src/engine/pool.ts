@@ -1,5 +1,7 @@
 // Size-bucketed pool of storage buffers. Training allocates the same shapes every step; reusing
-// buffers keeps live memory flat and avoids createBuffer on the hot path.
+// buffers keeps live memory flat and avoids createBuffer on the hot path. A bucket hands out its
+// oldest idle buffer first, so a step that allocates as the last one did gets the very same
+// buffers whatever order they came back in (the backend then reuses its bind groups).
 
 const MIN_BUCKET = 256;
 
@@ -20,11 +22,20 @@ export function bucketSize(bytes: number): number {
 }
 
 export class BufferPool {
+  /** Per bucket size, idle buffers newest first (pop() takes the oldest). */
   private readonly idle = new Map<number, GPUBuffer[]>();
+  /** Creation order of every buffer this pool made. */
+  private readonly age = new WeakMap<GPUBuffer, number>();
+  private created = 0;
   private readonly live = new Set<GPUBuffer>();
   private stats: PoolStats = { liveBytes: 0, idleBytes: 0, allocatedBytes: 0, liveBuffers: 0 };
 
-  constructor(private readonly device: GPUDevice, private readonly maxBufferSize: number) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly maxBufferSize: number,
+    /** Called when idle buffers are destroyed (the backend drops what refers to them). */
+    private readonly onTrim: () => void = () => {},
+  ) {}
 
   acquire(bytes: number): GPUBuffer {
     const size = bucketSize(Math.max(bytes, 4));
@@ -46,7 +57,10 @@ export class BufferPool {
     this.stats.liveBuffers--;
     let list = this.idle.get(buffer.size);
     if (!list) this.idle.set(buffer.size, (list = []));
-    list.push(buffer);
+    const age = this.age.get(buffer) ?? 0;
+    let at = list.length;
+    while (at > 0 && (this.age.get(list[at - 1]!) ?? 0) < age) at--;
+    list.splice(at, 0, buffer);
     this.stats.idleBytes += buffer.size;
   }
 
@@ -58,6 +72,7 @@ export class BufferPool {
     }
     this.idle.clear();
     this.stats.idleBytes = 0;
+    this.onTrim();
   }
 
   getStats(): PoolStats {
@@ -67,6 +82,7 @@ export class BufferPool {
   private create(size: number): GPUBuffer {
     const buffer = this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
     this.stats.allocatedBytes += size;
+    this.age.set(buffer, this.created++);
     return buffer;
   }
 

@@ -11,6 +11,7 @@ import { logitRows, nextTokenBatch, Trainer } from '../../src/engine/nn/train.ts
 import { AdamW } from '../../src/engine/optim.ts';
 import { crossEntropy } from '../../src/engine/ops/kd-loss.ts';
 import { mulberry32 } from '../../src/engine/random.ts';
+import type { WebGpuBackend } from '../../src/engine/webgpu-backend.ts';
 
 describe('training memory', () => {
   let engine: Engine;
@@ -64,5 +65,43 @@ describe('training memory', () => {
     expect(live[49]).toBe(live[4]);
     optimizer.release();
     model.release();
+  });
+});
+
+// Recording an op is mostly createBindGroup on this adapter: a step of fixed shapes binds the same
+// pooled buffers every time, so after the first steps it reuses bind groups instead of making them.
+describe('bind groups across steps (WebGPU)', () => {
+  it('a training step of fixed shapes makes no new bind groups once warm, and trains the same as a fresh engine', async () => {
+    const device = (await testDevice()).device;
+    const run = async (steps: number) => {
+      const engine = new Engine(device);
+      const backend = engine.backend as WebGpuBackend;
+      const model = new DecoderLM(engine, decoderConfig('tiny', { vocabSize: 24 }), seededInit(3));
+      const optimizer = new AdamW(model.trainableParameters(), { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
+      const trainer = new Trainer(engine, model.trainableParameters(), optimizer, { clipNorm: 1, readLossEvery: 1 });
+      const sequences = [0, 1].map((s) => Array.from({ length: 7 }, (_, i) => (i * 5 + s * 3) % 24));
+      const created: number[] = [];
+      const losses: number[] = [];
+      for (let step = 0; step < steps; step++) {
+        const { loss } = await trainer.step(() => {
+          const b = nextTokenBatch(engine, sequences);
+          return crossEntropy(logitRows(model.forward({ inputIds: b.inputIds })), b.targets, b.mask);
+        });
+        losses.push(loss!);
+        created.push(backend.bindGroupsCreated);
+      }
+      optimizer.release();
+      model.release();
+      engine.destroy();
+      return { created, losses };
+    };
+    const long = await run(8);
+    expect(long.created[0]).toBeGreaterThan(50);
+    // Steps 5–8 bound only what earlier steps had bound.
+    expect(long.created[7]).toBe(long.created[3]);
+    // A cached bind group names the same buffers a fresh one would: the losses are those of a fresh engine.
+    const short = await run(4);
+    expect(short.losses).toEqual(long.losses.slice(0, 4));
+    expect(long.losses[7]).toBeLessThan(long.losses[0]!);
   });
 });
