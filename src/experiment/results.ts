@@ -46,6 +46,8 @@ const Stage = z.looseObject({
   task: z.enum(['explain', 'classify']),
   preset: z.string(),
   source: z.string(),
+  /** Pairs it learned from (absent in results written before it was recorded). */
+  examples: z.int().nonnegative().optional(),
   parameters: z.int().positive(),
   steps: z.int().nonnegative(),
   curves: z.object({ train: Curve, val: Curve }),

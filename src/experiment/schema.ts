@@ -265,6 +265,11 @@ export const Synthetic = z.strictObject({
   topK: z.int().min(1).max(256).default(20),
   /** Longest explanation the teacher writes, in tokens. */
   maxNewTokens: z.int().min(1).max(2048).default(96),
+  /**
+   * Training pairs the in-house teacher answers (0 = all): the first N of the seeded shuffle.
+   * Decoding is the costly part of D_synth; a stage that learns from the seed set needs none.
+   */
+  maxExamples: nonNegativeInt.default(0),
 });
 
 // ── stages ─────────────────────────────────────────────────────────────────────────────────────
@@ -292,7 +297,14 @@ export const KdLoss = z.strictObject({
 const stageId = z
   .string({ error: (issue) => (issue.input === undefined ? 'every stage needs an id (e.g. "mid"); later stages name it as their source' : 'a stage id is a string') })
   .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a stage id is 1–32 characters: a lower-case letter, then letters, digits, "-" or "_"');
-/** 'teacher' (the in-house teacher) or the id of an earlier stage. */
+/**
+ * A classify stage may learn from the seed set itself: the black-box teacher's label
+ * distributions (a reviewer's fixed label as a one-hot one) over every seed pair, with no
+ * in-house teacher between them. D_synth holds only what the in-house teacher was asked, so this
+ * is how a classifier learns from more pairs than D_synth has.
+ */
+export const SEED_SOURCE = 'seed';
+/** 'teacher' (the in-house teacher), 'seed' (classify only) or the id of an earlier stage. */
 const stageSource = z.string().min(1).default('teacher');
 
 /** A decoder that writes the explanation, trained with token-level KD. */
@@ -528,7 +540,10 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
     const at = `stages.${i}`;
     if (seen.has(stage.id)) errors.push({ path: `${at}.id`, message: `stage id "${stage.id}" is used twice` });
     if (stage.id === 'teacher') errors.push({ path: `${at}.id`, message: '"teacher" names the in-house teacher; pick another stage id' });
-    if (stage.source !== 'teacher') {
+    if (stage.id === SEED_SOURCE) errors.push({ path: `${at}.id`, message: `"${SEED_SOURCE}" names the seed set; pick another stage id` });
+    if (stage.source === SEED_SOURCE) {
+      if (stage.task === 'explain') errors.push({ path: `${at}.source`, message: `an explain stage needs token distributions, which the seed set does not hold; use "teacher" or an earlier explain stage` });
+    } else if (stage.source !== 'teacher') {
       const source = seen.get(stage.source);
       if (!source) {
         const later = config.stages.slice(i).some((s) => s.id === stage.source);
@@ -536,7 +551,7 @@ function crossFieldIssues(config: ExperimentConfig): { errors: ExperimentIssue[]
           path: `${at}.source`,
           message: later
             ? `"${stage.source}" is not an earlier stage: a stage learns from "teacher" or a stage listed before it`
-            : `unknown source "${stage.source}": expected "teacher" or an earlier stage id (${[...seen.keys()].join(', ') || 'none yet'})`,
+            : `unknown source "${stage.source}": expected "teacher", "${SEED_SOURCE}" (a classifier) or an earlier stage id (${[...seen.keys()].join(', ') || 'none yet'})`,
         });
       } else if (stage.task === 'explain' && source.task === 'classify') {
         errors.push({ path: `${at}.source`, message: `an explain stage needs token distributions; "${source.id}" is a classifier — use "teacher" or an earlier explain stage` });

@@ -179,6 +179,30 @@ describe('lantern run pipeline', () => {
     }
   });
 
+  it('answers only synthetic.maxExamples pairs for D_synth, while a classifier from "seed" learns from the whole seed set', async () => {
+    const wasm = new Engine(await WasmBackend.create({ threads: 1 }));
+    const wasmHost = await createNodeHost({ engine: wasm });
+    try {
+      const capped = parseExperiment({
+        ...EXPERIMENT,
+        engine: 'wasm',
+        synthetic: { logits: 'full', maxNewTokens: 8, maxExamples: 5 },
+        stages: [EXPERIMENT.stages![1]!, { ...EXPERIMENT.stages![1]!, id: 'from-seed', source: 'seed' }],
+      }).config;
+      const r = await runExperiment(capped, wasmHost, fileStore(tempDir()));
+      expect(r.teacher.synthetic.examples).toBe(5);
+      const [fromTeacher, fromSeed] = r.stages;
+      expect(fromTeacher!.examples).toBe(5);
+      expect(r.data.seedSet.accepted).toBeGreaterThan(5);
+      expect(fromSeed!.source).toBe('seed');
+      expect(fromSeed!.examples).toBe(r.data.seedSet.accepted);
+      expect(inUnit((fromSeed!.metrics as { macroF1: number }).macroF1)).toBe(true);
+    } finally {
+      await wasmHost.close();
+      wasm.destroy();
+    }
+  });
+
   it('resumes after a crash mid-stage: finished phases are skipped, the stage continues from its last resume point', async () => {
     const out = tempDir();
     events = [];

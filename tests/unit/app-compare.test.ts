@@ -72,6 +72,10 @@ describe('staged vs direct', () => {
     expect(finalStudents(sweep.experiment).map((s) => s.id)).toEqual(['small-staged', 'small-direct']);
     expect(chainOf(sweep.experiment, 'small-staged')).toEqual(['teacher', 'mid', 'small-staged']);
   });
+  it('starts the chain of a classifier that learns from the seed set at the seed set', () => {
+    const config = parseExperiment({ stages: [{ id: 'c', task: 'classify', source: 'seed' }, { id: 'c2', task: 'classify', source: 'c' }] }).config;
+    expect(chainOf(config, 'c2')).toEqual(['seed', 'c', 'c2']);
+  });
   it('shows the chains\' metrics from the aggregate and the paired difference with its CI', () => {
     const view = stagedVsDirect(sweep);
     expect(view.columns.map((c) => c.key)).toEqual(['rougeL']);

@@ -85,6 +85,13 @@ describe('pipeline graph', () => {
     expect(g.edges).toContainEqual({ from: 'small', to: 'tiny' });
     expect(g.cols).toBe(7);
   });
+  it('draws a classifier that learns from the seed set from the seed-set node, beside the teacher\'s students', () => {
+    const g = pipelineGraph(parseExperiment({ stages: [{ id: 'explainer', task: 'explain' }, { id: 'classifier', task: 'classify', source: 'seed' }] }).config);
+    const at = (id: string) => g.nodes.find((n) => n.id === id)!;
+    expect([at('explainer').col, at('classifier').col]).toEqual([4, 4]);
+    expect(g.edges).toContainEqual({ from: 'seed-set', to: 'classifier' });
+    expect(g.edges.some((e) => e.from === 'seed')).toBe(false);
+  });
   it('maps each run phase to its node', () => {
     expect(['teacher-labels', 'vocabulary', 'seed-set', 'synthetic', 'evaluate:teacher', 'stage:mid', 'evaluate:mid'].map(nodeOfPhase)).toEqual(['labels', 'dataset', 'seed-set', 'teacher', 'teacher', 'mid', 'mid']);
   });

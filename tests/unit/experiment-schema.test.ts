@@ -115,6 +115,20 @@ describe('experiment validation', () => {
     expect(ok.config.stages[1]!.source).toBe('mid');
   });
 
+  it('lets a classifier, and only a classifier, learn from the seed set ("seed", not a stage id)', () => {
+    const ok = parseExperiment({ stages: [{ id: 'c', task: 'classify', source: 'seed' }, { id: 'c2', task: 'classify', source: 'c' }] });
+    expect(ok.config.stages.map((s) => s.source)).toEqual(['seed', 'c']);
+    expect(errorsOf({ stages: [{ id: 'e', task: 'explain', source: 'seed' }] })['stages.0.source']).toMatch(/token distributions, which the seed set does not hold/);
+    expect(errorsOf({ stages: [{ id: 'seed', task: 'classify' }] })['stages.0.id']).toMatch(/names the seed set/);
+    expect(errorsOf({ stages: [{ id: 'a', task: 'explain', source: 'sed' }] })['stages.0.source']).toMatch(/expected "teacher", "seed" \(a classifier\)/);
+  });
+
+  it('caps D_synth at synthetic.maxExamples pairs (0, the default, is all of them)', () => {
+    expect(parseExperiment({}).config.synthetic.maxExamples).toBe(0);
+    expect(parseExperiment({ synthetic: { maxExamples: 800 } }).config.synthetic.maxExamples).toBe(800);
+    expect(errorsOf({ synthetic: { maxExamples: -1 } })['synthetic.maxExamples']).toBeDefined();
+  });
+
   it('rejects an explain stage learning from a classifier, and duplicate stage ids', () => {
     const errors = errorsOf({ stages: [{ id: 'c', task: 'classify' }, { id: 'e', task: 'explain', source: 'c' }, { id: 'e', task: 'explain' }] });
     expect(errors['stages.1.source']).toMatch(/classifier/);

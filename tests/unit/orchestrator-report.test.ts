@@ -28,7 +28,7 @@ describe('run tables', () => {
   it('puts each student beside the in-house teacher and the baselines of its task', () => {
     const [classifier, explainer] = runTables(results);
     expect(classifier!.title).toBe('classifier');
-    expect(classifier!.rows.map((r) => r.label)).toEqual(['classifier (student, tiny)', 'baseline: majority (medium)', 'baseline: skill overlap']);
+    expect(classifier!.rows.map((r) => r.label)).toEqual(['classifier (student, tiny, from teacher)', 'baseline: majority (medium)', 'baseline: skill overlap']);
     expect(classifier!.rows[0]!.cells).toEqual([{ value: 0.85, lo: 0.71, hi: 0.93 }, { value: 0.84, lo: 0.7, hi: 0.94 }]);
     expect(classifier!.note).toMatch(/^40 test pairs/);
     expect(explainer!.columns).toEqual(['label acc', 'ROUGE-1', 'ROUGE-2', 'ROUGE-L', 'ROUGE-Lsum']);
@@ -39,7 +39,7 @@ describe('run tables', () => {
 
   it('writes aligned plain text and Markdown with values, intervals and parameter counts', () => {
     const text = formatTables(runTables(results));
-    expect(text).toMatch(/^classifier \(student, tiny\) +76k  0\.850 \[0\.710, 0\.930\]  0\.840 \[0\.700, 0\.940\]$/m);
+    expect(text).toMatch(/^classifier \(student, tiny, from teacher\) +76k  0\.850 \[0\.710, 0\.930\]  0\.840 \[0\.700, 0\.940\]$/m);
     expect(text).toContain('teacher (in-house, base)');
     expect(text).toContain('6.50M');
     expect(text).toMatch(/^baseline: template +— +0\.390 \[0\.340, 0\.440\]/m);

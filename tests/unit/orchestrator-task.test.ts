@@ -6,7 +6,7 @@ import { loadQwenTokenizer } from '../../src/data/tokenizer-node.ts';
 import { buildStudentVocab, SPECIAL_IDS, StudentTokenizer } from '../../src/data/vocab.ts';
 import type { Review, TeacherLabel } from '../../src/data/schema.ts';
 import { decoderLayout, TaskCodec, vocabularyTexts } from '../../src/experiment/task.ts';
-import { loadExamples, selectSeedSet, splitExamples, testReferences } from '../../src/experiment/run/data.ts';
+import { loadExamples, seedLabelPool, selectSeedSet, splitExamples, testReferences } from '../../src/experiment/run/data.ts';
 import { contentHash } from '../../src/data/hash.ts';
 import { batchOrder } from '../../src/experiment/run/train.ts';
 import type { RunHost } from '../../src/experiment/run/host.ts';
@@ -145,5 +145,23 @@ describe('dataset reference', () => {
     expect(await loadExamples(host, { path: 'pairs.jsonl', split })).toHaveLength(5);
     const twice = { loadDataset: async () => [examples[0]!, examples[0]!] } as unknown as RunHost;
     await expect(loadExamples(twice, { path: 'pairs.jsonl', split })).rejects.toThrow(/twice/);
+  });
+});
+
+describe('seedLabelPool (a classifier that learns from the seed set)', () => {
+  it("takes the black-box teacher's label distribution where the answer keeps its label, else the answer's label one-hot", () => {
+    const [a, b, c] = examples;
+    const labels = [teacherLabel(a!.id, 'high', 0.8), teacherLabel(b!.id, 'low', 0.9), teacherLabel(c!.id, 'medium', null)];
+    const answers = [
+      { exampleId: a!.id, label: 'high' as const, explanation: 'kept' },
+      // A reviewer fixed the teacher's "low" to "medium": the teacher's probabilities no longer describe it.
+      { exampleId: b!.id, label: 'medium' as const, explanation: 'fixed' },
+      { exampleId: c!.id, label: 'medium' as const, explanation: 'no probabilities' },
+    ];
+    const pool = seedLabelPool(answers, labels, new Map(examples.map((e) => [e.id, e])));
+    expect(pool.examples.map((e) => e.id)).toEqual([a!.id, b!.id, c!.id]);
+    expect(pool.probs[0]).toEqual([0.1, 0.1, 0.8].map((x) => expect.closeTo(x, 12)));
+    expect(pool.probs[1]).toEqual([0, 1, 0]);
+    expect(pool.probs[2]).toEqual([0, 1, 0]);
   });
 });

@@ -5,7 +5,7 @@
 import { aggregateRows, flatMetrics, type MetricSummary, type SweepGroup } from '../../experiment/run/sweep.ts';
 import { summarize } from '../../metrics/stats.ts';
 import { ROUGE_TYPES } from '../../metrics/rouge.ts';
-import { modelLabel, type ExperimentConfig, type StageConfig } from '../../experiment/schema.ts';
+import { modelLabel, SEED_SOURCE, type ExperimentConfig, type StageConfig } from '../../experiment/schema.ts';
 import { lowerIsBetter, metricLabel, type AnyResults, type SweepResults, type SweepRow } from './results.ts';
 
 /** A single run as the rows and aggregate of a one-run sweep (n = 1: no intervals). */
@@ -73,16 +73,16 @@ export function lossSweepTable(sweep: SweepResults, stageId: string): PaperTable
   return { columns, rows: markBest(columns, rows) };
 }
 
-/** The models from the in-house teacher to a stage: ['teacher', 'mid', 'small-staged']. */
+/** The models from the in-house teacher (or the seed set) to a stage: ['teacher', 'mid', 'small-staged']. */
 export function chainOf(config: ExperimentConfig, stageId: string): string[] {
   const byId = new Map(config.stages.map((s) => [s.id, s]));
   const chain = [stageId];
   let at: StageConfig | undefined = byId.get(stageId);
-  while (at && at.source !== 'teacher') {
+  while (at && at.source !== 'teacher' && at.source !== SEED_SOURCE) {
     chain.unshift(at.source);
     at = byId.get(at.source);
   }
-  return ['teacher', ...chain];
+  return [at?.source === SEED_SOURCE ? SEED_SOURCE : 'teacher', ...chain];
 }
 
 /** Stages no later stage learns from: the final student of each chain. */

@@ -1,7 +1,7 @@
 // The experiment's pipeline as a graph (pure): dataset → black-box teacher labels → seed set →
 // in-house teacher → stages, each stage drawn after the model it learns from (chains of any
 // depth), plus which node a run's phase belongs to, for highlighting the live phase.
-import { modelLabel, type ExperimentConfig } from '../../experiment/schema.ts';
+import { modelLabel, SEED_SOURCE, type ExperimentConfig } from '../../experiment/schema.ts';
 
 export interface GraphNode {
   /** 'dataset' | 'labels' | 'seed-set' | 'teacher' | a stage id. */
@@ -48,15 +48,17 @@ export function pipelineGraph(config: ExperimentConfig): PipelineGraph {
     { from: 'seed-set', to: 'teacher' },
   ];
   const colOf = new Map<string, number>([['teacher', 3]]);
+  // A stage that learns from the seed set sits beside the in-house teacher's students.
+  const nodeOfSource = (source: string) => (source === SEED_SOURCE ? 'seed-set' : source);
   const rowsUsed = new Map<number, number>();
   config.stages.forEach((s, i) => {
-    const col = (colOf.get(s.source) ?? 3) + 1;
+    const col = (colOf.get(nodeOfSource(s.source)) ?? 3) + 1;
     colOf.set(s.id, col);
     const row = rowsUsed.get(col) ?? 0;
     rowsUsed.set(col, row + 1);
     const model = s.task === 'explain' ? 'decoder' : 'encoder';
     nodes.push({ id: s.id, kind: 'stage', title: s.id, detail: `${s.task} · ${modelLabel(s.student)} ${model} · ${s.loss.divergence}`, col, row, stage: i });
-    edges.push({ from: s.source, to: s.id });
+    edges.push({ from: nodeOfSource(s.source), to: s.id });
   });
   return { nodes, edges, cols: Math.max(...nodes.map((n) => n.col)) + 1, rows: Math.max(1, ...rowsUsed.values()) };
 }

@@ -112,3 +112,25 @@ export function testReferences(test: readonly Example[], labels: ReadonlyMap<str
 }
 
 
+
+/** What a classify stage learns from: pairs and, per pair, its source's label distribution (FIT_LABELS order). */
+export interface LabelPool {
+  examples: Example[];
+  probs: number[][];
+}
+
+/**
+ * The seed set as a classifier's pool: the black-box teacher's label distribution where the seed
+ * answer keeps the teacher's label and the teacher gave one, else the answer's label one-hot (a
+ * reviewer's fix, or a teacher without label probabilities).
+ */
+export function seedLabelPool(answers: readonly Answer[], teacherLabels: readonly TeacherLabel[], byId: ReadonlyMap<string, Example>): LabelPool {
+  const teacher = new Map(teacherLabels.map((l) => [l.exampleId, l]));
+  const pool: LabelPool = { examples: [], probs: [] };
+  for (const a of answers) {
+    const t = teacher.get(a.exampleId);
+    pool.examples.push(byId.get(a.exampleId)!);
+    pool.probs.push(t?.labelProbs && t.label === a.label ? FIT_LABELS.map((k) => t.labelProbs![k]) : FIT_LABELS.map((k) => (k === a.label ? 1 : 0)));
+  }
+  return pool;
+}

@@ -21,13 +21,13 @@ import { FIT_LABELS, type Example, type Review, type TeacherLabel } from '../../
 import { buildStudentVocab, DEFAULT_MAX_VOCAB, StudentTokenizer } from '../../data/vocab.ts';
 import { canonicalJson, sha256Hex } from '../../data/hash.ts';
 import { deriveSeed } from '../../data/rng.ts';
-import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, isPretrained, stageDims, modelLora, modelLabel, teacherDims, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type PretrainedConfig, type PretrainedStudentConfig, type StageConfig } from '../schema.ts';
+import { decoderDimsOf, encoderDimsOf, experimentMemoryIssues, experimentIdentity, isPretrained, stageDims, modelLora, modelLabel, teacherDims, type ClassifyStageConfig, type ExperimentConfig, type ExplainStageConfig, type PretrainedConfig, type PretrainedStudentConfig, type StageConfig, SEED_SOURCE } from '../schema.ts';
 import { buildPretrained, dimsOf, planPretrained, type PretrainedInfo } from './pretrained-student.ts';
 import { stageUse, teacherUse, type PretrainedUse } from '../pretrained-size.ts';
 import { decoderLayout, TaskCodec, vocabularyTexts, type DecoderLayout } from '../task.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 import { endStatus } from './stopped.ts';
-import { STREAMS, loadExamples, reviewsById, selectSeedSet, splitExamples, testReferences, type Answer, type DataSplit, type SeedSet } from './data.ts';
+import { STREAMS, loadExamples, seedLabelPool, reviewsById, selectSeedSet, splitExamples, testReferences, type Answer, type DataSplit, type SeedSet } from './data.ts';
 import { downsample, dropResumePoint, newDecoder, newEncoder, restoreCheckpoint, storeAdapter, storeCheckpoint, train, type TrainResult } from './train.ts';
 import { answer, labelLogits, responseTopK, type DecodedAnswer } from './decode.ts';
 import { classifyLoss, classifyValLoss, explainLoss, sftLoss, type DecoderSource, type StepLoss, type TeacherSequence } from './losses.ts';
@@ -59,6 +59,8 @@ export interface StageResult {
   /** A student started from a model folder: what it was and what its run was checked against. */
   pretrained?: PretrainedInfo;
   source: string;
+  /** Pairs it learned from: D_synth's (an explainer, or a classifier of a model), or the seed set's. */
+  examples: number;
   parameters: number;
   loss: KdLossSpec;
   steps: number;
@@ -338,11 +340,12 @@ async function writeSynthetic(ctx: RunContext, data: RunData): Promise<Synthetic
   return runPhase(ctx, 'synthetic', () => readJson<SyntheticAnswer[]>(shared, 'synthetic.json'), async () => {
     const teacher = (await finishedModel(ctx, 'teacher')) as DecoderLM;
     const layout = teacherLayout(ctx, teacher);
-    const answers: SyntheticAnswer[] = await answer(engine, teacher, data.codec, data.split.train, {
+    const asked = scfg.maxExamples > 0 ? data.split.train.slice(0, scfg.maxExamples) : data.split.train;
+    const answers: SyntheticAnswer[] = await answer(engine, teacher, data.codec, asked, {
       layout,
       maxNewTokens: scfg.maxNewTokens,
       batch: 8,
-      onProgress: (done) => host.emit({ type: 'progress', phase: 'synthetic', done, total: data.split.train.length }),
+      onProgress: (done) => host.emit({ type: 'progress', phase: 'synthetic', done, total: asked.length }),
     });
     if (scfg.logits === 'topk') {
       for (const a of answers) {
@@ -433,6 +436,7 @@ async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfi
       dims: stageDims(stage) ?? dimsOf(model.config),
       ...(built.pretrained ? { pretrained: built.pretrained } : {}),
       source: stage.source,
+      examples: poolSize,
       parameters: model.parameterCount(),
       loss: lossSpec(stage.loss),
       steps: result.steps,
@@ -523,26 +527,32 @@ async function runExplainStage(ctx: RunContext, data: RunData, pool: TeacherSequ
   );
 }
 
+/** Log-probabilities of a distribution over FIT_LABELS (logits of the same distribution; zeros floored). */
+const logitsOf = (probs: readonly number[]) => probs.map((p) => Math.log(Math.max(p, 1e-30)));
+
 /** The source's label distribution over the training pool, computed once (no gradients). */
-async function sourceLabelLogits(ctx: RunContext, data: RunData, synthetic: SyntheticAnswer[], stage: ClassifyStageConfig, examples: readonly Example[]): Promise<number[][]> {
-  if (stage.source === 'teacher') return synthetic.map((s) => s.labelLogits);
+async function sourceLabelPool(ctx: RunContext, data: RunData, synthetic: SyntheticAnswer[], stage: ClassifyStageConfig): Promise<{ examples: Example[]; logits: number[][] }> {
+  if (stage.source === SEED_SOURCE) {
+    const pool = seedLabelPool(data.seedSet.answers, data.labelList, data.byId);
+    return { examples: pool.examples, logits: pool.probs.map(logitsOf) };
+  }
+  const examples = synthetic.map((s) => data.byId.get(s.exampleId)!);
+  if (stage.source === 'teacher') return { examples, logits: synthetic.map((s) => s.labelLogits) };
   const source = await finishedModel(ctx, stage.source);
   const sourceStage = ctx.config.stages.find((s) => s.id === stage.source)!;
   if (source.config.kind === 'decoder') {
     // The source decoder is asked the prompts it was trained on (its own layout).
     const layout = layoutOf(ctx, sourceStage.maxSeqLen, source.config.maxPosition);
-    return labelLogits(ctx.engine, source as DecoderLM, data.codec, examples.map((e) => data.codec.prompt(e, layout.promptTokens)));
+    return { examples, logits: await labelLogits(ctx.engine, source as DecoderLM, data.codec, examples.map((e) => data.codec.prompt(e, layout.promptTokens))) };
   }
-  // log-probabilities are logits of the same distribution
   const probs = await classifierProbabilities(ctx.engine, source as EncoderClassifier, data.codec, examples, sourceStage.maxSeqLen, stage.batchSize);
-  return probs.map((p) => p.map((x) => Math.log(Math.max(x, 1e-30))));
+  return { examples, logits: probs.map(logitsOf) };
 }
 
 async function runClassifyStage(ctx: RunContext, data: RunData, synthetic: SyntheticAnswer[], stage: ClassifyStageConfig, index: number): Promise<StageResult> {
   const { engine, config } = ctx;
   const { codec } = data;
-  const examples = synthetic.map((s) => data.byId.get(s.exampleId)!);
-  const sourceLogits = await sourceLabelLogits(ctx, data, synthetic, stage, examples);
+  const { examples, logits } = await sourceLabelPool(ctx, data, synthetic, stage);
   const spec = lossSpec(stage.loss);
   const built = await stageStudent(ctx, data, stage, index, (student, seed) => newEncoder(engine, encoderDimsOf(student), student.pooling, codec.vocabSize, seed, student.lora));
   const model = built.model as EncoderClassifier;
@@ -552,7 +562,7 @@ async function runClassifyStage(ctx: RunContext, data: RunData, synthetic: Synth
     stage,
     index,
     { ...built, model },
-    (idx) => classifyLoss(engine, model, codec, idx.map((i) => examples[i]!), idx.map((i) => sourceLogits[i]!), spec, stage.maxSeqLen),
+    (idx) => classifyLoss(engine, model, codec, idx.map((i) => examples[i]!), idx.map((i) => logits[i]!), spec, stage.maxSeqLen),
     valItems.length ? () => chunks(valItems, stage.batchSize).map((c) => () => classifyValLoss(engine, model, codec, c, stage.maxSeqLen)) : undefined,
     examples.length,
     (m) => evaluateClassifier(engine, ctx.host.now, m, codec, data.split.test, data.refs, config.eval, stage.maxSeqLen, stage.batchSize),

@@ -58,7 +58,7 @@ export function runTables(results: RunResults): MetricTable[] {
   const classifiers = results.stages.filter((s) => s.task === 'classify');
   const b = results.baselines;
   if (classifiers.length) {
-    const rows: MetricTable['rows'] = classifiers.map((s) => ({ label: `${s.id} (student, ${s.preset})`, params: s.parameters, cells: CLASSIFIER_COLUMNS.map(([k]) => runCell(s.metrics as MetricsView, k)) }));
+    const rows: MetricTable['rows'] = classifiers.map((s) => ({ label: `${s.id} (student, ${s.preset}, from ${s.source})`, params: s.parameters, cells: CLASSIFIER_COLUMNS.map(([k]) => runCell(s.metrics as MetricsView, k)) }));
     if (b) {
       rows.push({ label: `baseline: majority (${b.classifier.majority.label})`, params: null, cells: CLASSIFIER_COLUMNS.map(([k]) => runCell(b.classifier.majority as MetricsView, k)) });
       rows.push({ label: 'baseline: skill overlap', params: null, cells: CLASSIFIER_COLUMNS.map(([k]) => runCell(b.classifier.skillOverlap as MetricsView, k)) });
