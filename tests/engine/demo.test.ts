@@ -36,7 +36,7 @@ describe('the demo (tiny variant) from the command line', () => {
       const test = results.data.test;
       expect(test).toBeGreaterThan(0);
       // The table: one section per task, students, the in-house teacher and all four baselines.
-      for (const row of ['classifier (student, tiny)', 'baseline: majority', 'baseline: skill overlap', 'teacher (in-house, tiny)', 'explainer (student, tiny, from teacher)', 'baseline: template', 'baseline: copy requirements']) {
+      for (const row of ['classifier (student, tiny, from seed)', 'baseline: majority', 'baseline: skill overlap', 'teacher (in-house, tiny)', 'explainer (student, tiny, from teacher)', 'baseline: template', 'baseline: copy requirements']) {
         expect(r.stdout).toContain(row);
       }
       expect(r.stdout).toContain(`${test} test pairs; [95% interval over the test pairs`);
@@ -48,6 +48,10 @@ describe('the demo (tiny variant) from the command line', () => {
       // Dimensions as overridden in the config, and parameter counts, for every model.
       expect(results.teacher.dims).toMatchObject({ hidden: 32, maxPosition: 384 });
       for (const s of results.stages) expect(s.parameters).toBeGreaterThan(0);
+      // The in-house teacher answers its first 8 training pairs; the classifier learns from every seed pair.
+      const file = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { teacher: { synthetic: { examples: number } }; data: { seedSet: { accepted: number } } };
+      expect(file.teacher.synthetic.examples).toBe(8);
+      expect(classifier.examples).toBe(file.data.seedSet.accepted);
     } finally {
       child?.kill(); // a test that gave up must not leave the run going
       rmSync(out, { recursive: true, force: true });
