@@ -85,10 +85,11 @@ describe('pipeline graph', () => {
     expect(g.edges).toContainEqual({ from: 'small', to: 'tiny' });
     expect(g.cols).toBe(7);
   });
-  it('draws a classifier that learns from the seed set from the seed-set node, beside the teacher\'s students', () => {
+  it('draws a classifier that learns from the seed set from the seed-set node, under the in-house teacher', () => {
     const g = pipelineGraph(parseExperiment({ stages: [{ id: 'explainer', task: 'explain' }, { id: 'classifier', task: 'classify', source: 'seed' }] }).config);
     const at = (id: string) => g.nodes.find((n) => n.id === id)!;
-    expect([at('explainer').col, at('classifier').col]).toEqual([4, 4]);
+    expect([at('explainer').col, at('explainer').row]).toEqual([4, 0]);
+    expect([at('classifier').col, at('classifier').row]).toEqual([at('teacher').col, 1]);
     expect(g.edges).toContainEqual({ from: 'seed-set', to: 'classifier' });
     expect(g.edges.some((e) => e.from === 'seed')).toBe(false);
   });

@@ -47,10 +47,11 @@ export function pipelineGraph(config: ExperimentConfig): PipelineGraph {
     { from: 'labels', to: 'seed-set' },
     { from: 'seed-set', to: 'teacher' },
   ];
-  const colOf = new Map<string, number>([['teacher', 3]]);
-  // A stage that learns from the seed set sits beside the in-house teacher's students.
+  const colOf = new Map<string, number>([['seed-set', 2], ['teacher', 3]]);
+  // A stage that learns from the seed set sits under the in-house teacher, so its edge is seen to
+  // leave the seed set (not to pass under the teacher).
   const nodeOfSource = (source: string) => (source === SEED_SOURCE ? 'seed-set' : source);
-  const rowsUsed = new Map<number, number>();
+  const rowsUsed = new Map<number, number>([[3, 1]]);
   config.stages.forEach((s, i) => {
     const col = (colOf.get(nodeOfSource(s.source)) ?? 3) + 1;
     colOf.set(s.id, col);
