@@ -18,7 +18,7 @@ import { storedCounts, testText } from './helpers/studio.ts';
 
 const LONG = { timeout: 300_000 };
 
-/** One stage on the demo data with the offline teacher, as small as the schema allows to be useful. */
+/** An explainer and a classifier from the seed set on the demo data with the offline teacher, as small as the schema allows to be useful. */
 const TINY = {
   version: 1,
   name: 'offline (e2e)',
@@ -27,8 +27,11 @@ const TINY = {
   teacher: { provider: 'offline' },
   inHouseTeacher: { preset: 'tiny', steps: 2, batchSize: 2, maxSeqLen: 96, evalEvery: 0 },
   synthetic: { maxNewTokens: 4 },
-  eval: { maxNewTokens: 4, metrics: ['rouge'] },
-  stages: [{ id: 'mid', task: 'explain', student: { preset: 'tiny' }, steps: 2, batchSize: 2, maxSeqLen: 96, evalEvery: 0 }],
+  eval: { maxNewTokens: 4, metrics: ['rouge', 'accuracy', 'macroF1'] },
+  stages: [
+    { id: 'mid', task: 'explain', student: { preset: 'tiny' }, steps: 2, batchSize: 2, maxSeqLen: 96, evalEvery: 0 },
+    { id: 'classifier', task: 'classify', student: { preset: 'tiny' }, source: 'seed', steps: 2, batchSize: 2, maxSeqLen: 96, evalEvery: 0 },
+  ],
 };
 
 /** Bytes held in each Cache Storage cache of this origin. */
