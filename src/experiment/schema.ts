@@ -10,7 +10,8 @@
 // Pipeline the fields describe (src/experiment/README.md):
 //   dataset → teacher labels (`teacher`) → seed set (`seedSet`) → in-house teacher SFT
 //   (`inHouseTeacher`) → synthetic labels + logits (`synthetic`) → `stages`, in order, each
-//   distilled from `source` ('teacher' = the in-house teacher, or an earlier stage's id) → `eval`.
+//   distilled from `source` ('teacher' = the in-house teacher, an earlier stage's id, or for a
+//   classifier 'seed' = the seed set's own labels) → `eval`.
 
 import { z } from 'zod';
 import { DECODER_PRESETS, DECODER_PRESET_NAMES, ENCODER_PRESETS, ENCODER_PRESET_NAMES, type DecoderDims, type DecoderPreset, type EncoderDims, type EncoderPreset } from '../engine/presets.ts';
