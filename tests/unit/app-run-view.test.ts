@@ -33,7 +33,7 @@ describe('run series', () => {
 describe('run progress', () => {
   const config = parseExperiment({ stages: [{ id: 'mid', task: 'explain' }, { id: 'small', task: 'explain', source: 'mid' }] }).config;
   it('lists the pipeline\'s phases in order', () => {
-    expect(phasesOf(config)).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'stage:mid', 'stage:small']);
+    expect(phasesOf(config)).toEqual(['teacher-labels', 'vocabulary', 'seed-set', 'in-house-teacher', 'synthetic', 'evaluate:teacher', 'baselines', 'stage:mid', 'stage:small']);
   });
   it('follows phases, training steps, item progress and evaluation', () => {
     let p = initialProgress(config);

@@ -38,6 +38,7 @@ const TITLES: Record<string, string> = {
   'in-house-teacher': 'In-house teacher (SFT)',
   synthetic: 'Synthetic answers',
   'evaluate:teacher': 'Evaluate in-house teacher',
+  baselines: 'Baselines on the test split',
 };
 
 /** The phases an experiment (or each run of its sweep) goes through, in order. */
