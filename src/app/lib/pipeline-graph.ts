@@ -51,7 +51,8 @@ export function pipelineGraph(config: ExperimentConfig): PipelineGraph {
   // A stage that learns from the seed set sits under the in-house teacher, so its edge is seen to
   // leave the seed set (not to pass under the teacher).
   const nodeOfSource = (source: string) => (source === SEED_SOURCE ? 'seed-set' : source);
-  const rowsUsed = new Map<number, number>([[3, 1]]);
+  // The teacher's column starts with the teacher in its first row.
+  const rowsUsed = new Map<number, number>([[colOf.get('teacher')!, 1]]);
   config.stages.forEach((s, i) => {
     const col = (colOf.get(nodeOfSource(s.source)) ?? 3) + 1;
     colOf.set(s.id, col);

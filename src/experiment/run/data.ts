@@ -111,8 +111,6 @@ export function testReferences(test: readonly Example[], labels: ReadonlyMap<str
   return out;
 }
 
-
-
 /** What a classify stage learns from: pairs and, per pair, its source's label distribution (FIT_LABELS order). */
 export interface LabelPool {
   examples: Example[];
