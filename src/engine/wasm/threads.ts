@@ -16,6 +16,8 @@ const MAX_WORKERS = 64;
 const CONTROL_WORDS = DONE_BASE + MAX_WORKERS;
 const MAX_ARGS = 64;
 const STOP = -1;
+/** Polls of a control word before a thread sleeps on it: about 40 µs in Node 20 on this x64. */
+const SPIN = 10_000;
 /** Longer than any kernel here runs (a 8192³ product takes about 20 s on one core). */
 const WORKER_TIMEOUT_MS = 300_000;
 
@@ -33,6 +35,9 @@ listen(({ module, memory, control, args, names, part, parts }) => {
   let seen = 0;
   for (;;) {
     let generation;
+    // Spin a little before sleeping: a step posts its jobs back to back, and waking a sleeping
+    // thread costs tens of microseconds, a tenth of a small product.
+    for (let spin = 0; spin < ${SPIN} && Atomics.load(ctl, ${GENERATION}) === seen; spin++);
     while ((generation = Atomics.load(ctl, ${GENERATION})) === seen) Atomics.wait(ctl, ${GENERATION}, seen);
     seen = generation;
     const fn = ctl[${FUNCTION}];
@@ -155,6 +160,7 @@ export class ThreadPool {
     const block = canBlock();
     const since = Date.now();
     for (let w = 0; w < this.workers.length; w++) {
+      for (let spin = 0; spin < SPIN && Atomics.load(ctl, DONE_BASE + w) !== generation; spin++);
       for (;;) {
         const done = Atomics.load(ctl, DONE_BASE + w);
         if (done === generation) break;
