@@ -1,9 +1,10 @@
 // The peer race in one call, on one backend. WebGPU, for any environment that has a `GPU` object
 // and has made it visible as navigator.gpu (jax-js and TF.js look there): ours on its own device,
 // then jax-js and TF.js, each on a device of the same adapter. WASM: ours on the WASM backend,
-// jax-js on its wasm device (one thread: it has no threads), TF.js on its WASM backend with as
-// many threads as ours where its threaded build runs (a cross-origin-isolated page; never Node),
-// on the same CPU. All in one process or page.
+// jax-js on its wasm device (its own worker pool where shared memory and Worker exist, as in a
+// page; one thread in Node), TF.js on its WASM backend with as many threads as ours where its
+// threaded build runs (a cross-origin-isolated page; never Node), on the same CPU. All in one
+// process or page.
 import { Engine } from '../../src/engine/runtime.ts';
 import { acquireDevice } from '../../src/engine/gpu.ts';
 import { WasmBackend } from '../../src/engine/wasm/backend.ts';
