@@ -122,6 +122,7 @@ export interface TrainingFigure {
   parameters: number;
   batch: number;
   seqLen: number;
+  vocabSize: number;
   /** Steps timed after one warm-up step. */
   steps: number;
   msPerStep: number;
@@ -187,6 +188,7 @@ export async function benchTraining(engine: Engine, opts: BenchOptions = {}): Pr
         parameters: setup.parameters,
         batch,
         seqLen,
+        vocabSize: VOCAB,
         steps,
         msPerStep: (seconds * 1000) / steps,
         tokensPerSecond: (steps * batch * seqLen) / seconds,

@@ -244,22 +244,24 @@ const api = {
 
   /**
    * "Is this device fast enough?": the engine's own matmul GFLOP/s (against the bench's naive
-   * peer kernel, same adapter) and training tokens/s of the small encoder and decoder — the
-   * figures of `lantern bench --quick`, measured here in the worker on this adapter.
+   * peer kernel, same adapter) and training tokens/s of the small encoder and decoder, measured
+   * here in the worker on this adapter: the matmul of `lantern bench --quick`, the training steps
+   * at the bench's full shape (8 × 64 tokens), since the builder's time estimates extrapolate
+   * from them and the quick shape (4 × 32) runs below half the rate real batches reach.
    */
   async speedProbe(onProgress?: (line: string) => void, choice: EngineChoice = 'auto'): Promise<SpeedFigures> {
     if (activeRun) throw new Error(`An experiment is running in this tab (run ${activeRun}); measure the device when it has finished, so the two do not share the GPU`);
     const { engine, backend } = await engineFor(choice);
     const log = (line: string) => void Promise.resolve(onProgress?.(line)).catch(() => undefined);
     const matmul = await benchMatmul(engine, { sizes: [256, 512], quick: true, log });
-    const training = await benchTraining(engine, { quick: true, log });
+    const training = await benchTraining(engine, { log });
     engine.pool.trim();
     return {
       adapter: backendName(backend),
       backend: backend.kind,
       measuredAt: new Date().toISOString(),
       matmul: matmul.map((m) => ({ size: m.size, gflops: m.gflops, peerGflops: m.peerGflops })),
-      training: training.map((t) => ({ model: t.model, preset: t.preset, parameters: t.parameters, batch: t.batch, seqLen: t.seqLen, tokensPerSecond: t.tokensPerSecond })),
+      training: training.map((t) => ({ model: t.model, preset: t.preset, parameters: t.parameters, batch: t.batch, seqLen: t.seqLen, vocabSize: t.vocabSize, tokensPerSecond: t.tokensPerSecond })),
     };
   },
 };

@@ -6,9 +6,9 @@ import { TEMPLATES } from '../../src/app/lib/templates.ts';
 import { pipelineGraph } from '../../src/app/lib/pipeline-graph.ts';
 import { parseExperiment, safeParseExperiment } from '../../src/experiment/schema.ts';
 import { decodeShareLink, encodeShareLink } from '../../src/experiment/share-link.ts';
-import { parameterCount, trainingMemoryEstimate } from '../../src/engine/nn/size.ts';
+import { parameterCount, trainingFlopsPerToken, trainingMemoryEstimate } from '../../src/engine/nn/size.ts';
 import { DECODER_PRESETS } from '../../src/engine/presets.ts';
-import { decoderConfig } from '../../src/engine/nn/config.ts';
+import { decoderConfig, encoderConfig } from '../../src/engine/nn/config.ts';
 
 describe('editing the document', () => {
   const effective = parseExperiment({}).config;
@@ -64,9 +64,26 @@ describe('sizes and estimates', () => {
     expect(wider.parameters).toBe(parameterCount(decoderConfig({ ...DECODER_PRESETS.tiny, layers: 4 }, { vocabSize: 1000 })));
     expect(wider.parameters).toBeGreaterThan(size.parameters);
   });
+  it('counts a token of training as its products and attention, forward and backward, and embedding lookups as free', () => {
+    // tiny decoder (H 32, 2 layers, 2 heads, 1 kv head of 16, I 64), V 100, 15 tokens: per layer
+    // q 32·32 + k 32·16 + v 32·16 + o 32·32 + gate, up, down 3 · 32·64 = 9,216 multiply-adds;
+    // head 32·100; attention 2 products of 32 against (15 + 1) / 2 keys on average.
+    const forward = 2 * (2 * 9216) + 2 * 32 * 100 + 2 * (4 * 8 * 32);
+    expect(trainingFlopsPerToken(decoderConfig('tiny', { vocabSize: 100 }), 15)).toBe(3 * forward);
+    // tiny encoder, 16 tokens: per layer Wqkv 32·96 + Wo 32·32 + Wi 32·128 + Wo 64·32 = 10,240;
+    // the head (dense 32·32, classifier 32·3) once per sequence; attention against all 16 keys.
+    const encoder = 2 * (2 * 10240) + (2 * (32 * 32 + 32 * 3)) / 16 + 2 * (4 * 16 * 32);
+    expect(trainingFlopsPerToken(encoderConfig('tiny', { vocabSize: 100, numClasses: 3 }), 16)).toBeCloseTo(3 * encoder, 9);
+    // The vocabulary only enters an encoder through its embeddings: no FLOPs.
+    expect(trainingFlopsPerToken(encoderConfig('tiny', { vocabSize: 5000, numClasses: 3 }), 16)).toBeCloseTo(3 * encoder, 9);
+  });
   it('turns measured tokens/s into training FLOP/s and a sweep into seconds', () => {
-    const speed: SpeedFigures = { adapter: 'x', measuredAt: '', matmul: [], training: [{ model: 'decoder', preset: 'small', parameters: 1000, batch: 1, seqLen: 1, tokensPerSecond: 10 }] };
-    expect(effectiveTrainingFlops(speed)).toBe(60_000);
+    const speed: SpeedFigures = { adapter: 'x', measuredAt: '', matmul: [], training: [{ model: 'decoder', preset: 'small', parameters: 1000, batch: 1, seqLen: 8, vocabSize: 512, tokensPerSecond: 10 }] };
+    const rate = 10 * trainingFlopsPerToken(decoderConfig('small', { vocabSize: 512 }), 8);
+    expect(effectiveTrainingFlops(speed)).toBeCloseTo(rate, 6);
+    // Figures stored before they carried the vocabulary were measured with 1,024 tokens.
+    const { vocabSize: _, ...older } = speed.training[0]!;
+    expect(effectiveTrainingFlops({ ...speed, training: [older] })).toBeCloseTo(10 * trainingFlopsPerToken(decoderConfig('small', { vocabSize: 1024 }), 8), 6);
     const config = parseExperiment({
       inHouseTeacher: { preset: 'tiny', steps: 2, batchSize: 1, maxSeqLen: 16 },
       synthetic: { maxNewTokens: 4 },
@@ -74,12 +91,12 @@ describe('sizes and estimates', () => {
       stages: [{ id: 'c', task: 'classify', student: { preset: 'tiny' }, steps: 3, batchSize: 2, maxSeqLen: 16 }],
     }).config;
     const V = 100;
-    const teacherFlops = 6 * modelSize('explain', { preset: 'tiny' }, 1, 1, V).parameters * 1 * 16 * 2;
-    const stageFlops = 6 * modelSize('classify', { preset: 'tiny' }, 1, 1, V).parameters * 2 * 16 * 3;
+    const teacherFlops = trainingFlopsPerToken(decoderConfig('tiny', { vocabSize: V }), 16) * 1 * 16 * 2;
+    const stageFlops = trainingFlopsPerToken(encoderConfig('tiny', { vocabSize: V, numClasses: 3 }), 16) * 2 * 16 * 3;
     // Two runs sharing one teacher: the teacher once, the stage twice.
     const e = estimateTraining([config, config], ['k', 'k'], speed, V)!;
     expect(e.teachers).toBe(1);
-    expect(e.trainingSeconds).toBeCloseTo((teacherFlops + 2 * stageFlops) / 60_000, 9);
+    expect(e.trainingSeconds).toBeCloseTo((teacherFlops + 2 * stageFlops) / rate, 9);
   });
   it('leaves a pretrained teacher out of the estimate (sized from its folder when the run starts), and counts it as unsized', () => {
     const speed: SpeedFigures = { adapter: 'x', measuredAt: '', matmul: [], training: [{ model: 'decoder', preset: 'small', parameters: 1000, batch: 1, seqLen: 1, tokensPerSecond: 10 }] };
@@ -93,7 +110,8 @@ describe('sizes and estimates', () => {
     const e = estimateTraining([config], ['k'], speed, V)!;
     expect(e.unsized).toBe(1);
     // The stage alone: its source's forward passes are not counted when the source is unsized.
-    expect(e.trainingSeconds).toBeCloseTo((6 * modelSize('explain', { preset: 'tiny' }, 1, 1, V).parameters * 2 * 16 * 3) / 60_000, 9);
+    const rate = effectiveTrainingFlops(speed)!;
+    expect(e.trainingSeconds).toBeCloseTo((trainingFlopsPerToken(decoderConfig('tiny', { vocabSize: V }), 16) * 2 * 16 * 3) / rate, 9);
     expect(pipelineGraph(config).nodes.find((n) => n.id === 'teacher')!.detail).toBe('pretrained qwen + LoRA decoder · 2 steps');
     expect(fieldValue({}, config, 'inHouseTeacher.pretrained.source')).toBe('qwen');
   });

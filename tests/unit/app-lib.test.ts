@@ -74,6 +74,8 @@ describe('job progress', () => {
     expect(fractionDone(3, 0)).toBe(0);
     expect(fractionDone(15, 30)).toBe(0.5);
     expect(formatDuration(42)).toBe('42 s');
+    expect(formatDuration(0.26)).toBe('0.3 s');
+    expect(formatDuration(0.01)).toBe('< 0.1 s');
     expect(formatDuration(185)).toBe('3 min 5 s');
     expect(formatDuration(7800)).toBe('2 h 10 min');
   });

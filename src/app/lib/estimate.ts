@@ -3,8 +3,8 @@
 // and the training time of an experiment on this device from the speed the trainer worker
 // measured (System page). Estimates, labelled as such.
 import type { BackendKind } from '../../engine/backend.ts';
-import { parameterCount, trainingMemoryEstimate } from '../../engine/nn/size.ts';
-import { decoderConfig, encoderConfig } from '../../engine/nn/config.ts';
+import { parameterCount, trainingFlopsPerToken, trainingMemoryEstimate } from '../../engine/nn/size.ts';
+import { decoderConfig, encoderConfig, type ModelConfig } from '../../engine/nn/config.ts';
 import type { DecoderPreset, EncoderPreset } from '../../engine/presets.ts';
 import { decoderDimsOf, encoderDimsOf, isPretrained, NOMINAL_VOCAB_SIZE, type ExperimentConfig, type PretrainedStudentConfig, type StageConfig } from '../../experiment/schema.ts';
 
@@ -24,13 +24,24 @@ export function studentSize(task: 'explain' | 'classify', student: ModelChoice |
   return isPretrained(student) ? null : modelSize(task, student, batch, seqLen, vocabSize);
 }
 
+function modelConfig(task: 'explain' | 'classify', model: ModelChoice, vocabSize: number): ModelConfig {
+  return task === 'explain'
+    ? decoderConfig(decoderDimsOf(model as { preset: DecoderPreset }), { vocabSize })
+    : encoderConfig(encoderDimsOf(model as { preset: EncoderPreset }), { vocabSize, numClasses: CLASSES });
+}
+
 export function modelSize(task: 'explain' | 'classify', model: ModelChoice, batch: number, seqLen: number, vocabSize = NOMINAL_VOCAB_SIZE): ModelSize {
-  const config =
-    task === 'explain'
-      ? decoderConfig(decoderDimsOf(model as { preset: DecoderPreset }), { vocabSize })
-      : encoderConfig(encoderDimsOf(model as { preset: EncoderPreset }), { vocabSize, numClasses: CLASSES });
+  const config = modelConfig(task, model, vocabSize);
   return { parameters: parameterCount(config), trainingBytes: trainingMemoryEstimate(config, batch, seqLen).totalBytes };
 }
+
+/** Training FLOPs of `steps` batches of `batch` × `seqLen` tokens (engine/nn/size.ts trainingFlopsPerToken). */
+function trainingFlops(task: 'explain' | 'classify', model: ModelChoice, vocabSize: number, batch: number, seqLen: number, steps: number): number {
+  return trainingFlopsPerToken(modelConfig(task, model, vocabSize), seqLen) * batch * seqLen * steps;
+}
+
+/** The vocabulary of the System page's training measurement before figures recorded it (bench/engine.ts). */
+const MEASURED_VOCAB_SIZE = 1024;
 
 /** What the trainer worker measured on this adapter (System page, "Is this device fast enough?"). */
 export interface SpeedFigures {
@@ -42,30 +53,38 @@ export interface SpeedFigures {
   /** The engine's matmul, square sizes. */
   matmul: { size: number; gflops: number; peerGflops: number }[];
   /** Full training steps of the `small` presets. */
-  training: { model: 'encoder' | 'decoder'; preset: string; parameters: number; batch: number; seqLen: number; tokensPerSecond: number }[];
+  training: { model: 'encoder' | 'decoder'; preset: string; parameters: number; batch: number; seqLen: number; vocabSize?: number; tokensPerSecond: number }[];
 }
 
 /**
- * Training FLOP/s the engine reached in the measured training steps (≈ 6 FLOPs per parameter per
- * token for forward + backward), averaged over the measured models.
+ * Training FLOP/s the engine reached in the measured training steps (the FLOPs of the models'
+ * products and attention, forward and backward, per token: trainingFlopsPerToken), averaged over
+ * the measured models.
  */
 export function effectiveTrainingFlops(speed: SpeedFigures): number | null {
-  const rates = speed.training.filter((t) => t.tokensPerSecond > 0).map((t) => 6 * t.parameters * t.tokensPerSecond);
+  const rates = speed.training
+    .filter((t) => t.tokensPerSecond > 0)
+    .map((t) => {
+      const model = { preset: t.preset };
+      const flops = trainingFlops(t.model === 'decoder' ? 'explain' : 'classify', model, t.vocabSize ?? MEASURED_VOCAB_SIZE, 1, t.seqLen, 1) / t.seqLen;
+      return flops * t.tokensPerSecond;
+    });
   return rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null;
 }
 
 /** A stage's training FLOPs; null for a pretrained student (its size is in its folder's config.json, not in the experiment). */
 function stageFlops(stage: StageConfig, config: ExperimentConfig, vocabSize: number): number | null {
-  const tokens = stage.batchSize * stage.maxSeqLen * stage.steps;
   const student = stage.student;
   if (isPretrained(student)) return null;
-  const own = 6 * modelSize(stage.task, student, 1, 1, vocabSize).parameters * tokens;
+  const batches = [stage.batchSize, stage.maxSeqLen, stage.steps] as const;
+  const own = trainingFlops(stage.task, student, vocabSize, ...batches);
   // An explain stage runs its source forward on every batch (online logits) when it distils;
   // a top-k teacher's log-probs are stored instead.
   if (stage.task !== 'explain' || stage.loss.wKd === 0) return own;
   const found = config.stages.find((s) => s.id === stage.source)?.student;
   const source = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' || isPretrained(config.inHouseTeacher) ? null : config.inHouseTeacher) : found && !isPretrained(found) ? found : null;
-  return source ? own + 2 * modelSize('explain', source, 1, 1, vocabSize).parameters * tokens : own;
+  // A forward pass is a third of a training step's FLOPs.
+  return source ? own + trainingFlops('explain', source, vocabSize, ...batches) / 3 : own;
 }
 
 export interface TimeEstimate {
@@ -95,7 +114,7 @@ export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: 
       teachers.add(key);
       const t = config.inHouseTeacher;
       if (isPretrained(t)) unsized++;
-      else flops += 6 * modelSize('explain', t, 1, 1, vocabSize).parameters * t.batchSize * t.maxSeqLen * t.steps;
+      else flops += trainingFlops('explain', t, vocabSize, t.batchSize, t.maxSeqLen, t.steps);
     }
     for (const stage of config.stages) {
       const f = stageFlops(stage, config, vocabSize);

@@ -20,6 +20,8 @@ export function formatCount(n: number): string {
 /** Seconds as "42 s", "3 min 5 s", "2 h 10 min", "12 days". */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  // Below a second, tenths: a tiny run's estimate or phase is not "0 s".
+  if (seconds < 0.5) return seconds < 0.05 ? '< 0.1 s' : `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;

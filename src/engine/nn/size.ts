@@ -80,6 +80,26 @@ export function parameterCount(config: ModelConfig): number {
   return parameterSizes(config).reduce((n, p) => n + p.size, 0);
 }
 
+/**
+ * FLOPs of training on one token (forward and backward, the backward costing twice the forward):
+ * every Linear's product, a decoder's output projection over the vocabulary (tied or not) and
+ * attention's two products (against all `seqLen` keys in an encoder, half of them on average in a
+ * causal decoder). An encoder's head runs once per sequence, so it counts 1/seqLen per token.
+ * Embedding lookups cost nothing: "6 FLOPs per parameter" would count them, and in a small model
+ * with its vocabulary's embeddings they are most of the parameters (over half of a 200k encoder's).
+ */
+export function trainingFlopsPerToken(config: ModelConfig, seqLen: number): number {
+  let forward = 0;
+  for (const l of linearShapes(config)) {
+    const perSequence = config.kind === 'encoder' && (l.name.startsWith('head.') || l.name === 'classifier');
+    forward += (2 * l.inFeatures * l.outFeatures) / (perSequence ? seqLen : 1);
+  }
+  if (config.kind === 'decoder') forward += 2 * config.hidden * config.vocabSize;
+  const keys = config.kind === 'decoder' ? (seqLen + 1) / 2 : seqLen;
+  forward += config.layers * 2 * 2 * keys * config.hidden;
+  return 3 * forward;
+}
+
 /** PEFT-style module matching (LoRA targets, trainable names): the whole name, its last parts, or a prefix. */
 export function matchesModule(name: string, patterns: readonly string[]): boolean {
   return patterns.some((p) => name === p || name.endsWith(`.${p}`) || name.startsWith(`${p}.`));
