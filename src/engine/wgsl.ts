@@ -28,10 +28,52 @@ export function packUniforms(u32: readonly number[], f32: readonly number[] = []
 }
 
 // ---- row kernels ---------------------------------------------------------------------------
+// A row kernel reduces over the last dimension (norms, softmax). On a GPU 16 threads share a row
+// and combine their partials through workgroup memory; on a software adapter (SwiftShader: a
+// barrier is a coroutine switch, every invocation a lane of a CPU register) one thread takes the
+// whole row and needs no barrier and no workgroup memory.
 
 /** Threads per row, and rows per workgroup (see rowReduceWgsl for why rows are shared). */
 export const ROW_THREADS = 16;
 export const ROWS_PER_GROUP = 4;
+/** Rows per workgroup when one thread takes a row. */
+const SERIAL_ROWS_PER_GROUP = 64;
+
+/** How a row kernel spreads its rows over threads, and the WGSL that goes with it. */
+export interface RowLayout {
+  /** Threads per row: ROW_THREADS, or 1 on a software adapter. */
+  threads: number;
+  /** Kernel-key suffix naming the layout ('' or ':serial'). */
+  key: string;
+  /** WGSL: the entry point header; defines lid, lane, row, live, base, cols. */
+  main: string;
+  /** WGSL: loop header over this thread's columns of its row. */
+  forCols: string;
+  /** WGSL: `reduce_sum(v, lid)` (and `reduce_max`) over the threads of one row (see rowReduceWgsl). */
+  reduce(type: 'f32' | 'vec2f', ops?: readonly ('sum' | 'max')[]): string;
+  /** Workgroups for `rows` rows. */
+  grid(rows: number): [number, number];
+}
+
+/** The row layout for an engine's adapter (chosen by the adapter, never by timing). */
+export function rowLayout(engine: { softwareAdapter: boolean }): RowLayout {
+  const threads = engine.softwareAdapter ? 1 : ROW_THREADS;
+  const rowsPerGroup = threads === 1 ? SERIAL_ROWS_PER_GROUP : ROWS_PER_GROUP;
+  return {
+    threads,
+    key: threads === 1 ? ':serial' : '',
+    main: /* wgsl */ `@compute @workgroup_size(${threads * rowsPerGroup})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let lane = lid % ${threads}u;
+  let row = (wg.x + wg.y * nwg.x) * ${rowsPerGroup}u + lid / ${threads}u;
+  let live = row < u.rows;
+  let base = row * u.cols;
+  let cols = select(0u, u.cols, live); // rows past the end loop zero times but still meet the barriers`,
+    forCols: `for (var c = lane; c < cols; c += ${threads}u)`,
+    reduce: (type, ops = ['sum']) => (threads === 1 ? ops.map((op) => `\nfn reduce_${op}(v: ${type}, lid: u32) -> ${type} { return v; }`).join('') : rowReduceWgsl(type, ops)),
+    grid: (rows) => grid1d(Math.ceil(rows / rowsPerGroup), 1),
+  };
+}
 
 /**
  * WGSL: `reduce_sum(v)` (and `reduce_max`) combine a value (f32 or vec2f) over the threads of one
@@ -40,7 +82,7 @@ export const ROWS_PER_GROUP = 4;
  * instead of a tree's log2(threads)+1. Few threads per row, several rows per workgroup: SwiftShader
  * slowed 4–8× going from 16 to 64 threads per row; GPUs still get 64-thread workgroups.
  */
-export function rowReduceWgsl(type: 'f32' | 'vec2f', ops: readonly ('sum' | 'max')[] = ['sum']): string {
+function rowReduceWgsl(type: 'f32' | 'vec2f', ops: readonly ('sum' | 'max')[]): string {
   const fns = ops.map(
     (op) => /* wgsl */ `
 fn reduce_${op}(v: ${type}, lid: u32) -> ${type} {
@@ -54,21 +96,4 @@ fn reduce_${op}(v: ${type}, lid: u32) -> ${type} {
 }`,
   );
   return `var<workgroup> red: array<${type}, ${ROW_THREADS * ROWS_PER_GROUP}>;${fns.join('')}`;
-}
-
-/** WGSL entry point header of a row kernel: defines lid, lane, row, live, base, cols. */
-export const ROW_MAIN = /* wgsl */ `@compute @workgroup_size(${ROW_THREADS * ROWS_PER_GROUP})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let lane = lid % ${ROW_THREADS}u;
-  let row = (wg.x + wg.y * nwg.x) * ${ROWS_PER_GROUP}u + lid / ${ROW_THREADS}u;
-  let live = row < u.rows;
-  let base = row * u.cols;
-  let cols = select(0u, u.cols, live); // rows past the end loop zero times but still meet the barriers`;
-
-/** WGSL: loop header over this thread's columns of its row. */
-export const FOR_COLS = `for (var c = lane; c < cols; c += ${ROW_THREADS}u)`;
-
-/** Workgroups for `rows` rows. */
-export function rowGrid(rows: number): [number, number] {
-  return grid1d(Math.ceil(rows / ROWS_PER_GROUP), 1);
 }

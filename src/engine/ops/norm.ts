@@ -1,11 +1,11 @@
 // LayerNorm and RMSNorm over the last dimension: 16 threads per row (4 rows per workgroup) with a
-// workgroup-memory reduction (wgsl.ts). Forward saves each row's mean and 1/σ for backward; the gamma/beta gradients are
+// workgroup-memory reduction, one thread per row on software adapters (wgsl.ts rowLayout). Forward saves each row's mean and 1/σ for backward; the gamma/beta gradients are
 // column sums over row chunks (deterministic, no atomics) finished by sumRows.
 import type { Engine } from '../runtime.ts';
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { sumRows } from './elementwise.ts';
-import { FOR_COLS, ROW_MAIN, packUniforms, rowGrid, rowReduceWgsl } from '../wgsl.ts';
+import { packUniforms, rowLayout } from '../wgsl.ts';
 
 /** Which normalisation a kernel computes (its CPU twin uses the same type). */
 export type NormKind = 'layer' | 'rms';
@@ -27,8 +27,9 @@ const HEAD = /* wgsl */ `struct U { rows: u32, cols: u32, eps: f32, _p: u32 }`;
 
 function forwardKernel(engine: Engine, kind: NormKind) {
   const layer = kind === 'layer';
+  const r = rowLayout(engine);
   return engine.kernel(
-    `norm:${kind}`,
+    `norm:${kind}${r.key}`,
     /* wgsl */ `
 ${HEAD}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -37,22 +38,22 @@ ${layer ? '@group(0) @binding(2) var<storage, read> beta: array<f32>;' : ''}
 @group(0) @binding(${layer ? 3 : 2}) var<storage, read_write> y: array<f32>;
 @group(0) @binding(${layer ? 4 : 3}) var<storage, read_write> stats: array<vec2f>; // (mean, 1/σ) per row
 @group(0) @binding(${layer ? 5 : 4}) var<uniform> u: U;
-${rowReduceWgsl('f32')}
-${ROW_MAIN}
+${r.reduce('f32')}
+${r.main}
   let n = f32(u.cols);
   var mean = 0.0;
   ${
     layer
       ? `var s = 0.0;
-  ${FOR_COLS} { s += x[base + c]; }
+  ${r.forCols} { s += x[base + c]; }
   mean = reduce_sum(s, lid) / n;`
       : ''
   }
   // Second pass over centred values: no cancellation when |mean| ≫ σ.
   var q = 0.0;
-  ${FOR_COLS} { let d = x[base + c] - mean; q += d * d; }
+  ${r.forCols} { let d = x[base + c] - mean; q += d * d; }
   let rstd = inverseSqrt(reduce_sum(q, lid) / n + u.eps);
-  ${FOR_COLS} {
+  ${r.forCols} {
     y[base + c] = (x[base + c] - mean) * rstd * gamma[c]${layer ? ' + beta[c]' : ''};
   }
   if (live && lane == 0u) { stats[row] = vec2f(mean, rstd); }
@@ -63,8 +64,9 @@ ${ROW_MAIN}
 /** dx = rstd·(gy − mean(gy)·[layer] − x̂·mean(gy·x̂)), gy = g·gamma. */
 function inputGradKernel(engine: Engine, kind: NormKind) {
   const layer = kind === 'layer';
+  const r = rowLayout(engine);
   return engine.kernel(
-    `norm:${kind}:dx`,
+    `norm:${kind}:dx${r.key}`,
     /* wgsl */ `
 ${HEAD}
 @group(0) @binding(0) var<storage, read> g: array<f32>;
@@ -73,16 +75,16 @@ ${HEAD}
 @group(0) @binding(3) var<storage, read> stats: array<vec2f>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<uniform> u: U;
-${rowReduceWgsl('vec2f')}
-${ROW_MAIN}
+${r.reduce('vec2f')}
+${r.main}
   let st = select(vec2f(0.0), stats[min(row, u.rows - 1u)], live);
   var s = vec2f(0.0);
-  ${FOR_COLS} {
+  ${r.forCols} {
     let gy = g[base + c] * gamma[c];
     s += vec2f(gy, gy * (x[base + c] - st.x) * st.y);
   }
   let m = reduce_sum(s, lid) / f32(u.cols);
-  ${FOR_COLS} {
+  ${r.forCols} {
     let xhat = (x[base + c] - st.x) * st.y;
     dx[base + c] = st.y * (g[base + c] * gamma[c]${layer ? ' - m.x' : ''} - xhat * m.y);
   }
@@ -133,7 +135,7 @@ function normalize(kind: NormKind, x: Tensor, gamma: Tensor, beta: Tensor | null
   const y = engine.empty(x.shape);
   const stats = engine.empty([rows, 2]);
   const u = uniforms(rows, cols, eps);
-  engine.dispatch(forwardKernel(engine, kind), beta ? [x, gamma, beta, y, stats] : [x, gamma, y, stats], rowGrid(rows), u);
+  engine.dispatch(forwardKernel(engine, kind), beta ? [x, gamma, beta, y, stats] : [x, gamma, y, stats], rowLayout(engine).grid(rows), u);
   const inputs = beta ? [x, gamma, beta] : [x, gamma];
   if (!engine.autograd.needsGrad(inputs)) {
     stats.release();
@@ -143,7 +145,7 @@ function normalize(kind: NormKind, x: Tensor, gamma: Tensor, beta: Tensor | null
     const grads: (Tensor | null)[] = [null, null, null].slice(0, inputs.length);
     if (x.requiresGrad) {
       const dx = engine.empty(x.shape);
-      engine.dispatch(inputGradKernel(engine, kind), [g!, x, gamma, stats, dx], rowGrid(rows), u);
+      engine.dispatch(inputGradKernel(engine, kind), [g!, x, gamma, stats, dx], rowLayout(engine).grid(rows), u);
       grads[0] = dx;
     }
     if (gamma.requiresGrad || beta?.requiresGrad) {

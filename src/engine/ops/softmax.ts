@@ -1,39 +1,39 @@
 // Softmax over the last dimension, stable (the row maximum is subtracted before exp), with the
-// row layout and reduction of the norms (wgsl.ts, 16 threads per row). Backward: dx = y·(g − Σ g·y).
+// row layout and reduction of the norms (wgsl.ts rowLayout). Backward: dx = y·(g − Σ g·y).
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
-import { FOR_COLS, ROW_MAIN, rowGrid, rowReduceWgsl } from '../wgsl.ts';
+import { rowLayout, type RowLayout } from '../wgsl.ts';
 
 const HEAD = /* wgsl */ `struct U { rows: u32, cols: u32 }`;
 
-const FORWARD_WGSL = /* wgsl */ `
+const forwardWgsl = (r: RowLayout) => /* wgsl */ `
 ${HEAD}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> u: U;
-${rowReduceWgsl('f32', ['max', 'sum'])}
-${ROW_MAIN}
+${r.reduce('f32', ['max', 'sum'])}
+${r.main}
   var m = -3.4e38;
-  ${FOR_COLS} { m = max(m, x[base + c]); }
+  ${r.forCols} { m = max(m, x[base + c]); }
   m = reduce_max(m, lid);
   var s = 0.0;
-  ${FOR_COLS} { s += exp(x[base + c] - m); }
+  ${r.forCols} { s += exp(x[base + c] - m); }
   let inv = 1.0 / reduce_sum(s, lid);
-  ${FOR_COLS} { y[base + c] = exp(x[base + c] - m) * inv; }
+  ${r.forCols} { y[base + c] = exp(x[base + c] - m) * inv; }
 }`;
 
-const BACKWARD_WGSL = /* wgsl */ `
+const backwardWgsl = (r: RowLayout) => /* wgsl */ `
 ${HEAD}
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<uniform> u: U;
-${rowReduceWgsl('f32')}
-${ROW_MAIN}
+${r.reduce('f32')}
+${r.main}
   var s = 0.0;
-  ${FOR_COLS} { s += g[base + c] * y[base + c]; }
+  ${r.forCols} { s += g[base + c] * y[base + c]; }
   let dot = reduce_sum(s, lid);
-  ${FOR_COLS} { dx[base + c] = y[base + c] * (g[base + c] - dot); }
+  ${r.forCols} { dx[base + c] = y[base + c] * (g[base + c] - dot); }
 }`;
 
 /** softmax over the last dimension. */
@@ -44,11 +44,12 @@ export function softmax(x: Tensor): Tensor {
   const rows = x.size / cols;
   const y = engine.empty(x.shape);
   const u = new Uint32Array([rows, cols, 0, 0]);
-  engine.dispatch(engine.kernel('softmax', FORWARD_WGSL), [x, y], rowGrid(rows), u);
+  const r = rowLayout(engine);
+  engine.dispatch(engine.kernel(`softmax${r.key}`, forwardWgsl(r)), [x, y], r.grid(rows), u);
   if (engine.autograd.needsGrad([x])) {
     engine.autograd.record([x], [y], ([g]) => {
       const dx = engine.empty(x.shape);
-      engine.dispatch(engine.kernel('softmax:backward', BACKWARD_WGSL), [g!, y, dx], rowGrid(rows), u);
+      engine.dispatch(engine.kernel(`softmax:backward${r.key}`, backwardWgsl(r)), [g!, y, dx], r.grid(rows), u);
       return [dx];
     });
   }
