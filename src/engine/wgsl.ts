@@ -55,9 +55,7 @@ export interface RowLayout {
   grid(rows: number): [number, number];
 }
 
-/** The row layout for an engine's adapter (chosen by the adapter, never by timing). */
-export function rowLayout(engine: { softwareAdapter: boolean }): RowLayout {
-  const threads = engine.softwareAdapter ? 1 : ROW_THREADS;
+function makeRowLayout(threads: number): RowLayout {
   const rowsPerGroup = threads === 1 ? SERIAL_ROWS_PER_GROUP : ROWS_PER_GROUP;
   return {
     threads,
@@ -72,6 +70,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
     forCols: `for (var c = lane; c < cols; c += ${threads}u)`,
     reduce: (type, ops = ['sum']) => (threads === 1 ? ops.map((op) => `\nfn reduce_${op}(v: ${type}, lid: u32) -> ${type} { return v; }`).join('') : rowReduceWgsl(type, ops)),
     grid: (rows) => grid1d(Math.ceil(rows / rowsPerGroup), 1),
+  };
+}
+
+const GPU_ROWS = makeRowLayout(ROW_THREADS);
+const SERIAL_ROWS = makeRowLayout(1);
+
+/** The row layout for an engine's adapter (chosen by the adapter, never by timing). */
+export function rowLayout(engine: { softwareAdapter: boolean }): RowLayout {
+  return engine.softwareAdapter ? SERIAL_ROWS : GPU_ROWS;
+}
+
+/** A row kernel's WGSL, built once per layout. */
+export function perRowLayout(build: (r: RowLayout) => string): (r: RowLayout) => string {
+  const built = new Map<RowLayout, string>();
+  return (r) => {
+    let code = built.get(r);
+    if (code === undefined) built.set(r, (code = build(r)));
+    return code;
   };
 }
 

@@ -35,9 +35,9 @@ export function modelSize(task: 'explain' | 'classify', model: ModelChoice, batc
   return { parameters: parameterCount(config), trainingBytes: trainingMemoryEstimate(config, batch, seqLen).totalBytes };
 }
 
-/** Training FLOPs of `steps` batches of `batch` × `seqLen` tokens (engine/nn/size.ts trainingFlopsPerToken). */
-function trainingFlops(task: 'explain' | 'classify', model: ModelChoice, vocabSize: number, batch: number, seqLen: number, steps: number): number {
-  return trainingFlopsPerToken(modelConfig(task, model, vocabSize), seqLen) * batch * seqLen * steps;
+/** Training FLOPs per token at `seqLen` (engine/nn/size.ts trainingFlopsPerToken; a forward pass is a third). */
+function flopsPerToken(task: 'explain' | 'classify', model: ModelChoice, vocabSize: number, seqLen: number): number {
+  return trainingFlopsPerToken(modelConfig(task, model, vocabSize), seqLen);
 }
 
 /** The vocabulary of the System page's training measurement before figures recorded it (bench/engine.ts). */
@@ -64,11 +64,7 @@ export interface SpeedFigures {
 export function effectiveTrainingFlops(speed: SpeedFigures): number | null {
   const rates = speed.training
     .filter((t) => t.tokensPerSecond > 0)
-    .map((t) => {
-      const model = { preset: t.preset };
-      const flops = trainingFlops(t.model === 'decoder' ? 'explain' : 'classify', model, t.vocabSize ?? MEASURED_VOCAB_SIZE, 1, t.seqLen, 1) / t.seqLen;
-      return flops * t.tokensPerSecond;
-    });
+    .map((t) => flopsPerToken(t.model === 'decoder' ? 'explain' : 'classify', { preset: t.preset }, t.vocabSize ?? MEASURED_VOCAB_SIZE, t.seqLen) * t.tokensPerSecond);
   return rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null;
 }
 
@@ -76,15 +72,14 @@ export function effectiveTrainingFlops(speed: SpeedFigures): number | null {
 function stageFlops(stage: StageConfig, config: ExperimentConfig, vocabSize: number): number | null {
   const student = stage.student;
   if (isPretrained(student)) return null;
-  const batches = [stage.batchSize, stage.maxSeqLen, stage.steps] as const;
-  const own = trainingFlops(stage.task, student, vocabSize, ...batches);
+  const tokens = stage.batchSize * stage.maxSeqLen * stage.steps;
+  const own = flopsPerToken(stage.task, student, vocabSize, stage.maxSeqLen) * tokens;
   // An explain stage runs its source forward on every batch (online logits) when it distils;
   // a top-k teacher's log-probs are stored instead.
   if (stage.task !== 'explain' || stage.loss.wKd === 0) return own;
   const found = config.stages.find((s) => s.id === stage.source)?.student;
   const source = stage.source === 'teacher' ? (config.synthetic.logits === 'topk' || isPretrained(config.inHouseTeacher) ? null : config.inHouseTeacher) : found && !isPretrained(found) ? found : null;
-  // A forward pass is a third of a training step's FLOPs.
-  return source ? own + trainingFlops('explain', source, vocabSize, ...batches) / 3 : own;
+  return source ? own + (flopsPerToken('explain', source, vocabSize, stage.maxSeqLen) / 3) * tokens : own;
 }
 
 export interface TimeEstimate {
@@ -114,7 +109,7 @@ export function estimateTraining(runs: readonly ExperimentConfig[], sharedKeys: 
       teachers.add(key);
       const t = config.inHouseTeacher;
       if (isPretrained(t)) unsized++;
-      else flops += trainingFlops('explain', t, vocabSize, t.batchSize, t.maxSeqLen, t.steps);
+      else flops += flopsPerToken('explain', t, vocabSize, t.maxSeqLen) * t.batchSize * t.maxSeqLen * t.steps;
     }
     for (const stage of config.stages) {
       const f = stageFlops(stage, config, vocabSize);

@@ -2,11 +2,11 @@
 // row layout and reduction of the norms (wgsl.ts rowLayout). Backward: dx = y·(g − Σ g·y).
 import type { Tensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
-import { rowLayout, type RowLayout } from '../wgsl.ts';
+import { perRowLayout, rowLayout } from '../wgsl.ts';
 
 const HEAD = /* wgsl */ `struct U { rows: u32, cols: u32 }`;
 
-const forwardWgsl = (r: RowLayout) => /* wgsl */ `
+const forwardWgsl = perRowLayout((r) => /* wgsl */ `
 ${HEAD}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -20,9 +20,9 @@ ${r.main}
   ${r.forCols} { s += exp(x[base + c] - m); }
   let inv = 1.0 / reduce_sum(s, lid);
   ${r.forCols} { y[base + c] = exp(x[base + c] - m) * inv; }
-}`;
+}`);
 
-const backwardWgsl = (r: RowLayout) => /* wgsl */ `
+const backwardWgsl = perRowLayout((r) => /* wgsl */ `
 ${HEAD}
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -34,7 +34,7 @@ ${r.main}
   ${r.forCols} { s += g[base + c] * y[base + c]; }
   let dot = reduce_sum(s, lid);
   ${r.forCols} { dx[base + c] = y[base + c] * (g[base + c] - dot); }
-}`;
+}`);
 
 /** softmax over the last dimension. */
 export function softmax(x: Tensor): Tensor {
