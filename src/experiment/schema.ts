@@ -193,6 +193,8 @@ function presetOrPretrained<P extends z.ZodType<object, object>, F extends z.Zod
 }
 const studentField = <P extends z.ZodType<object, object>>(preset: P) => presetOrPretrained(preset, PretrainedStudent, 'student');
 
+export const BATCHINGS = ['shuffled', 'by-length'] as const;
+
 const trainingFields = {
   optimizer: Optimizer.prefault({}),
   schedule: Schedule.prefault({}),
@@ -202,6 +204,11 @@ const trainingFields = {
   maxSeqLen: z.int().min(8).optional(),
   /** Evaluate on the validation split every N steps (0: only at the end). */
   evalEvery: nonNegativeInt.default(50),
+  /**
+   * How steps draw their examples: "shuffled" (absent: each epoch a seeded permutation) or
+   * "by-length" (neighbours in length batched together, so a batch pads less; run/train.ts batchOrder).
+   */
+  batching: z.enum(BATCHINGS).optional(),
 };
 
 /**

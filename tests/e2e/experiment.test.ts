@@ -34,7 +34,7 @@ function tinyExperiment(): ExperimentInput {
   const { sweep: _sweep, eval: _eval, ...rest } = example;
   const short = { steps: 3, batchSize: 2, maxSeqLen: 96, evalEvery: 0 };
   const explainer = { ...example.stages[0]!, ...short, loss: { divergence: 'tvd', wCe: 0.5, wKd: 1 } };
-  const classifier = { id: 'classifier', task: 'classify', student: { preset: 'tiny', pooling: 'mean' }, source: 'teacher', loss: { divergence: 'fkl', temperature: 2, wCe: 0.5, wKd: 1 }, ...short };
+  const classifier = { id: 'classifier', task: 'classify', student: { preset: 'tiny', pooling: 'mean' }, source: 'teacher', loss: { divergence: 'fkl', temperature: 2, wCe: 0.5, wKd: 1 }, batching: 'by-length', ...short };
   return {
     ...rest,
     name: 'browser vs headless (e2e)',

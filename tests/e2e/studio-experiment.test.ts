@@ -82,6 +82,9 @@ describe('Studio II: builder, run view, run list, share links', () => {
     await setField(page, 'stages.1.batchSize', '2');
     await setField(page, 'stages.1.maxSeqLen', '96');
     await setField(page, 'stages.1.evalEvery', '0');
+    // Batching: absent reads as shuffled; by-length is written into the document.
+    expect(await page.locator('[data-path="stages.1.batching"] select').inputValue()).toBe('shuffled');
+    await setField(page, 'stages.1.batching', 'by-length');
     // A wrong value is named beside its field in the schema's words, and blocks Run.
     await setField(page, 'stages.1.loss.temperature', '0');
     await expect.poll(() => page.locator('[data-path="stages.1.loss.temperature"] [data-testid="field-error"]').textContent()).toMatch(/expected number to be >0/);
@@ -90,7 +93,7 @@ describe('Studio II: builder, run view, run list, share links', () => {
     await expect.poll(() => page.getByTestId('run').isDisabled()).toBe(false);
     // The JSON view followed the form; the graph draws the chain.
     const doc = JSON.parse(await page.getByTestId('json-editor').inputValue());
-    expect(doc.stages[1]).toMatchObject({ id: 'small', source: 'mid', task: 'explain', student: { preset: 'tiny' }, loss: { divergence: 'tvd' }, steps: 8 });
+    expect(doc.stages[1]).toMatchObject({ id: 'small', source: 'mid', task: 'explain', student: { preset: 'tiny' }, loss: { divergence: 'tvd' }, steps: 8, batching: 'by-length' });
     config = parseExperiment(doc).config;
     expect(await page.locator('[data-testid="pipeline-graph"] [data-node="small"]').count()).toBe(1);
     await page.screenshot({ path: '/tmp/studio-builder.png', fullPage: false });

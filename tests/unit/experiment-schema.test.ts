@@ -50,6 +50,13 @@ describe('experiment defaults', () => {
     expect(errorsOf({ inHouseTeacher: { dims: { hidden: 0 } } })['inHouseTeacher.dims.hidden']).toBeDefined();
   });
 
+  it('batches shuffled unless a model asks for batches by length, and names the choices when the value is wrong', () => {
+    const { config } = parseExperiment({ inHouseTeacher: { batching: 'by-length' }, stages: [{ id: 'a', task: 'explain' }, { id: 'b', task: 'classify', batching: 'by-length' }] });
+    expect(config.inHouseTeacher.batching).toBe('by-length');
+    expect(config.stages.map((s) => s.batching)).toEqual([undefined, 'by-length']);
+    expect(errorsOf({ stages: [{ id: 'b', task: 'classify', batching: 'sorted' }] })['stages.0.batching']).toMatch(/shuffled.*by-length/);
+  });
+
   it("defaults maxSeqLen to the preset's context length", () => {
     const { config } = parseExperiment({ inHouseTeacher: { preset: 'large' }, stages: [{ id: 'a', task: 'explain', student: { preset: 'tiny' } }, { id: 'b', task: 'classify' }] });
     expect(config.inHouseTeacher.maxSeqLen).toBe(1024);

@@ -8,7 +8,8 @@ import type { Review, TeacherLabel } from '../../src/data/schema.ts';
 import { decoderLayout, TaskCodec, vocabularyTexts } from '../../src/experiment/task.ts';
 import { loadExamples, seedLabelPool, selectSeedSet, splitExamples, testReferences } from '../../src/experiment/run/data.ts';
 import { contentHash } from '../../src/data/hash.ts';
-import { batchOrder } from '../../src/experiment/run/train.ts';
+import { createRng } from '../../src/data/rng.ts';
+import { batchOrder, LENGTH_GROUP_BATCHES } from '../../src/experiment/run/train.ts';
 import type { RunHost } from '../../src/experiment/run/host.ts';
 
 const examples = generateDemoExamples({ seed: 4, n: 30 });
@@ -98,6 +99,35 @@ describe('split and batch order', () => {
     expect([...firstEpoch].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(batchOrder(10, 4, 9)(7)).toEqual(order(7));
     expect(batchOrder(10, 4, 10)(0)).not.toEqual(order(0));
+  });
+
+  it('batching by length: each batch holds neighbours in length, each epoch draws whole batches once, and the order is still a pure function of the step', () => {
+    // One window of LENGTH_GROUP_BATCHES batches of 4; lengths are a permutation of 0..63.
+    const n = 4 * LENGTH_GROUP_BATCHES;
+    const lengths = createRng(3).shuffle(Array.from({ length: n }, (_, i) => i));
+    const order = batchOrder(n, 4, 9, lengths);
+    const epoch = Array.from({ length: LENGTH_GROUP_BATCHES }, (_, s) => order(s));
+    expect(epoch.flat().sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i));
+    for (const batch of epoch) {
+      const ls = batch.map((i) => lengths[i]!).sort((x, y) => x - y);
+      expect(ls[0]! % 4).toBe(0); // the window sorted, then cut: four consecutive lengths
+      expect(ls).toEqual([ls[0]!, ls[0]! + 1, ls[0]! + 2, ls[0]! + 3]);
+    }
+    // Batches come shuffled, not longest first.
+    expect(epoch.map((b) => Math.max(...b.map((i) => lengths[i]!)))).not.toEqual([...Array(LENGTH_GROUP_BATCHES).keys()].map((k) => n - 1 - 4 * k));
+    expect(batchOrder(n, 4, 9, lengths)(LENGTH_GROUP_BATCHES + 5)).toEqual(order(LENGTH_GROUP_BATCHES + 5));
+    expect(order(LENGTH_GROUP_BATCHES)).not.toEqual(order(0));
+    // A pool that is not whole batches: an epoch is ⌊10 / 4⌋ = 2 batches of distinct examples.
+    const small = batchOrder(10, 4, 9, [5, 1, 9, 3, 7, 2, 8, 4, 6, 0]);
+    for (const e of [0, 1, 2]) expect(new Set([...small(2 * e), ...small(2 * e + 1)]).size).toBe(8);
+    expect(() => batchOrder(10, 4, 9, [1, 2])).toThrow(/2 lengths for a pool of 10/);
+  });
+
+  it('batching by length pads less than shuffled batches of the same pool', () => {
+    const random = createRng(5);
+    const lengths = Array.from({ length: 2000 }, () => 100 + Math.floor(random.next() * 200));
+    const padded = (order: (s: number) => number[]) => Array.from({ length: 62 }, (_, s) => Math.max(...order(s).map((i) => lengths[i]!)) * 32).reduce((a, b) => a + b, 0);
+    expect(padded(batchOrder(2000, 32, 1, lengths))).toBeLessThan(0.8 * padded(batchOrder(2000, 32, 1)));
   });
 });
 

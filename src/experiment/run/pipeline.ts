@@ -304,6 +304,7 @@ async function trainInHouseTeacher(ctx: RunContext, data: RunData): Promise<Teac
         training: tcfg,
         clipNorm: tcfg.optimizer.clipNorm,
         poolSize: seedItems.length,
+        lengths: () => seedItems.map((it) => data.codec.sequence(it.example, data.codec.response(it.label, it.explanation), layout).ids.length),
         seed: deriveSeed(config.seed, STREAMS.teacherBatches),
         loss: (idx) => sftLoss(engine, model, data.codec, idx.map((i) => seedItems[i]!), layout),
         ...(valItems.length ? { valBatches: () => chunks(valItems, tcfg.batchSize).map((c) => () => sftLoss(engine, model, data.codec, c, layout).loss) } : {}),
@@ -405,7 +406,7 @@ const lossSpec = (l: StageConfig['loss']): KdLossSpec => ({ divergence: l.diverg
 type LossBuilder = (idx: number[]) => StepLoss;
 
 /** Trains one stage's model, stores its checkpoint and evaluates it on the test split. */
-async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfig, index: number, built: Student<M>, loss: LossBuilder, valBatches: (() => Iterable<() => Tensor>) | undefined, poolSize: number, evaluate: (m: M) => Promise<Record<string, unknown>>): Promise<StageResult> {
+async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfig, index: number, built: Student<M>, loss: LossBuilder, valBatches: (() => Iterable<() => Tensor>) | undefined, poolSize: number, lengths: () => number[], evaluate: (m: M) => Promise<Record<string, unknown>>): Promise<StageResult> {
   const { model } = built;
   const { config, store, host } = ctx;
   const stageStore = store.scoped(`checkpoints/${stage.id}`);
@@ -416,6 +417,7 @@ async function trainStage<M extends AnyModel>(ctx: RunContext, stage: StageConfi
       training: stage,
       clipNorm: stage.optimizer.clipNorm,
       poolSize,
+      lengths,
       seed: deriveSeed(config.seed, STREAMS.stageBatches + index),
       loss,
       ...(valBatches ? { valBatches } : {}),
@@ -523,6 +525,7 @@ async function runExplainStage(ctx: RunContext, data: RunData, pool: TeacherSequ
     (idx) => explainLoss(engine, model, source, codec, idx.map((i) => pool[i]!), spec, layout),
     valItems.length ? () => chunks(valItems, stage.batchSize).map((c) => () => sftLoss(engine, model, codec, c, layout).loss) : undefined,
     pool.length,
+    () => pool.map((it) => codec.sequence(it.example, it.response, layout).ids.length),
     (m) => evaluateExplainer(engine, ctx.host.now, m, codec, data.split.test, data.refs, config.eval, layout),
   );
 }
@@ -565,6 +568,7 @@ async function runClassifyStage(ctx: RunContext, data: RunData, synthetic: Synth
     (idx) => classifyLoss(engine, model, codec, idx.map((i) => examples[i]!), idx.map((i) => logits[i]!), spec, stage.maxSeqLen),
     valItems.length ? () => chunks(valItems, stage.batchSize).map((c) => () => classifyValLoss(engine, model, codec, c, stage.maxSeqLen)) : undefined,
     examples.length,
+    () => examples.map((e) => codec.encoderInput(e, stage.maxSeqLen).length),
     (m) => evaluateClassifier(engine, ctx.host.now, m, codec, data.split.test, data.refs, config.eval, stage.maxSeqLen, stage.batchSize),
   );
 }

@@ -25,7 +25,7 @@ import { LORA_TRAINABLE, loraModules } from '../pretrained-size.ts';
 import { RunError, runStopped, type ArtifactStore, type RunHost } from './host.ts';
 import type { StepLoss } from './losses.ts';
 
-type Training = Pick<ExperimentConfig['inHouseTeacher'], 'optimizer' | 'schedule' | 'steps' | 'batchSize' | 'evalEvery'>;
+type Training = Pick<ExperimentConfig['inHouseTeacher'], 'optimizer' | 'schedule' | 'steps' | 'batchSize' | 'evalEvery' | 'batching'>;
 type LoraConfig = PretrainedConfig['lora'];
 
 /** Adds the stage's LoRA adapters (frozen base) to a model; without `lora` the model is returned as it is. */
@@ -79,22 +79,56 @@ export async function restoreCheckpoint(engine: Engine, store: ArtifactStore, di
   return loadCheckpoint(engine, { weights, config: JSON.parse(new TextDecoder().decode(config)) as Record<string, unknown> });
 }
 
-/** Example indices of step `step` (0-based): consecutive slices of per-epoch seeded permutations. */
-export function batchOrder(poolSize: number, batchSize: number, seed: number): (step: number) => number[] {
+/** Batches of a length-grouped epoch sorted together: long enough to group well, short enough to stay shuffled. */
+export const LENGTH_GROUP_BATCHES = 16;
+
+/**
+ * Example indices of step `step` (0-based), a pure function of (seed, step) so a resumed run
+ * continues the same order. Shuffled: consecutive slices of per-epoch seeded permutations.
+ * Grouped by length (`lengths` given, one per pool index): each epoch's permutation is cut into
+ * windows of LENGTH_GROUP_BATCHES batches, each window sorted by length and cut into batches, and
+ * the epoch's batches shuffled; an epoch is ⌊pool / batch⌋ whole batches (the permutation's
+ * remainder waits for a later epoch's draw). A batch is then padded to a length its neighbours
+ * share, not to the longest of the pool: attention's cost grows with the square of it.
+ */
+export function batchOrder(poolSize: number, batchSize: number, seed: number, lengths?: readonly number[]): (step: number) => number[] {
+  if (lengths && lengths.length !== poolSize) throw new RangeError(`batchOrder: ${lengths.length} lengths for a pool of ${poolSize}`);
+  const grouped = lengths !== undefined && poolSize >= batchSize;
   const epochs = new Map<number, number[]>();
   const epoch = (e: number) => {
     let order = epochs.get(e);
     if (!order) {
-      order = createRng(deriveSeed(seed, e)).shuffle(Array.from({ length: poolSize }, (_, i) => i));
+      const rng = createRng(deriveSeed(seed, e));
+      order = rng.shuffle(Array.from({ length: poolSize }, (_, i) => i));
+      if (grouped) order = groupByLength(order, batchSize, lengths, rng.shuffle);
       epochs.set(e, order);
       if (epochs.size > 4) epochs.delete(Math.min(...epochs.keys()));
     }
     return order;
   };
+  if (grouped) {
+    const perEpoch = Math.floor(poolSize / batchSize);
+    return (step) => {
+      const start = (step % perEpoch) * batchSize;
+      return epoch(Math.floor(step / perEpoch)).slice(start, start + batchSize);
+    };
+  }
   return (step) => Array.from({ length: batchSize }, (_, j) => {
     const at = step * batchSize + j;
     return epoch(Math.floor(at / poolSize))[at % poolSize]!;
   });
+}
+
+/** ⌊n / batch⌋ whole batches of `order`, each window of LENGTH_GROUP_BATCHES batches sorted by length (longest first, ties in draw order), the batches then shuffled. */
+function groupByLength(order: readonly number[], batchSize: number, lengths: readonly number[], shuffle: <T>(items: readonly T[]) => T[]): number[] {
+  const whole = order.slice(0, Math.floor(order.length / batchSize) * batchSize);
+  const window = batchSize * LENGTH_GROUP_BATCHES;
+  const batches: number[][] = [];
+  for (let w = 0; w < whole.length; w += window) {
+    const sorted = whole.slice(w, w + window).map((index, at) => ({ index, at })).sort((a, b) => lengths[b.index]! - lengths[a.index]! || a.at - b.at);
+    for (let b = 0; b < sorted.length; b += batchSize) batches.push(sorted.slice(b, b + batchSize).map((x) => x.index));
+  }
+  return shuffle(batches).flat();
 }
 
 export interface CurvePoint {
@@ -118,6 +152,8 @@ export interface TrainJob {
   training: Training;
   clipNorm: number;
   poolSize: number;
+  /** Tokens of each pool example; required when the training batches by length. */
+  lengths?: () => readonly number[];
   seed: number;
   /** Builds the step's scalar loss for these pool indices (inside the step's scope). */
   loss: (indices: number[]) => StepLoss;
@@ -154,7 +190,8 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
   const optimizer = new AdamW(params, { lr: training.optimizer.lr, betas: training.optimizer.betas, eps: training.optimizer.eps, weightDecay: training.optimizer.weightDecay });
   const trainer = new Trainer(engine, params, optimizer, { readLossEvery: training.steps <= 200 ? 1 : 10, ...(job.clipNorm > 0 ? { clipNorm: job.clipNorm } : {}) });
   const schedule = { kind: training.schedule.kind, baseLr: training.optimizer.lr, warmupSteps: training.schedule.warmupSteps, totalSteps: training.steps };
-  const batchAt = batchOrder(job.poolSize, training.batchSize, job.seed);
+  if (training.batching === 'by-length' && !job.lengths) throw new RunError(`${job.name}: batching by length needs the examples' lengths`);
+  const batchAt = batchOrder(job.poolSize, training.batchSize, job.seed, training.batching === 'by-length' ? job.lengths!() : undefined);
   let curve: CurvePoint[] = [];
   let val: CurvePoint[] = [];
   let elapsed = 0;
