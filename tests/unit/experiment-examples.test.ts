@@ -36,10 +36,10 @@ describe('example experiments', () => {
     }
   });
 
-  it('demo.tiny is the demo pipeline cut to a few steps: the same stages, sources and losses', () => {
+  it('demo.tiny is the demo pipeline cut to a few steps: the same stages, sources, losses and batching', () => {
     const demo = load('demo').config;
     const tiny = load('demo.tiny').config;
-    const shape = (c: typeof demo) => c.stages.map((s) => ({ id: s.id, task: s.task, source: s.source, loss: s.loss }));
+    const shape = (c: typeof demo) => c.stages.map((s) => ({ id: s.id, task: s.task, source: s.source, loss: s.loss, batching: s.batching }));
     expect(shape(tiny)).toEqual(shape(demo));
     expect(demo.stages.map((s) => s.task).sort()).toEqual(['classify', 'explain']);
     expect(tiny.stages.every((s) => s.steps <= 10)).toBe(true);
