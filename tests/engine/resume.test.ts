@@ -40,6 +40,7 @@ describe('resume points', () => {
       training,
       clipNorm: 0,
       poolSize: sequences.length,
+      lengths: () => sequences.map((s) => s.length),
       seed: 3,
       store,
       checkpointEvery: 2,

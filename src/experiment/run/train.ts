@@ -152,8 +152,8 @@ export interface TrainJob {
   training: Training;
   clipNorm: number;
   poolSize: number;
-  /** Tokens of each pool example; required when the training batches by length. */
-  lengths?: () => readonly number[];
+  /** Tokens of each pool example (read once, when the training batches by length). */
+  lengths: () => readonly number[];
   seed: number;
   /** Builds the step's scalar loss for these pool indices (inside the step's scope). */
   loss: (indices: number[]) => StepLoss;
@@ -190,8 +190,7 @@ export async function train(host: RunHost, job: TrainJob): Promise<TrainResult> 
   const optimizer = new AdamW(params, { lr: training.optimizer.lr, betas: training.optimizer.betas, eps: training.optimizer.eps, weightDecay: training.optimizer.weightDecay });
   const trainer = new Trainer(engine, params, optimizer, { readLossEvery: training.steps <= 200 ? 1 : 10, ...(job.clipNorm > 0 ? { clipNorm: job.clipNorm } : {}) });
   const schedule = { kind: training.schedule.kind, baseLr: training.optimizer.lr, warmupSteps: training.schedule.warmupSteps, totalSteps: training.steps };
-  if (training.batching === 'by-length' && !job.lengths) throw new RunError(`${job.name}: batching by length needs the examples' lengths`);
-  const batchAt = batchOrder(job.poolSize, training.batchSize, job.seed, training.batching === 'by-length' ? job.lengths!() : undefined);
+  const batchAt = batchOrder(job.poolSize, training.batchSize, job.seed, training.batching === 'by-length' ? job.lengths() : undefined);
   let curve: CurvePoint[] = [];
   let val: CurvePoint[] = [];
   let elapsed = 0;
